@@ -1,0 +1,331 @@
+/**
+ * The events lane: reliable and ordered. Named events, request/response, fragmentation of large
+ * messages, and a send queue that respects the channel's buffered amount.
+ */
+import type { Bytes, FrameDecoder, FrameEncoder } from './codec.js';
+import type { LinkConditioner } from './conditioner.js';
+import { Emitter } from './emitter.js';
+import {
+  HandlerError,
+  LinkClosedError,
+  MalformedMessageError,
+  MessageTooLargeError,
+  RemoteRequestError,
+  RequestTimeoutError,
+  type RemoteRequestFailure,
+} from './errors.js';
+import { Reassembler, splitIntoFragments, type FragmentFrameArray } from './fragment.js';
+import { emptyTotals } from './stats.js';
+import type { RequestType } from './types.js';
+import { FrameKind, RequestFailure, parseEventsFrame, type ByeFrame, type HelloFrame } from './wire.js';
+
+export interface EventsLaneDeps {
+  encoder: FrameEncoder;
+  conditioner: LinkConditioner;
+  highWaterMarkBytes: number;
+  maxEventBytes: number;
+  requestTimeoutMs: number;
+  /** True once the handshake is done: queued events may go out. */
+  isOpen: () => boolean;
+  isClosed: () => boolean;
+  maxMessageSize: () => number;
+  report: (error: Error) => void;
+  onActivity: () => void;
+  onHello: (hello: HelloFrame) => void;
+  onBye: (bye: ByeFrame) => void;
+  warn: (message: string, error: unknown) => void;
+}
+
+export interface RequestOptions {
+  /** Reject with `RequestTimeoutError` after this long. @default the link's `requestTimeoutMs` (10000) */
+  timeoutMs?: number;
+}
+
+/** What a game sees of the events lane: `link.events`. */
+export interface EventsLaneApi<E extends Record<string, unknown>, R extends Record<string, RequestType>> {
+  /** Send an event; it arrives exactly once, in order. Queued until the link opens. */
+  emit<K extends keyof E & string>(name: K, payload: E[K]): void;
+  on<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void;
+  once<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void;
+  off<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): void;
+  /** Ask the other side; resolves with what its `handle(name)` handler returns. */
+  request<K extends keyof R & string>(name: K, payload: R[K]['request'], options?: RequestOptions): Promise<R[K]['response']>;
+  /** Answer requests named `name`; returns an unsubscribe function. */
+  handle<K extends keyof R & string>(
+    name: K,
+    fn: (payload: R[K]['request']) => R[K]['response'] | Promise<R[K]['response']>,
+  ): () => void;
+  /** Bytes waiting in the events channel. */
+  readonly bufferedAmount: number;
+}
+
+interface PendingRequest {
+  name: string;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Incomplete fragmented messages kept at once before the oldest is dropped. */
+const MAX_INCOMPLETE_MESSAGES = 8;
+
+export class EventsLane<E extends Record<string, unknown>, R extends Record<string, RequestType>>
+  implements EventsLaneApi<E, R>
+{
+  #channel: RTCDataChannel | null = null;
+  #queue: Bytes[] = [];
+  #queueHead = 0;
+  #fragments: Iterator<FragmentFrameArray> | null = null;
+  queuedBytes = 0;
+  #nextRequestId = 0;
+  #nextMessageId = 0;
+  readonly #pending = new Map<number, PendingRequest>();
+  readonly #handlers = new Map<string, (payload: never) => unknown>();
+  readonly #emitter: Emitter<Record<string, unknown>>;
+  readonly #reassembler: Reassembler;
+  readonly totals = emptyTotals();
+  badInput = 0;
+  lateResponses = 0;
+
+  constructor(private readonly deps: EventsLaneDeps) {
+    this.#emitter = new Emitter((name, cause) => deps.report(new HandlerError(name, { cause })));
+    this.#reassembler = new Reassembler({ maxMessageBytes: deps.maxEventBytes, maxIncomplete: MAX_INCOMPLETE_MESSAGES });
+  }
+
+  attach(channel: RTCDataChannel): void {
+    this.#channel = channel;
+  }
+
+  get bufferedAmount(): number {
+    return this.#channel?.bufferedAmount ?? 0;
+  }
+
+  get pendingRequests(): number {
+    return this.#pending.size;
+  }
+
+  emit<K extends keyof E & string>(name: K, payload: E[K]): void {
+    this.#enqueue(this.#encode([FrameKind.Event, name, payload]));
+  }
+
+  on<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void {
+    return this.#emitter.on(name, fn as (payload: unknown) => void);
+  }
+
+  once<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void {
+    return this.#emitter.once(name, fn as (payload: unknown) => void);
+  }
+
+  off<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): void {
+    this.#emitter.off(name, fn as (payload: unknown) => void);
+  }
+
+  request<K extends keyof R & string>(name: K, payload: R[K]['request'], options: RequestOptions = {}): Promise<R[K]['response']> {
+    const timeoutMs = options.timeoutMs ?? this.deps.requestTimeoutMs;
+    const id = this.#nextRequestId;
+    this.#nextRequestId = (this.#nextRequestId + 1) % 0x1_0000_0000;
+    let frame: Bytes;
+    try {
+      frame = this.#encode([FrameKind.Request, id, name, payload]);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new RequestTimeoutError(name, timeoutMs));
+      }, timeoutMs);
+      this.#pending.set(id, { name, resolve, reject, timer });
+      this.#enqueue(frame);
+    });
+  }
+
+  handle<K extends keyof R & string>(
+    name: K,
+    fn: (payload: R[K]['request']) => R[K]['response'] | Promise<R[K]['response']>,
+  ): () => void {
+    this.#handlers.set(name, fn as (payload: never) => unknown);
+    return () => {
+      if (this.#handlers.get(name) === fn) this.#handlers.delete(name);
+    };
+  }
+
+  /** Sends the hello straight away: it must be the first frame, ahead of anything queued. */
+  sendHello(frame: readonly unknown[]): void {
+    this.#transmit(this.deps.encoder.encode(frame));
+  }
+
+  /** Best effort goodbye, sent ahead of the queue. */
+  sendBye(reason: string): void {
+    try {
+      this.#transmit(this.deps.encoder.encode([FrameKind.Bye, reason]));
+    } catch (error) {
+      this.deps.warn('events lane goodbye failed', error);
+    }
+  }
+
+  /**
+   * Sends queued frames while the channel is below its high-water mark. Frames larger than the
+   * remote's max message size are split here, one fragment at a time, so a large event never
+   * holds its whole fragmented copy in memory and events queued before the handshake (when the
+   * limit was unknown) are split correctly too.
+   */
+  flush(): void {
+    const channel = this.#channel;
+    if (channel === null || !this.deps.isOpen()) return;
+    while (channel.bufferedAmount <= this.deps.highWaterMarkBytes) {
+      const fragment = this.#fragments?.next();
+      if (fragment !== undefined && fragment.done !== true) {
+        this.#transmit(this.deps.encoder.encode(fragment.value));
+        continue;
+      }
+      this.#fragments = null;
+      if (this.#queueHead >= this.#queue.length) break;
+      const frame = this.#queue[this.#queueHead] as Bytes;
+      this.#queue[this.#queueHead++] = EMPTY;
+      this.queuedBytes -= frame.byteLength;
+      const limit = this.deps.maxMessageSize();
+      if (frame.byteLength <= limit) {
+        this.#transmit(frame);
+      } else {
+        this.#fragments = splitIntoFragments(frame, this.#nextMessageId, limit);
+        this.#nextMessageId = (this.#nextMessageId + 1) % 0x1_0000_0000;
+      }
+    }
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    }
+  }
+
+  receive(bytes: Uint8Array, decoder: FrameDecoder): void {
+    this.totals.messagesIn++;
+    this.totals.bytesIn += bytes.byteLength;
+    this.deps.onActivity();
+    this.#receiveFrame(bytes, decoder, false);
+  }
+
+  close(error: Error): void {
+    for (const [id, pending] of this.#pending) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(id);
+      pending.reject(error);
+    }
+    this.#queue = [];
+    this.#queueHead = 0;
+    this.#fragments = null;
+    this.queuedBytes = 0;
+    this.#reassembler.clear();
+    this.#emitter.clear();
+    this.#handlers.clear();
+    this.#channel = null;
+  }
+
+  #receiveFrame(bytes: Uint8Array, decoder: FrameDecoder, reassembled: boolean): void {
+    let value: unknown;
+    try {
+      value = decoder.decode(bytes);
+    } catch (cause) {
+      return this.#bad(new MalformedMessageError('events', { cause }));
+    }
+    const frame = parseEventsFrame(value);
+    if (frame instanceof Error) return this.#bad(frame);
+    if (reassembled && (frame.kind === FrameKind.Fragment || frame.kind === FrameKind.Hello)) {
+      return this.#bad(new MalformedMessageError('events', { cause: new Error('fragments must carry an event, request or response') }));
+    }
+    switch (frame.kind) {
+      case FrameKind.Hello:
+        return this.deps.onHello(frame);
+      case FrameKind.Bye:
+        return this.deps.onBye(frame);
+      case FrameKind.Event:
+        return this.#emitter.emit(frame.name, frame.payload);
+      case FrameKind.Request:
+        return void this.#answer(frame.id, frame.name, frame.payload);
+      case FrameKind.Response: {
+        const pending = this.#pending.get(frame.id);
+        if (pending === undefined) {
+          this.lateResponses++; // answered after its timeout: nothing is waiting any more
+          return;
+        }
+        this.#pending.delete(frame.id);
+        clearTimeout(pending.timer);
+        if (frame.ok) pending.resolve(frame.payload);
+        else pending.reject(new RemoteRequestError(pending.name, toFailure(frame.failure), frame.message));
+        return;
+      }
+      case FrameKind.Fragment: {
+        const result = this.#reassembler.accept(frame);
+        if (result.status === 'dropped') return this.#bad(result.error);
+        if (result.status === 'complete') this.#receiveFrame(result.bytes, decoder, true);
+        return;
+      }
+    }
+  }
+
+  async #answer(id: number, name: string, payload: unknown): Promise<void> {
+    const handler = this.#handlers.get(name);
+    let response: readonly unknown[];
+    if (handler === undefined) {
+      response = [FrameKind.Response, id, false, [RequestFailure.NoHandler, `no handler for "${name}"`]];
+    } else {
+      try {
+        response = [FrameKind.Response, id, true, await handler(payload as never)];
+      } catch (cause) {
+        this.deps.report(new HandlerError(name, { cause }));
+        const message = cause instanceof Error ? cause.message : String(cause);
+        response = [FrameKind.Response, id, false, [RequestFailure.HandlerFailed, message]];
+      }
+    }
+    if (this.deps.isClosed()) return;
+    try {
+      this.#enqueue(this.#encode(response));
+    } catch (cause) {
+      // The answer itself could not be sent (too large, unencodable): tell both sides.
+      this.deps.report(new HandlerError(name, { cause }));
+      const message = cause instanceof Error ? cause.message : String(cause);
+      this.#enqueue(this.#encode([FrameKind.Response, id, false, [RequestFailure.HandlerFailed, message]]));
+    }
+  }
+
+  #encode(frame: readonly unknown[]): Bytes {
+    if (this.deps.isClosed()) throw new LinkClosedError();
+    const bytes = this.deps.encoder.encode(frame);
+    if (bytes.byteLength > this.deps.maxEventBytes) {
+      throw new MessageTooLargeError('events', bytes.byteLength, this.deps.maxEventBytes);
+    }
+    return bytes;
+  }
+
+  #enqueue(frame: Bytes): void {
+    this.#queue.push(frame);
+    this.queuedBytes += frame.byteLength;
+    this.flush();
+  }
+
+  #bad(error: Error): void {
+    this.badInput++;
+    this.deps.report(error);
+  }
+
+  #transmit(frame: Bytes): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.totals.messagesOut++;
+    this.totals.bytesOut += frame.byteLength;
+    this.deps.conditioner.sendEvents(() => {
+      if (channel.readyState !== 'open') return;
+      try {
+        channel.send(frame);
+      } catch (error) {
+        this.deps.warn('events lane send failed', error);
+      }
+    });
+  }
+}
+
+const EMPTY: Bytes = new Uint8Array(0);
+
+function toFailure(failure: string): RemoteRequestFailure {
+  return failure === RequestFailure.NoHandler ? 'no-handler' : 'handler-failed';
+}

@@ -1,0 +1,66 @@
+/**
+ * @rallypoint/core — one peer link for real-time games, over a WebRTC connection:
+ *
+ * - `link.state`: unreliable, unordered, newest-wins (snapshots, inputs);
+ * - `link.events`: reliable, ordered named events and request/response (joins, hits, chat);
+ *
+ * both msgpack-encoded, with heartbeats, RTT/jitter/loss stats, backpressure, fragmentation of
+ * large events and an optional link conditioner. Signaling is yours to carry (the lobby does it).
+ *
+ * @example
+ * import { createLink } from '@rallypoint/core'; // in Node: '@rallypoint/core/node'
+ *
+ * const link = createLink<{ events: { chat: string }; state: { x: number; y: number } }>({ initiator: true });
+ * link.on('signal', (data) => sendToOtherSide(data)); // and call link.signal(data) with theirs
+ * link.on('open', () => link.events.emit('chat', 'hello'));
+ * link.events.on('chat', (text) => console.log(text));
+ * link.state.onMessage(({ payload, sentAt }) => draw(payload, sentAt));
+ * setInterval(() => link.state.send({ x: player.x, y: player.y }), 50);
+ */
+export { createLink } from './link.js';
+export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './conditioner.js';
+export { DEFAULT_MAX_MESSAGE_SIZE, globalRtc } from './rtc.js';
+export { FrameKind, LINK_PROTOCOL_VERSION, MAX_STRUCTURES } from './wire.js';
+export {
+  ConnectTimeoutError,
+  ConnectionFailedError,
+  FragmentError,
+  HandlerError,
+  HandshakeError,
+  HeartbeatTimeoutError,
+  InvalidMessageError,
+  InvalidSignalError,
+  LinkClosedError,
+  MalformedMessageError,
+  MessageTooLargeError,
+  ProtocolVersionMismatchError,
+  RemoteRequestError,
+  RequestTimeoutError,
+  UnknownMessageKindError,
+} from './errors.js';
+export { silentLogger } from './types.js';
+
+export type { Link } from './link.js';
+export type { EventsLaneApi, RequestOptions } from './events-lane.js';
+export type { StateLaneApi } from './state-lane.js';
+export type { EventsLaneConditions, LinkConditions, Scheduler, StateLaneConditions } from './conditioner.js';
+export type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
+export type { Lane, RemoteRequestFailure } from './errors.js';
+export type {
+  CloseReason,
+  EventsLaneStats,
+  LaneStats,
+  LinkCloseEvent,
+  LinkEvents,
+  LinkInit,
+  LinkOpenEvent,
+  LinkSignal,
+  LinkStats,
+  LinkStatus,
+  LinkTypes,
+  Logger,
+  RequestType,
+  StateLaneStats,
+  StateMessage,
+  StateSendResult,
+} from './types.js';

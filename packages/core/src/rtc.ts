@@ -1,0 +1,141 @@
+/**
+ * Everything that touches the injected RTCPeerConnection implementation directly: capturing the
+ * connection and channels simple-peer creates, turning its state changes into typed diagnostics,
+ * and reading the selected candidate pair and message size limits.
+ */
+
+/** The three WebRTC constructors simple-peer needs; the browser's by default. */
+export interface RtcImplementation {
+  RTCPeerConnection: new (configuration?: RTCConfiguration) => RTCPeerConnection;
+  RTCSessionDescription: unknown;
+  RTCIceCandidate: unknown;
+}
+
+/** The browser's WebRTC, or undefined where there is none (Node: use `@rallypoint/core/node`). */
+export function globalRtc(): RtcImplementation | undefined {
+  const g = globalThis as Partial<RtcImplementation>;
+  if (g.RTCPeerConnection === undefined) return undefined;
+  return {
+    RTCPeerConnection: g.RTCPeerConnection,
+    RTCSessionDescription: g.RTCSessionDescription,
+    RTCIceCandidate: g.RTCIceCandidate,
+  };
+}
+
+export interface CaptureHooks {
+  /** The RTCPeerConnection simple-peer constructed. */
+  onConnection(pc: RTCPeerConnection): void;
+  /** The data channel simple-peer uses: created by the initiator, announced to the other side. */
+  onEventsChannel(channel: RTCDataChannel): void;
+  /** Channels the link creates itself, which are not simple-peer's. */
+  isOwnChannel(channel: RTCDataChannel): boolean;
+}
+
+/**
+ * Wraps an implementation so that the link sees the RTCPeerConnection simple-peer constructs and
+ * the data channel it opens, without reaching into simple-peer's private fields. It also hands
+ * simple-peer plain description objects: simple-peer rewrites `offer.sdp`, which is read-only on
+ * some implementations (node-datachannel's RTCSessionDescription).
+ */
+export function capturingRtc(impl: RtcImplementation, hooks: CaptureHooks): RtcImplementation {
+  const Base = impl.RTCPeerConnection;
+  class CapturingPeerConnection extends Base {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      const createDataChannel = this.createDataChannel.bind(this);
+      this.createDataChannel = (label: string, init?: RTCDataChannelInit) => {
+        const channel = createDataChannel(label, init);
+        if (!hooks.isOwnChannel(channel)) hooks.onEventsChannel(channel);
+        return channel;
+      };
+      this.addEventListener('datachannel', (event) => hooks.onEventsChannel(event.channel));
+      type Describe = (options?: RTCOfferOptions) => Promise<RTCSessionDescriptionInit>;
+      const plain = (describe: Describe): Describe => async (options) => {
+        const { type, sdp } = await describe(options);
+        return sdp === undefined ? { type } : { type, sdp };
+      };
+      const self = this as { createOffer: Describe; createAnswer: Describe };
+      self.createOffer = plain(this.createOffer.bind(this) as Describe);
+      self.createAnswer = plain(this.createAnswer.bind(this) as Describe);
+      hooks.onConnection(this);
+    }
+  }
+  return { ...impl, RTCPeerConnection: CapturingPeerConnection };
+}
+
+/** RTCPeerConnection state changes, surfaced for diagnostics overlays and logs. */
+export type LinkDiagnostic =
+  | { kind: 'connection-state'; state: RTCPeerConnectionState }
+  | { kind: 'ice-connection-state'; state: RTCIceConnectionState }
+  | { kind: 'ice-gathering-state'; state: RTCIceGatheringState }
+  | { kind: 'signaling-state'; state: RTCSignalingState }
+  | { kind: 'ice-candidate-error'; url: string; errorCode: number; errorText: string; address: string | null; port: number | null };
+
+export function watchConnection(pc: RTCPeerConnection, report: (d: LinkDiagnostic) => void): () => void {
+  const listeners: Array<[string, (event: Event) => void]> = [
+    ['connectionstatechange', () => report({ kind: 'connection-state', state: pc.connectionState })],
+    ['iceconnectionstatechange', () => report({ kind: 'ice-connection-state', state: pc.iceConnectionState })],
+    ['icegatheringstatechange', () => report({ kind: 'ice-gathering-state', state: pc.iceGatheringState })],
+    ['signalingstatechange', () => report({ kind: 'signaling-state', state: pc.signalingState })],
+    [
+      'icecandidateerror',
+      (event) => {
+        const e = event as RTCPeerConnectionIceErrorEvent;
+        report({
+          kind: 'ice-candidate-error',
+          url: e.url ?? '',
+          errorCode: e.errorCode ?? 0,
+          errorText: e.errorText ?? '',
+          address: e.address ?? null,
+          port: e.port ?? null,
+        });
+      },
+    ],
+  ];
+  for (const [name, fn] of listeners) pc.addEventListener(name, fn);
+  return () => {
+    for (const [name, fn] of listeners) pc.removeEventListener(name, fn);
+  };
+}
+
+export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
+
+interface StatLike {
+  type?: string;
+  id?: string;
+  selectedCandidatePairId?: string;
+  localCandidateId?: string;
+  candidateType?: string;
+  selected?: boolean;
+  nominated?: boolean;
+  state?: string;
+}
+
+/** The local candidate type of the selected pair, from getStats(); null if not known yet. */
+export async function selectedCandidateType(pc: RTCPeerConnection): Promise<CandidateType | null> {
+  const report = await pc.getStats();
+  const stats = new Map<string, StatLike>();
+  report.forEach((value: StatLike, key: string) => stats.set(value.id ?? key, value));
+  let pair: StatLike | undefined;
+  for (const s of stats.values()) {
+    if (s.type === 'transport' && s.selectedCandidatePairId !== undefined) pair = stats.get(s.selectedCandidatePairId);
+  }
+  // Firefox marks the pair instead of naming it on the transport.
+  pair ??= [...stats.values()].find((s) => s.type === 'candidate-pair' && (s.selected === true || (s.nominated === true && s.state === 'succeeded')));
+  const local = pair?.localCandidateId === undefined ? undefined : stats.get(pair.localCandidateId);
+  const type = local?.candidateType;
+  return type === 'host' || type === 'srflx' || type === 'prflx' || type === 'relay' ? type : null;
+}
+
+/** Default when neither side says: the size every WebRTC stack accepts. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+
+/** The largest message the remote accepts, from the SCTP transport or the remote SDP. */
+export function remoteMaxMessageSize(pc: RTCPeerConnection): number {
+  const fromSctp = pc.sctp?.maxMessageSize;
+  if (typeof fromSctp === 'number' && Number.isFinite(fromSctp) && fromSctp > 0) return fromSctp;
+  const match = /a=max-message-size:(\d+)/.exec(pc.remoteDescription?.sdp ?? '');
+  const fromSdp = match?.[1] === undefined ? NaN : Number(match[1]);
+  // 0 in the SDP means "no limit" (RFC 8841); stay with the safe default rather than trust it.
+  return fromSdp > 0 ? fromSdp : DEFAULT_MAX_MESSAGE_SIZE;
+}

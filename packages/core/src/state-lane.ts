@@ -1,0 +1,195 @@
+/**
+ * The state lane: unreliable, unordered, newest-wins. Carries game state and the heartbeats that
+ * measure RTT, jitter and loss. Under backpressure it keeps only the newest unsent message.
+ */
+import type { Bytes, FrameDecoder, FrameEncoder } from './codec.js';
+import type { LinkConditioner } from './conditioner.js';
+import { HandlerError, MalformedMessageError, MessageTooLargeError } from './errors.js';
+import { RemoteClock, RttEstimator, SequenceWindow } from './sequence.js';
+import { emptyTotals } from './stats.js';
+import type { StateMessage, StateSendResult } from './types.js';
+import { FrameKind, parseStateFrame, wrapU32 } from './wire.js';
+
+export interface StateLaneDeps {
+  encoder: FrameEncoder;
+  conditioner: LinkConditioner;
+  now: () => number;
+  /** This side's `now()` when the link was created; timestamps are sent relative to it. */
+  epochMs: number;
+  highWaterMarkBytes: number;
+  isOpen: () => boolean;
+  maxMessageSize: () => number;
+  report: (error: Error) => void;
+  onActivity: () => void;
+  warn: (message: string, error: unknown) => void;
+}
+
+/** What a game sees of the state lane: `link.state`. */
+export interface StateLaneApi<S> {
+  /**
+   * Send the newest state. Throws `MessageTooLargeError` if the encoded message exceeds the
+   * remote's max message size (state is never fragmented: a lost piece would lose it all).
+   */
+  send(payload: S): StateSendResult;
+  /** Receive state newer than any received before; returns an unsubscribe function. */
+  onMessage(fn: (message: StateMessage<S>) => void): () => void;
+  /** Bytes waiting in the state channel. */
+  readonly bufferedAmount: number;
+}
+
+export class StateLane<S> implements StateLaneApi<S> {
+  #channel: RTCDataChannel | null = null;
+  #seq = 0;
+  #pending: Bytes | null = null;
+  #newestStateSeq = -1;
+  #remote: { decoder: FrameDecoder; clock: RemoteClock } | null = null;
+  #early: Uint8Array | null = null;
+  readonly #listeners = new Set<(message: StateMessage<S>) => void>();
+  readonly window = new SequenceWindow();
+  readonly rtt = new RttEstimator();
+  readonly totals = emptyTotals();
+  stale = 0;
+  replaced = 0;
+  badInput = 0;
+
+  constructor(private readonly deps: StateLaneDeps) {}
+
+  attach(channel: RTCDataChannel): void {
+    this.#channel = channel;
+  }
+
+  get bufferedAmount(): number {
+    return this.#channel?.bufferedAmount ?? 0;
+  }
+
+  send(payload: S): StateSendResult {
+    if (!this.deps.isOpen() || this.#channel === null) return 'not-open';
+    const frame = this.deps.encoder.encode([FrameKind.State, this.#seq, this.#nowUs(), payload]);
+    const limit = this.deps.maxMessageSize();
+    if (frame.byteLength > limit) throw new MessageTooLargeError('state', frame.byteLength, limit);
+    this.#seq++;
+    if (this.#channel.bufferedAmount > this.deps.highWaterMarkBytes) {
+      if (this.#pending !== null) this.replaced++;
+      this.#pending = frame;
+      return 'queued';
+    }
+    this.#transmit(frame);
+    return 'sent';
+  }
+
+  onMessage(fn: (message: StateMessage<S>) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  /** Sends a heartbeat; the answer gives an RTT sample. */
+  ping(): void {
+    this.#transmit(this.deps.encoder.encode([FrameKind.Ping, this.#seq++, this.#nowUs()]));
+  }
+
+  /** The channel drained below its low-water mark: send the newest waiting state, if any. */
+  flush(): void {
+    const pending = this.#pending;
+    if (pending === null || this.#channel === null) return;
+    this.#pending = null;
+    this.#transmit(pending);
+  }
+
+  /** The remote hello arrived: from now on its frames can be decoded. */
+  setRemote(decoder: FrameDecoder, clock: RemoteClock): void {
+    this.#remote = { decoder, clock };
+    const early = this.#early;
+    this.#early = null;
+    if (early !== null) this.receive(early);
+  }
+
+  receive(bytes: Uint8Array): void {
+    this.totals.messagesIn++;
+    this.totals.bytesIn += bytes.byteLength;
+    this.deps.onActivity();
+    if (this.#remote === null) {
+      // State can overtake the hello (it travels on another channel); keep only the newest.
+      this.#early = bytes;
+      return;
+    }
+    let value: unknown;
+    try {
+      value = this.#remote.decoder.decode(bytes);
+    } catch (cause) {
+      return this.#bad(new MalformedMessageError('state', { cause }));
+    }
+    const frame = parseStateFrame(value);
+    if (frame instanceof Error) return this.#bad(frame);
+    const arrival = this.window.accept(frame.seq);
+    if (arrival === 'duplicate') return;
+    if (arrival === 'too-old') {
+      this.stale++;
+      return;
+    }
+    switch (frame.kind) {
+      case FrameKind.State: {
+        if (frame.seq <= this.#newestStateSeq) {
+          this.stale++;
+          return;
+        }
+        this.#newestStateSeq = frame.seq;
+        const message: StateMessage<S> = {
+          payload: frame.payload as S,
+          seq: frame.seq,
+          sentAt: this.#remote.clock.toRemoteMs(frame.sentAtUs),
+          receivedAt: this.deps.now(),
+        };
+        for (const fn of this.#listeners) {
+          try {
+            fn(message);
+          } catch (cause) {
+            this.deps.report(new HandlerError('state', { cause }));
+          }
+        }
+        return;
+      }
+      case FrameKind.Ping:
+        this.#remote.clock.toRemoteMs(frame.sentAtUs);
+        this.#transmit(this.deps.encoder.encode([FrameKind.Pong, this.#seq++, this.#nowUs(), frame.sentAtUs]));
+        return;
+      case FrameKind.Pong: {
+        this.#remote.clock.toRemoteMs(frame.sentAtUs);
+        const rttUs = wrapU32(this.#nowUs() - frame.echoUs);
+        this.rtt.sample(rttUs / 1000);
+        return;
+      }
+    }
+  }
+
+  close(): void {
+    this.#listeners.clear();
+    this.#pending = null;
+    this.#early = null;
+    this.#channel = null;
+  }
+
+  #bad(error: Error): void {
+    this.badInput++;
+    this.deps.report(error);
+  }
+
+  #nowUs(): number {
+    return wrapU32((this.deps.now() - this.deps.epochMs) * 1000);
+  }
+
+  #transmit(frame: Bytes): void {
+    const channel = this.#channel;
+    if (channel === null) return;
+    this.totals.messagesOut++;
+    this.totals.bytesOut += frame.byteLength;
+    this.deps.conditioner.sendState(() => {
+      if (channel.readyState !== 'open') return;
+      try {
+        channel.send(frame);
+      } catch (error) {
+        // The channel closed between the check and the send; the link's close handling follows.
+        this.deps.warn('state lane send failed', error);
+      }
+    });
+  }
+}

@@ -1,0 +1,176 @@
+/** Public types of a link, shared by the lanes and the link itself. */
+import type { Lane } from './errors.js';
+import type { LinkConditions } from './conditioner.js';
+import type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
+
+/** What a request sends and what its handler answers. */
+export interface RequestType {
+  request: unknown;
+  response: unknown;
+}
+
+/**
+ * Describes a game's messages so every lane call is typed. All parts are optional:
+ * `createLink<{ events: { hit: { by: string } }; state: { x: number } }>(…)`.
+ */
+export interface LinkTypes {
+  events?: Record<string, unknown>;
+  requests?: Record<string, RequestType>;
+  state?: unknown;
+}
+
+export type EventsOf<T extends LinkTypes> = T['events'] extends Record<string, unknown> ? T['events'] : Record<string, unknown>;
+export type RequestsOf<T extends LinkTypes> =
+  T['requests'] extends Record<string, RequestType> ? T['requests'] : Record<string, RequestType>;
+export type StateOf<T extends LinkTypes> = 'state' extends keyof T ? T['state'] : unknown;
+
+/** Opaque signaling data: pass it to the other side's `link.signal()` by any means (JSON-safe). */
+export interface LinkSignal {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Why a link closed. */
+export type CloseReason =
+  /** `close()` was called on this side. */
+  | 'local'
+  /** The other side closed (said goodbye, or its channels closed). */
+  | 'remote'
+  /** No traffic for `heartbeatTimeoutMs`, or not open within `connectTimeoutMs`. */
+  | 'timeout'
+  /** ICE, DTLS or a data channel failed. */
+  | 'connection-failed'
+  /** The two sides cannot talk: version mismatch or an unreadable hello. */
+  | 'protocol-error';
+
+export interface LinkCloseEvent {
+  reason: CloseReason;
+  /** The named error behind the close, for every reason but `local` and a clean `remote`. */
+  error?: Error;
+}
+
+export interface LinkOpenEvent {
+  /** The largest single message the remote accepts; larger events are fragmented. */
+  maxMessageSize: number;
+}
+
+export interface LinkEvents {
+  /** Signaling data for the other side. */
+  signal: LinkSignal;
+  /** Both lanes are open on both sides and the hello has been exchanged. */
+  open: LinkOpenEvent;
+  close: LinkCloseEvent;
+  /** Bad input from the peer or a throwing handler; the link stays open. */
+  error: Error;
+  /** RTCPeerConnection state changes. */
+  diagnostic: LinkDiagnostic;
+  /** A lane's send buffer fell below its low-water mark: a good time to send more. */
+  drain: { lane: Lane };
+}
+
+/** One state-lane message as received. */
+export interface StateMessage<S> {
+  payload: S;
+  /** The sender's state-lane sequence number (newer is larger). */
+  seq: number;
+  /** When the sender sent it, on the sender's clock (`now()`), in ms. */
+  sentAt: number;
+  /** When it arrived, on this side's clock, in ms. */
+  receivedAt: number;
+}
+
+/**
+ * `sent`: handed to the data channel. `queued`: the channel is backed up; this message waits and
+ * replaces any older unsent state. `not-open`: the link is not open (yet, or any more); dropped.
+ */
+export type StateSendResult = 'sent' | 'queued' | 'not-open';
+
+export interface LaneStats {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  messagesInPerSec: number;
+  messagesOutPerSec: number;
+  bytesInPerSec: number;
+  bytesOutPerSec: number;
+  /** Bytes handed to the data channel and not yet sent. */
+  bufferedAmount: number;
+  /** Malformed, unknown or wrongly shaped messages received and dropped. */
+  badInput: number;
+}
+
+export interface StateLaneStats extends LaneStats {
+  /** Frames that never arrived (sequence gaps not filled by late arrivals). */
+  lost: number;
+  /** Share of frames lost over the last second, 0..1. */
+  lossRate: number;
+  /** State messages dropped because a newer one had already arrived. */
+  stale: number;
+  duplicates: number;
+  /** Unsent state replaced by newer state while the channel was backed up. */
+  replaced: number;
+}
+
+export interface EventsLaneStats extends LaneStats {
+  /** Bytes waiting in the link's own queue (behind the channel's high-water mark or the handshake). */
+  queuedBytes: number;
+  /** Requests sent and not yet answered. */
+  pendingRequests: number;
+}
+
+export interface LinkStats {
+  status: LinkStatus;
+  /** Smoothed round-trip time from heartbeats; null until the first heartbeat returns. */
+  rttMs: number | null;
+  /** Smoothed variation between successive RTT samples. */
+  jitterMs: number | null;
+  /** Local candidate type of the selected ICE pair; null until known. */
+  candidateType: CandidateType | null;
+  state: StateLaneStats;
+  events: EventsLaneStats;
+}
+
+export type LinkStatus = 'connecting' | 'open' | 'closed';
+
+/** Where the library writes what it does; it never uses `console` itself. pino fits this shape. */
+export interface Logger {
+  debug(data: Record<string, unknown>, message: string): void;
+  warn(data: Record<string, unknown>, message: string): void;
+}
+
+export const silentLogger: Logger = { debug: () => undefined, warn: () => undefined };
+
+export interface LinkInit {
+  /** Which side makes the offer. Exactly one of the two sides must be the initiator. */
+  initiator: boolean;
+  /** WebRTC implementation. @default the browser's (`globalThis.RTCPeerConnection`) */
+  rtc?: RtcImplementation;
+  /** STUN/TURN servers. @default [] (host candidates only: same machine or LAN) */
+  iceServers?: RTCIceServer[];
+  /** `'relay'` forces TURN. @default 'all' */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Object shapes (key lists) both lanes encode as a one-byte id instead of keys; at most 32. @default [] */
+  structures?: readonly (readonly string[])[];
+  /** How often a heartbeat is sent on the state lane. @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** Close with reason `timeout` after this long without any traffic from the peer. @default 5000 */
+  heartbeatTimeoutMs?: number;
+  /** Close with reason `timeout` if the link is not open this long after creation. @default 20000 */
+  connectTimeoutMs?: number;
+  /** Largest event accepted in either direction, after encoding. @default 16 MiB */
+  maxEventBytes?: number;
+  /** Events wait in the link's queue while the channel buffers more than this. @default 1 MiB */
+  eventsHighWaterMarkBytes?: number;
+  /** State waits (newest replacing older) while the channel buffers more than this. @default 64 KiB */
+  stateHighWaterMarkBytes?: number;
+  /** Default `timeoutMs` of `events.request()`. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Data channel id of the negotiated state lane (both sides must agree). @default 1000 */
+  stateChannelId?: number;
+  /** Simulated network conditions on this side's sends. @default none */
+  conditions?: LinkConditions;
+  /** Monotonic clock in ms. @default performance.now */
+  now?: () => number;
+  logger?: Logger;
+}

@@ -1,0 +1,61 @@
+/**
+ * A WebRTC implementation that wraps node-datachannel's and lets a test reach the raw data
+ * channels of one side: send bytes that bypass the link, or rewrite / drop what the link sends.
+ * It goes in through the public `rtc` option; the library itself carries no test hooks.
+ */
+import { nodeRtc, type Lane, type RtcImplementation } from '@rallypoint/core/node';
+
+export type OutgoingFilter = (lane: Lane, bytes: Uint8Array) => Uint8Array | null;
+
+export interface SpyRtc {
+  rtc: RtcImplementation;
+  /** The raw channel of a lane on this side, once it exists. */
+  channel(lane: Lane): RTCDataChannel | undefined;
+  /** Sends bytes (or text) straight into the raw channel, bypassing the link. */
+  sendRaw(lane: Lane, data: Uint8Array | string): void;
+  /** Rewrite or drop (return null) everything the link sends from now on. */
+  setFilter(filter: OutgoingFilter | null): void;
+}
+
+const laneOf = (channel: RTCDataChannel): Lane => (channel.label === 'rallypoint-state' ? 'state' : 'events');
+
+export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
+  const channels = new Map<Lane, { channel: RTCDataChannel; rawSend: (data: never) => void }>();
+  let filter: OutgoingFilter | null = null;
+
+  const capture = (channel: RTCDataChannel) => {
+    const lane = laneOf(channel);
+    const rawSend = channel.send.bind(channel) as (data: never) => void;
+    channels.set(lane, { channel, rawSend });
+    channel.send = ((data: Uint8Array) => {
+      const out = filter === null ? data : filter(lane, data);
+      if (out !== null) rawSend(out as never);
+    }) as RTCDataChannel['send'];
+  };
+
+  class SpyPeerConnection extends base.RTCPeerConnection {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      const create = this.createDataChannel.bind(this);
+      this.createDataChannel = (label: string, init?: RTCDataChannelInit) => {
+        const channel = create(label, init);
+        capture(channel);
+        return channel;
+      };
+      this.addEventListener('datachannel', (event) => capture(event.channel));
+    }
+  }
+
+  return {
+    rtc: { ...base, RTCPeerConnection: SpyPeerConnection },
+    channel: (lane) => channels.get(lane)?.channel,
+    sendRaw(lane, data) {
+      const entry = channels.get(lane);
+      if (entry === undefined) throw new Error(`no ${lane} channel yet`);
+      entry.rawSend(data as never);
+    },
+    setFilter(next) {
+      filter = next;
+    },
+  };
+}
