@@ -108,7 +108,11 @@ export class LinkConditioner {
   sendState(deliver: () => void): void {
     const state = this.#conditions.state;
     if (state === undefined) return deliver();
-    for (const delay of planStateDelivery(state, this.#random)) this.#later(deliver, delay);
+    for (const delay of planStateDelivery(state, this.#random)) {
+      // Zero delay goes out at once, so a conditioner with only loss set keeps the send order.
+      if (delay <= 0) deliver();
+      else this.#later(deliver, delay);
+    }
   }
 
   sendEvents(deliver: () => void): void {

@@ -198,6 +198,13 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     }
   }
 
+  /** A text message: never sent by a link, so it is bad input. */
+  receiveText(): void {
+    this.totals.messagesIn++;
+    this.deps.onActivity();
+    this.#bad(new MalformedMessageError('events', { cause: new TypeError('text message on a binary lane') }));
+  }
+
   receive(bytes: Uint8Array, decoder: FrameDecoder): void {
     this.totals.messagesIn++;
     this.totals.bytesIn += bytes.byteLength;

@@ -272,7 +272,10 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#eventsOpen = true;
       this.#maybeSendHello();
     });
-    peer.on('data', (data: Uint8Array) => this.#eventsLane.receive(data, this.#decoder));
+    peer.on('data', (data: Uint8Array | string) => {
+      if (typeof data === 'string') this.#eventsLane.receiveText(); // the link never sends text
+      else this.#eventsLane.receive(data, this.#decoder);
+    });
     peer.on('close', () => this.#close('remote'));
     peer.on('error', (error: Error) =>
       this.#close('connection-failed', new ConnectionFailedError(error.message, { cause: error })),
@@ -321,7 +324,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     const onMessage = (event: MessageEvent) => {
       const data: unknown = event.data;
       if (data instanceof ArrayBuffer) this.#stateLane.receive(new Uint8Array(data));
-      else this.#stateLane.receive(new TextEncoder().encode(String(data))); // text is never ours: reported as malformed
+      else this.#stateLane.receiveText(); // the link never sends text
     };
     const onStateLow = () => {
       this.#stateLane.flush();

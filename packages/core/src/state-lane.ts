@@ -103,6 +103,13 @@ export class StateLane<S> implements StateLaneApi<S> {
     if (early !== null) this.receive(early);
   }
 
+  /** A text message: never sent by a link, so it is bad input. */
+  receiveText(): void {
+    this.totals.messagesIn++;
+    this.deps.onActivity();
+    this.#bad(new MalformedMessageError('state', { cause: new TypeError('text message on a binary lane') }));
+  }
+
   receive(bytes: Uint8Array): void {
     this.totals.messagesIn++;
     this.totals.bytesIn += bytes.byteLength;

@@ -1,0 +1,16 @@
+/** The link contract on real data channels: node-datachannel on both sides, signaling in-process. */
+import { describeLinkContract, type ContractFactory } from '../helpers/link-contract.js';
+import { createLinkPair } from '../helpers/pair.js';
+
+const createPair: ContractFactory = async (options = {}) => {
+  const pair = await createLinkPair(options);
+  return {
+    a: pair.a,
+    b: pair.b,
+    injectFromB: (lane, data) => pair.spyB.sendRaw(lane, data),
+    filterB: (filter) => pair.spyB.setFilter(filter),
+    close: () => pair.close(),
+  };
+};
+
+describeLinkContract('WebRTC data channels (node-datachannel)', createPair);
