@@ -37,7 +37,10 @@ export function createFrameEncoder(structures: readonly (readonly string[])[] = 
 
 export function createFrameDecoder(structures: readonly (readonly string[])[] = []): FrameDecoder {
   const unpackr = new Unpackr({
-    structures: copyStructures(structures),
+    // Loaded through getStructures, msgpackr marks them shared and restores them after any message
+    // that redefines their record id inline. Passed as `structures`, one hostile message defining
+    // record 0x40 would silently replace a shared shape and garble every later message.
+    getStructures: () => copyStructures(structures),
     maxSharedStructures: structures.length,
     mapsAsObjects: true,
   });
