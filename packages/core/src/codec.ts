@@ -6,14 +6,21 @@
  * it misdecodes once more distinct shapes than `maxOwnStructures` (32) have been seen, which a
  * long game session reaches. Self-contained frames cost a few bytes and cannot go wrong.
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { MAX_STRUCTURES } from './wire.js';
 
 /** Bytes backed by a plain ArrayBuffer, as RTCDataChannel.send() wants them. */
 export type Bytes = Uint8Array<ArrayBuffer>;
 
 export interface FrameEncoder {
+  /** Encodes into bytes of their own. */
   encode(frame: readonly unknown[]): Bytes;
+  /**
+   * Encodes into the encoder's scratch buffer: valid only until the next call to either method.
+   * For bytes handed straight to RTCDataChannel.send(), which copies them; saves an allocation
+   * per message on the hot path.
+   */
+  encodeTransient(frame: readonly unknown[]): Bytes;
 }
 
 export interface FrameDecoder {
@@ -32,7 +39,10 @@ export function createFrameEncoder(structures: readonly (readonly string[])[] = 
     // Freeze the shared set at what both sides agreed: new shapes are written inline, per message.
     maxSharedStructures: structures.length,
   });
-  return { encode: (frame) => packr.pack(frame) as Bytes };
+  return {
+    encode: (frame) => packr.pack(frame) as Bytes,
+    encodeTransient: (frame) => packr.pack(frame, RESET_BUFFER_MODE) as Bytes,
+  };
 }
 
 export function createFrameDecoder(structures: readonly (readonly string[])[] = []): FrameDecoder {

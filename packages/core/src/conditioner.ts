@@ -97,6 +97,11 @@ export class LinkConditioner {
     return this.#conditions;
   }
 
+  /** False when state-lane sends pass straight through (no state conditions set). */
+  get conditionsState(): boolean {
+    return this.#conditions.state !== undefined;
+  }
+
   /** Replace the conditions; a new seed restarts the random sequence. */
   set(conditions: LinkConditions): void {
     if (conditions.seed !== undefined && conditions.seed !== this.#conditions.seed) {

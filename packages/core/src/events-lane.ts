@@ -55,7 +55,10 @@ export interface EventsLaneApi<E extends Record<string, unknown>, R extends Reco
     name: K,
     fn: (payload: R[K]['request']) => R[K]['response'] | Promise<R[K]['response']>,
   ): () => void;
-  /** Bytes waiting in the events channel. */
+  /**
+   * Bytes waiting to be sent: in the link's own queue plus the channel's buffer. A sender of
+   * bulk data can keep this under a limit and send more on the link's `drain` event.
+   */
   readonly bufferedAmount: number;
 }
 
@@ -97,7 +100,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   }
 
   get bufferedAmount(): number {
-    return this.#channel?.bufferedAmount ?? 0;
+    return this.queuedBytes + (this.#channel?.bufferedAmount ?? 0);
   }
 
   get pendingRequests(): number {

@@ -100,6 +100,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #remoteHello: HelloFrame | null = null;
   #maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
   #lastActivityMs: number;
+  /** Set on every frame received; turned into a timestamp once per heartbeat tick (cheaper). */
+  #heardSinceTick = false;
   #candidateType: CandidateType | null = null;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -135,7 +137,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       isOpen: () => this.#status === 'open',
       maxMessageSize: () => this.#maxMessageSize,
       report: (error: Error) => this.#report(error),
-      onActivity: () => (this.#lastActivityMs = this.#now()),
+      onActivity: () => (this.#heardSinceTick = true),
       warn: (message: string, error: unknown) => this.#logger.warn({ error }, message),
     };
     this.#eventsLane = new EventsLane({
@@ -253,7 +255,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       events: {
         ...events.totals,
         ...this.#rates.events.rates,
-        bufferedAmount: events.bufferedAmount,
+        bufferedAmount: events.bufferedAmount - events.queuedBytes,
         badInput: events.badInput,
         queuedBytes: events.queuedBytes,
         pendingRequests: events.pendingRequests,
@@ -268,10 +270,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #wire(): void {
     const peer = this.#peer;
     peer.on('signal', (data: SimplePeer.SignalData) => this.#emitter.emit('signal', data as unknown as LinkSignal));
-    peer.on('connect', () => {
-      this.#eventsOpen = true;
-      this.#maybeSendHello();
-    });
+    // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs
+    // milliseconds of connect time; the channel's own 'open' is all the handshake needs.
     peer.on('data', (data: Uint8Array | string) => {
       if (typeof data === 'string') this.#eventsLane.receiveText(); // the link never sends text
       else this.#eventsLane.receive(data, this.#decoder);
@@ -304,8 +304,16 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#eventsLane.flush();
       this.#emitter.emit('drain', { lane: 'events' });
     };
+    const onEventsOpen = () => {
+      this.#eventsOpen = true;
+      this.#maybeSendHello();
+    };
     eventsChannel.addEventListener('bufferedamountlow', onEventsLow);
-    this.#cleanups.push(() => eventsChannel.removeEventListener('bufferedamountlow', onEventsLow));
+    eventsChannel.addEventListener('open', onEventsOpen);
+    this.#cleanups.push(() => {
+      eventsChannel.removeEventListener('bufferedamountlow', onEventsLow);
+      eventsChannel.removeEventListener('open', onEventsOpen);
+    });
 
     const channel = this.#pc.createDataChannel(STATE_CHANNEL_LABEL, {
       negotiated: true,
@@ -341,6 +349,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       channel.removeEventListener('bufferedamountlow', onStateLow);
       channel.removeEventListener('close', onClose);
     });
+    if (eventsChannel.readyState === 'open') onEventsOpen();
     if (channel.readyState === 'open') onOpen();
   }
 
@@ -399,6 +408,10 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
 
   #heartbeat(): void {
     const now = this.#now();
+    if (this.#heardSinceTick) {
+      this.#heardSinceTick = false;
+      this.#lastActivityMs = now;
+    }
     if (now - this.#lastActivityMs > this.#options.heartbeatTimeoutMs) {
       this.#close('timeout', new HeartbeatTimeoutError(this.#options.heartbeatTimeoutMs));
       return;

@@ -41,6 +41,12 @@ export class StateLane<S> implements StateLaneApi<S> {
   #channel: RTCDataChannel | null = null;
   #seq = 0;
   #pending: Bytes | null = null;
+  /**
+   * An upper bound on the channel's bufferedAmount: what it was when last read plus all sent
+   * since. Reading the real value is a native call; while the bound is under the high-water
+   * mark, the real value is too, so most sends skip the read.
+   */
+  #bufferedBound = 0;
   #newestStateSeq = -1;
   #remote: { decoder: FrameDecoder; clock: RemoteClock } | null = null;
   #early: Uint8Array | null = null;
@@ -64,14 +70,17 @@ export class StateLane<S> implements StateLaneApi<S> {
 
   send(payload: S): StateSendResult {
     if (!this.deps.isOpen() || this.#channel === null) return 'not-open';
-    const frame = this.deps.encoder.encode([FrameKind.State, this.#seq, this.#nowUs(), payload]);
+    const frame = this.deps.encoder.encodeTransient([FrameKind.State, this.#seq, this.#nowUs(), payload]);
     const limit = this.deps.maxMessageSize();
     if (frame.byteLength > limit) throw new MessageTooLargeError('state', frame.byteLength, limit);
     this.#seq++;
-    if (this.#channel.bufferedAmount > this.deps.highWaterMarkBytes) {
-      if (this.#pending !== null) this.replaced++;
-      this.#pending = frame;
-      return 'queued';
+    if (this.#bufferedBound > this.deps.highWaterMarkBytes) {
+      this.#bufferedBound = this.#channel.bufferedAmount;
+      if (this.#bufferedBound > this.deps.highWaterMarkBytes) {
+        if (this.#pending !== null) this.replaced++;
+        this.#pending = frame.slice(); // it outlives the encoder's scratch buffer
+        return 'queued';
+      }
     }
     this.#transmit(frame);
     return 'sent';
@@ -84,11 +93,12 @@ export class StateLane<S> implements StateLaneApi<S> {
 
   /** Sends a heartbeat; the answer gives an RTT sample. */
   ping(): void {
-    this.#transmit(this.deps.encoder.encode([FrameKind.Ping, this.#seq++, this.#nowUs()]));
+    this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Ping, this.#seq++, this.#nowUs()]));
   }
 
   /** The channel drained below its low-water mark: send the newest waiting state, if any. */
   flush(): void {
+    if (this.#channel !== null) this.#bufferedBound = this.#channel.bufferedAmount;
     const pending = this.#pending;
     if (pending === null || this.#channel === null) return;
     this.#pending = null;
@@ -157,7 +167,7 @@ export class StateLane<S> implements StateLaneApi<S> {
       }
       case FrameKind.Ping:
         this.#remote.clock.toRemoteMs(frame.sentAtUs);
-        this.#transmit(this.deps.encoder.encode([FrameKind.Pong, this.#seq++, this.#nowUs(), frame.sentAtUs]));
+        this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Pong, this.#seq++, this.#nowUs(), frame.sentAtUs]));
         return;
       case FrameKind.Pong: {
         this.#remote.clock.toRemoteMs(frame.sentAtUs);
@@ -184,19 +194,28 @@ export class StateLane<S> implements StateLaneApi<S> {
     return wrapU32((this.deps.now() - this.deps.epochMs) * 1000);
   }
 
+  /** `frame` may be transient: it is sent (the channel copies it) or copied before this returns. */
   #transmit(frame: Bytes): void {
     const channel = this.#channel;
     if (channel === null) return;
     this.totals.messagesOut++;
     this.totals.bytesOut += frame.byteLength;
-    this.deps.conditioner.sendState(() => {
-      if (channel.readyState !== 'open') return;
-      try {
-        channel.send(frame);
-      } catch (error) {
-        // The channel closed between the check and the send; the link's close handling follows.
-        this.deps.warn('state lane send failed', error);
-      }
-    });
+    this.#bufferedBound += frame.byteLength;
+    if (this.deps.conditioner.conditionsState) {
+      const held = frame.slice(); // the conditioner may send it later
+      this.deps.conditioner.sendState(() => this.#sendNow(channel, held));
+    } else {
+      this.#sendNow(channel, frame);
+    }
+  }
+
+  #sendNow(channel: RTCDataChannel, frame: Bytes): void {
+    if (channel.readyState !== 'open') return;
+    try {
+      channel.send(frame);
+    } catch (error) {
+      // The channel closed between the check and the send; the link's close handling follows.
+      this.deps.warn('state lane send failed', error);
+    }
   }
 }

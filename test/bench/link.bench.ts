@@ -1,0 +1,227 @@
+/**
+ * Link benchmarks: @rallypoint/core against two bare node-datachannel peer connections with the
+ * same channel settings (raw.ts), alternating in one run, reported as ratios.
+ */
+import { createLink, type Link } from '@rallypoint/core/node';
+import { alternate, next, percentile, round, sleep, type Scenario } from './harness.js';
+import { connectRawPair, type RawPair } from './raw.js';
+
+type BenchTypes = { events: { blob: Uint8Array }; state: Uint8Array };
+type LinkPair = { a: Link<BenchTypes>; b: Link<BenchTypes>; close(): void };
+
+async function connectLinkPair(): Promise<LinkPair> {
+  const a = createLink<BenchTypes>({ initiator: true });
+  const b = createLink<BenchTypes>({ initiator: false });
+  a.on('signal', (data) => b.signal(data));
+  b.on('signal', (data) => a.signal(data));
+  const opened = (link: Link<BenchTypes>) => new Promise<void>((resolve) => link.once('open', () => resolve()));
+  await Promise.all([opened(a), opened(b)]);
+  return { a, b, close: () => (a.close(), b.close()) };
+}
+
+const connect: Scenario = {
+  name: 'link.connect',
+  description: 'create both sides → both lanes open (ours: open), 20 runs each',
+  async run() {
+    const ours: number[] = [];
+    const raw: number[] = [];
+    const time = async (into: number[], open: () => Promise<{ close(): void }>) => {
+      const t0 = performance.now();
+      const pair = await open();
+      into.push(performance.now() - t0);
+      pair.close();
+      await sleep(20);
+    };
+    await alternate(2, () => time([], connectLinkPair), () => time([], connectRawPair)); // warm-up
+    await alternate(20, () => time(ours, connectLinkPair), () => time(raw, connectRawPair));
+    const oursP50 = percentile(ours, 50);
+    const rawP50 = percentile(raw, 50);
+    return { ours_ms_p50: round(oursP50), raw_ms_p50: round(rawP50), ratio: round(oursP50 / rawP50) };
+  },
+};
+
+const rtt: Scenario = {
+  name: 'link.rtt',
+  description: 'state-lane ping-pong, 64 B payload, one in flight, 2,000 samples each',
+  async run() {
+    const links = await connectLinkPair();
+    const raw = await connectRawPair();
+    const payload = new Uint8Array(64).fill(7);
+    const ours: number[] = [];
+    const base: number[] = [];
+    links.b.state.onMessage(({ payload: p }) => links.b.state.send(p));
+    raw.b.state.addEventListener('message', (e) => raw.b.state.send((e as MessageEvent<ArrayBuffer>).data));
+    let resolveOurs: () => void = () => undefined;
+    links.a.state.onMessage(() => resolveOurs());
+    const pingOurs = () =>
+      new Promise<void>((resolve) => {
+        resolveOurs = resolve;
+        links.a.state.send(payload);
+      });
+    const pingRaw = () =>
+      new Promise<void>((resolve) => {
+        raw.a.state.addEventListener('message', () => resolve(), { once: true });
+        raw.a.state.send(payload);
+      });
+    const block = (into: number[] | null, ping: () => Promise<void>) => async () => {
+      for (let i = 0; i < 200; i++) {
+        const t0 = performance.now();
+        await ping();
+        into?.push((performance.now() - t0) * 1000);
+      }
+    };
+    await alternate(2, block(null, pingOurs), block(null, pingRaw)); // warm-up
+    await alternate(10, block(ours, pingOurs), block(base, pingRaw));
+    links.close();
+    raw.close();
+    const oursP50 = percentile(ours, 50);
+    const rawP50 = percentile(base, 50);
+    return {
+      ours_us_p50: round(oursP50, 1),
+      ours_us_p99: round(percentile(ours, 99), 1),
+      raw_us_p50: round(rawP50, 1),
+      raw_us_p99: round(percentile(base, 99), 1),
+      ratio_p50: round(oursP50 / rawP50),
+    };
+  },
+};
+
+const HIGH_WATER = 64 * 1024;
+const LOW_WATER = 16 * 1024;
+
+/**
+ * Sends as fast as `bufferedAmount` allows for `ms`: checks it before every send, and when it is
+ * at the high-water mark waits for the drain signal (or 50 ms, whichever comes first).
+ */
+async function floodFor(ms: number, buffered: () => number, highWater: number, send: () => void, drained: () => Promise<void>) {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    for (let i = 0; buffered() < highWater; i++) {
+      send();
+      if (i % 256 === 0 && performance.now() >= end) return;
+    }
+    await Promise.race([drained(), sleep(50)]);
+  }
+}
+
+const throughput: Scenario = {
+  name: 'link.throughput',
+  description: 'state lane, 100 B payloads, 3 s each (6 turns), sender respects bufferedAmount',
+  async run() {
+    const links = await connectLinkPair();
+    const raw = await connectRawPair();
+    raw.a.state.bufferedAmountLowThreshold = LOW_WATER;
+    const payload = new Uint8Array(100).fill(1);
+    let oursReceived = 0;
+    let rawReceived = 0;
+    let oursWireBytes = 0;
+    links.b.state.onMessage(() => oursReceived++);
+    raw.b.state.addEventListener('message', () => {
+      if (!fresh) rawReceived++;
+    });
+    let oursMs = 0;
+    let rawMs = 0;
+    const drainOurs = () => new Promise<void>((resolve) => links.a.once('drain', () => resolve()));
+    const runOurs = async () => {
+      const bytesBefore = links.a.stats().state.bytesOut;
+      const messagesBefore = links.a.stats().state.messagesOut;
+      const t0 = performance.now();
+      await floodFor(500, () => links.a.state.bufferedAmount, HIGH_WATER, () => links.a.state.send(payload), drainOurs);
+      await sleep(200); // let the tail arrive
+      oursMs += performance.now() - t0 - 200;
+      const s = links.a.stats().state;
+      oursWireBytes = (s.bytesOut - bytesBefore) / (s.messagesOut - messagesBefore);
+    };
+    // The baseline re-sends one buffer object; a real sender builds a new message each time. The
+    // "fresh" variant sends a new copy per message, to show what that alone costs.
+    let rawFreshReceived = 0;
+    let rawFreshMs = 0;
+    let fresh = false;
+    raw.b.state.addEventListener('message', () => {
+      if (fresh) rawFreshReceived++;
+    });
+    const runRaw = (copy: boolean) => async () => {
+      fresh = copy;
+      const t0 = performance.now();
+      const send = copy ? () => raw.a.state.send(payload.slice()) : () => raw.a.state.send(payload);
+      await floodFor(500, () => raw.a.state.bufferedAmount, HIGH_WATER, send, () => next(raw.a.state, 'bufferedamountlow'));
+      await sleep(200);
+      if (copy) rawFreshMs += performance.now() - t0 - 200;
+      else rawMs += performance.now() - t0 - 200;
+    };
+    await alternate(6, runOurs, async () => {
+      await runRaw(false)();
+      await runRaw(true)();
+    });
+    links.close();
+    raw.close();
+    const oursRate = oursReceived / (oursMs / 1000);
+    const rawRate = rawReceived / (rawMs / 1000);
+    const rawFreshRate = rawFreshReceived / (rawFreshMs / 1000);
+    return {
+      ours_msgs_per_s: Math.round(oursRate),
+      raw_msgs_per_s: Math.round(rawRate),
+      ratio: round(oursRate / rawRate),
+      raw_fresh_msgs_per_s: Math.round(rawFreshRate),
+      ratio_vs_fresh: round(oursRate / rawFreshRate),
+      ours_wire_bytes_per_msg: round(oursWireBytes, 1),
+      raw_wire_bytes_per_msg: payload.byteLength,
+    };
+  },
+};
+
+const EVENTS_HIGH_WATER = 1024 * 1024;
+
+const eventsThroughput: Scenario = {
+  name: 'link.events_throughput',
+  description: 'events lane, 64 KiB payloads, 3 s each, sender respects bufferedAmount',
+  async run() {
+    const links = await connectLinkPair();
+    const raw = await connectRawPair();
+    raw.a.events.bufferedAmountLowThreshold = EVENTS_HIGH_WATER / 4;
+    const payload = new Uint8Array(64 * 1024).fill(3);
+    let oursBytes = 0;
+    let rawBytes = 0;
+    links.b.events.on('blob', (blob) => (oursBytes += blob.byteLength));
+    raw.b.events.addEventListener('message', (e) => (rawBytes += (e as MessageEvent<ArrayBuffer>).data.byteLength));
+    let oursMs = 0;
+    let rawMs = 0;
+    const runOurs = async () => {
+      const t0 = performance.now();
+      await floodFor(
+        1500,
+        () => links.a.events.bufferedAmount,
+        EVENTS_HIGH_WATER,
+        () => links.a.events.emit('blob', payload),
+        () => new Promise<void>((resolve) => links.a.once('drain', () => resolve())),
+      );
+      await drainedOurs(links);
+      oursMs += performance.now() - t0;
+    };
+    const runRaw = async () => {
+      const t0 = performance.now();
+      await floodFor(1500, () => raw.a.events.bufferedAmount, EVENTS_HIGH_WATER, () => raw.a.events.send(payload), () =>
+        next(raw.a.events, 'bufferedamountlow'),
+      );
+      await drainedRaw(raw);
+      rawMs += performance.now() - t0;
+    };
+    await alternate(2, runOurs, runRaw);
+    links.close();
+    raw.close();
+    const ours = oursBytes / 1e6 / (oursMs / 1000);
+    const base = rawBytes / 1e6 / (rawMs / 1000);
+    return { ours_mb_per_s: round(ours, 1), raw_mb_per_s: round(base, 1), ratio: round(ours / base) };
+  },
+};
+
+/** Waits until everything sent has left the sender (reliable lane: it will all arrive). */
+async function drainedOurs(links: LinkPair): Promise<void> {
+  while (links.a.events.bufferedAmount > 0) await sleep(1);
+}
+
+async function drainedRaw(raw: RawPair): Promise<void> {
+  while (raw.a.events.bufferedAmount > 0) await sleep(1);
+}
+
+export const linkScenarios: Scenario[] = [connect, rtt, throughput, eventsThroughput];

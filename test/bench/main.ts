@@ -1,0 +1,48 @@
+/**
+ * `npm run bench -- [scenario ...] [--json=PATH]`: runs the named scenarios (all by default),
+ * prints a table, and with --json writes `{ "<scenario>": { "<metric>": number } }`.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Metrics, Scenario } from './harness.js';
+import { linkScenarios } from './link.bench.js';
+
+const scenarios: Scenario[] = [...linkScenarios];
+
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  options: { json: { type: 'string' }, list: { type: 'boolean' } },
+  allowPositionals: true,
+});
+
+if (values.list === true) {
+  for (const s of scenarios) console.log(`${s.name.padEnd(26)} ${s.description}`);
+  process.exit(0);
+}
+
+const unknown = positionals.filter((name) => !scenarios.some((s) => s.name === name));
+if (unknown.length > 0) {
+  console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${scenarios.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+
+const selected = positionals.length === 0 ? scenarios : scenarios.filter((s) => positionals.includes(s.name));
+const results: Record<string, Metrics> = {};
+for (const scenario of selected) {
+  process.stdout.write(`${scenario.name}: ${scenario.description} ... `);
+  const t0 = performance.now();
+  results[scenario.name] = await scenario.run();
+  console.log(`${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+console.log('');
+console.log(`${'scenario'.padEnd(26)}${'metric'.padEnd(26)}value`);
+for (const [name, metrics] of Object.entries(results)) {
+  for (const [metric, value] of Object.entries(metrics)) console.log(`${name.padEnd(26)}${metric.padEnd(26)}${value}`);
+}
+if (values.json !== undefined) {
+  writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${values.json}`);
+}
+// node-datachannel's threads can outlive the last closed connection: end the run explicitly.
+process.exit(0);
