@@ -112,14 +112,14 @@ export function describeLinkContract(transport: string, createPair: ContractFact
         a.state.send({ n });
         await new Promise((r) => setTimeout(r, 1));
       }
-      await until(() => seen.at(-1)?.n === 299 || b.stats().state.stale + seen.length >= 300, 'the last state arrived');
-      await until(() => b.stats().state.duplicates > 0, 'duplicates were counted');
+      // Nothing is lost here: every message is delivered once or dropped as stale.
+      await until(() => seen.length + b.stats().state.stale >= 300, 'all 300 were delivered or dropped');
       const ns = seen.map((s) => s.n);
       expect(ns.every((n, i) => i === 0 || n > (ns[i - 1] as number))).toBe(true);
       const stats = b.stats().state;
       expect(stats.stale).toBeGreaterThan(0);
       expect(stats.duplicates).toBeGreaterThan(0);
-      expect(seen.length + stats.stale).toBeLessThanOrEqual(300);
+      expect(seen.length + stats.stale).toBe(300);
     });
 
     it('counts state-lane loss from sequence gaps', async () => {

@@ -72,6 +72,8 @@ export function createLink<T extends LinkTypes = LinkTypes>(init: LinkInit): Lin
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const STATE_CHANNEL_LABEL = 'rallypoint-state';
+/** How long a local close waits for its goodbye to leave before tearing the connection down. */
+const GOODBYE_GRACE_MS = 250;
 
 class PeerLink<T extends LinkTypes> implements Link<T> {
   #status: LinkStatus = 'connecting';
@@ -79,6 +81,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   readonly #peer: SimplePeer.Instance;
   readonly #pc: RTCPeerConnection;
   readonly #stateChannelId: number;
+  readonly #deferSignal: ((apply: () => void) => void) | undefined;
   #stateChannel: RTCDataChannel | null = null;
   #eventsChannel: RTCDataChannel | null = null;
   readonly #eventsLane: EventsLane<EventsOf<T>, RequestsOf<T>>;
@@ -111,6 +114,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     if (rtc === undefined) {
       throw new TypeError('No RTCPeerConnection here: pass `rtc`, or in Node use createLink from "@rallypoint/core/node"');
     }
+    this.#deferSignal = rtc.deferSignal;
     this.#now = init.now ?? (() => performance.now());
     this.#epochMs = this.#now();
     this.#lastActivityMs = this.#epochMs;
@@ -210,11 +214,16 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#report(new InvalidSignalError('Signal data must be an object with a string `type`'));
       return;
     }
-    try {
-      this.#peer.signal(data as unknown as SimplePeer.SignalData);
-    } catch (cause) {
-      this.#report(new InvalidSignalError('simple-peer refused the signal', { cause }));
-    }
+    const apply = () => {
+      if (this.#status === 'closed') return;
+      try {
+        this.#peer.signal(data as unknown as SimplePeer.SignalData);
+      } catch (cause) {
+        this.#report(new InvalidSignalError('simple-peer refused the signal', { cause }));
+      }
+    };
+    if (this.#deferSignal === undefined) apply();
+    else this.#deferSignal(apply);
   }
 
   on<K extends keyof LinkEvents>(name: K, fn: (event: LinkEvents[K]) => void): () => void {
@@ -439,23 +448,47 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     if (this.#status === 'closed') return;
     const wasOpen = this.#status === 'open';
     this.#status = 'closed';
-    if (reason === 'local' && wasOpen) this.#eventsLane.sendBye('local');
-    if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
-    if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
-    this.#heartbeatTimer = null;
-    this.#connectTimer = null;
-    this.#conditioner.stop();
-    for (const cleanup of this.#cleanups.splice(0)) cleanup();
-    this.#eventsLane.close(new LinkClosedError(`The link closed (${reason})`, { cause: error }));
-    this.#stateLane.close();
     try {
-      this.#stateChannel?.close();
-    } catch (cause) {
-      this.#logger.debug({ error: cause }, 'closing the state channel failed');
+      if (reason === 'local' && wasOpen) this.#eventsLane.sendBye('local');
+      if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
+      if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
+      this.#heartbeatTimer = null;
+      this.#connectTimer = null;
+      this.#conditioner.stop();
+      for (const cleanup of this.#cleanups.splice(0)) cleanup();
+      this.#eventsLane.close(new LinkClosedError(`The link closed (${reason})`, { cause: error }));
+      this.#stateLane.close();
+      this.#destroyPeer(reason === 'local' && wasOpen);
+    } finally {
+      // Whatever went wrong in teardown, the game must hear that the link is closed.
+      this.#logger.debug({ reason, error }, 'link closed');
+      this.#emitter.emit('close', error === undefined ? { reason } : { reason, error });
+      this.#emitter.clear();
     }
-    this.#peer.destroy();
-    this.#logger.debug({ reason, error }, 'link closed');
-    this.#emitter.emit('close', error === undefined ? { reason } : { reason, error });
-    this.#emitter.clear();
   }
+
+  /**
+   * Closes the channels and the connection. After a local close the goodbye is already queued
+   * on the events channel; tearing the connection down at once can drop it (and then the other
+   * side only learns of the close from its heartbeat timeout), so wait for it to drain, briefly.
+   */
+  #destroyPeer(letGoodbyeOut: boolean): void {
+    const destroy = () => {
+      try {
+        this.#stateChannel?.close();
+      } catch (cause) {
+        this.#logger.debug({ error: cause }, 'closing the state channel failed');
+      }
+      this.#peer.destroy();
+    };
+    const channel = this.#eventsChannel;
+    if (!letGoodbyeOut || channel === null) return destroy();
+    const deadline = this.#now() + GOODBYE_GRACE_MS;
+    const poll = () => {
+      if (channel.readyState !== 'open' || channel.bufferedAmount === 0 || this.#now() >= deadline) destroy();
+      else setTimeout(poll, 5);
+    };
+    setTimeout(poll, 0);
+  }
+
 }

@@ -9,6 +9,12 @@ export interface RtcImplementation {
   RTCPeerConnection: new (configuration?: RTCConfiguration) => RTCPeerConnection;
   RTCSessionDescription: unknown;
   RTCIceCandidate: unknown;
+  /**
+   * Runs `apply` (handing a received signal to the connection) on a later task, for
+   * implementations that must not be re-entered from inside another connection's callbacks.
+   * Unset: signals are applied at once.
+   */
+  deferSignal?: (apply: () => void) => void;
 }
 
 /** The browser's WebRTC, or undefined where there is none (Node: use `@rallypoint/core/node`). */
@@ -54,9 +60,19 @@ export function capturingRtc(impl: RtcImplementation, hooks: CaptureHooks): RtcI
         const { type, sdp } = await describe(options);
         return sdp === undefined ? { type } : { type, sdp };
       };
-      const self = this as { createOffer: Describe; createAnswer: Describe };
+      const self = this as { createOffer: Describe; createAnswer: Describe; setLocalDescription: SetLocal };
       self.createOffer = plain(this.createOffer.bind(this) as Describe);
       self.createAnswer = plain(this.createAnswer.bind(this) as Describe);
+      // libdatachannel makes and applies its offer itself as soon as a channel is created; when
+      // simple-peer applies it again, libdatachannel rebuilds its ICE transport, and an answer
+      // arriving meanwhile fails ("Got a remote candidate without ICE transport"). Seen here in
+      // about 1 in 100 connects under load. A browser never gets here in that state.
+      type SetLocal = (description?: RTCSessionDescriptionInit) => Promise<void>;
+      const setLocalDescription = this.setLocalDescription.bind(this) as SetLocal;
+      self.setLocalDescription = async (description) => {
+        if (description?.type === 'offer' && this.signalingState === 'have-local-offer' && this.localDescription !== null) return;
+        return setLocalDescription(description);
+      };
       hooks.onConnection(this);
     }
   }

@@ -78,7 +78,7 @@ export class StateLane<S> implements StateLaneApi<S> {
       this.#bufferedBound = this.#channel.bufferedAmount;
       if (this.#bufferedBound > this.deps.highWaterMarkBytes) {
         if (this.#pending !== null) this.replaced++;
-        this.#pending = frame.slice(); // it outlives the encoder's scratch buffer
+        this.#pending = copyBytes(frame); // it outlives the encoder's scratch buffer
         return 'queued';
       }
     }
@@ -202,7 +202,7 @@ export class StateLane<S> implements StateLaneApi<S> {
     this.totals.bytesOut += frame.byteLength;
     this.#bufferedBound += frame.byteLength;
     if (this.deps.conditioner.conditionsState) {
-      const held = frame.slice(); // the conditioner may send it later
+      const held = copyBytes(frame); // the conditioner may send it later
       this.deps.conditioner.sendState(() => this.#sendNow(channel, held));
     } else {
       this.#sendNow(channel, frame);
@@ -219,3 +219,6 @@ export class StateLane<S> implements StateLaneApi<S> {
     }
   }
 }
+
+/** A copy (not `.slice()`: on a Node Buffer, as msgpackr returns, that is a view). */
+const copyBytes = (bytes: Bytes): Bytes => new Uint8Array(bytes);
