@@ -1,0 +1,47 @@
+// `npm test`: the whole suite. Checks what the machine must have, type-checks everything (tests
+// included), runs vitest, and ends with one plain summary line: "N passed, N failed, N skipped".
+// Nothing is skipped silently: a missing system package stops the run with what to install.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
+
+// System packages the suite needs, by command. Empty until browser and packet-loss tests arrive;
+// each entry: { command: 'chromium', apt: 'chromium', for: 'browser tests' }.
+const systemRequirements = [];
+const missing = systemRequirements.filter((r) => spawnSync('sh', ['-c', `command -v ${r.command}`]).status !== 0);
+if (missing.length > 0) {
+  for (const r of missing) console.error(`missing: ${r.command} (for ${r.for}) — install with: apt-get install -y ${r.apt}`);
+  console.error('Run `bash .ci/run` as root to install them, or install them yourself.');
+  process.exit(1);
+}
+
+console.log('> typecheck (tsc -b, tests included)');
+if (run('npx', ['tsc', '-b']) !== 0) {
+  console.error('typecheck failed');
+  process.exit(1);
+}
+
+const reportDir = mkdtempSync(join(tmpdir(), 'rallypoint-test-'));
+const report = join(reportDir, 'vitest.json');
+console.log('> vitest');
+const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+let summary;
+try {
+  summary = JSON.parse(readFileSync(report, 'utf8'));
+} catch {
+  console.error('vitest wrote no report');
+  process.exit(status === 0 ? 1 : status);
+} finally {
+  rmSync(reportDir, { recursive: true, force: true });
+}
+const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
+console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`);
+if (summary.numTotalTests === 0) {
+  console.error('no tests ran');
+  process.exit(1);
+}
+process.exit(status);
