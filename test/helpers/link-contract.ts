@@ -75,9 +75,16 @@ export function describeLinkContract(transport: string, createPair: ContractFact
     });
 
     it('opens both lanes on both sides and reports the connection', async () => {
-      const pair = await make();
+      const pair = await make({ waitOpen: false });
+      const states: string[] = [];
+      pair.a.on('diagnostic', (d) => {
+        if (d.kind === 'connection-state') states.push(d.state);
+      });
+      expect(pair.a.status).toBe('connecting');
+      await Promise.all([waitFor(pair.a, 'open'), waitFor(pair.b, 'open')]);
       expect(pair.a.status).toBe('open');
       expect(pair.b.status).toBe('open');
+      expect(states).toContain('connected');
       await until(() => pair.a.stats().rttMs !== null && pair.b.stats().rttMs !== null, 'both sides measured an RTT');
       await until(() => pair.a.stats().candidateType !== null, 'the candidate pair type is known');
       expect(pair.a.stats().candidateType).toBe('host');
@@ -91,6 +98,30 @@ export function describeLinkContract(transport: string, createPair: ContractFact
       await until(() => got.length >= 10_000, '10,000 events arrived', 30_000);
       expect(got).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
       expect(b.stats().events.badInput).toBe(0);
+    });
+
+    it('counts traffic per lane, in totals and per second', async () => {
+      const { a, b } = await make({ a: { heartbeatIntervalMs: 100 }, b: { heartbeatIntervalMs: 100 } });
+      let received = 0;
+      b.state.onMessage(() => received++);
+      b.events.on('ping', () => received++);
+      const sendFor = async (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          a.state.send({ n: 1 });
+          a.events.emit('ping', 'x');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      await sendFor(350);
+      await until(() => received > 0 && b.stats().state.messagesInPerSec > 0, 'rates were sampled');
+      const sa = a.stats();
+      const sb = b.stats();
+      expect(sb.events.messagesIn).toBeGreaterThanOrEqual(sa.events.messagesOut - 5); // the hello and tail
+      expect(sb.state.bytesIn).toBeGreaterThan(0);
+      expect(sa.state.bytesOutPerSec).toBeGreaterThan(0);
+      expect(sb.events.messagesInPerSec).toBeGreaterThan(0);
+      expect(sb.state.lossRate).toBe(0);
     });
 
     it('delivers events emitted before the link opened, after it opens', async () => {

@@ -1,7 +1,10 @@
 /** The link contract on real data channels: node-datachannel on both sides, signaling in-process. */
-import type { LinkTypes } from '@rallypoint/core';
+import { ConnectTimeoutError, InvalidSignalError, createLink as createBrowserLink, type LinkTypes } from '@rallypoint/core';
+import { createLink } from '@rallypoint/core/node';
+import { describe, expect, it } from 'vitest';
 import { describeLinkContract, type ContractFactory } from '../helpers/link-contract.js';
 import { createLinkPair } from '../helpers/pair.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 const createPair: ContractFactory = async <T extends LinkTypes>(options = {}) => {
   const pair = await createLinkPair<T>(options);
@@ -15,3 +18,28 @@ const createPair: ContractFactory = async <T extends LinkTypes>(options = {}) =>
 };
 
 describeLinkContract('WebRTC data channels (node-datachannel)', createPair);
+
+describe('a WebRTC link on its own', () => {
+  it('closes with ConnectTimeoutError when nobody answers', async () => {
+    const link = createLink({ initiator: true, connectTimeoutMs: 300 });
+    const event = await waitFor(link, 'close');
+    expect(event.reason).toBe('timeout');
+    expect(event.error).toBeInstanceOf(ConnectTimeoutError);
+  });
+
+  it('reports signals it cannot use, without closing', async () => {
+    const link = createLink({ initiator: false });
+    const errors: Error[] = [];
+    link.on('error', (e) => errors.push(e));
+    link.signal({} as never);
+    link.signal(null as never);
+    await until(() => errors.length >= 2, 'the bad signals were reported');
+    expect(errors.every((e) => e instanceof InvalidSignalError)).toBe(true);
+    expect(link.status).toBe('connecting');
+    link.close();
+  });
+
+  it('says where to find WebRTC when there is none', () => {
+    expect(() => createBrowserLink({ initiator: true })).toThrow(/@rallypoint\/core\/node/);
+  });
+});
