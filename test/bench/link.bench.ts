@@ -70,7 +70,8 @@ const rtt: Scenario = {
         into?.push((performance.now() - t0) * 1000);
       }
     };
-    await alternate(2, block(null, pingOurs), block(null, pingRaw)); // warm-up
+    // Warm-up: the first half second after open carries JIT compilation (ms outliers on both).
+    await alternate(6, block(null, pingOurs), block(null, pingRaw));
     await alternate(10, block(ours, pingOurs), block(base, pingRaw));
     links.close();
     raw.close();
