@@ -5,7 +5,9 @@
  */
 import {
   HandlerError,
+  HandshakeError,
   HeartbeatTimeoutError,
+  InvalidMessageError,
   LinkClosedError,
   MessageTooLargeError,
   ProtocolVersionMismatchError,
@@ -289,6 +291,31 @@ export function describeLinkContract(transport: string, createPair: ContractFact
       b.state.send({ n: 7 });
       await until(() => hits.length === 1 && lastState === 7, 'both lanes still deliver');
       expect(hits).toEqual([{ by: 'b', damage: 3 }]);
+    });
+
+    it('refuses a malformed hello with HandshakeError, and frames sent before the hello', async () => {
+      const pair = await make({ waitOpen: false });
+      pair.filterB((lane, bytes) => {
+        const frame: unknown = lane === 'events' ? unpack(bytes) : null;
+        if (!Array.isArray(frame) || frame[0] !== 1) return bytes;
+        frame[2] = [[42]]; // structures must be lists of string keys
+        return pack(frame);
+      });
+      const event = await waitFor(pair.a, 'close');
+      expect(event.reason).toBe('protocol-error');
+      expect(event.error).toBeInstanceOf(HandshakeError);
+
+      const next = await make({ waitOpen: false });
+      const errors: Error[] = [];
+      next.a.on('error', (e) => errors.push(e));
+      next.filterB((lane, bytes) => {
+        const frame: unknown = lane === 'events' ? unpack(bytes) : null;
+        if (Array.isArray(frame) && frame[0] === 1) next.injectFromB('events', pack([2, 'ping', 'too early']));
+        return bytes;
+      });
+      await waitFor(next.a, 'open');
+      await until(() => errors.length > 0, 'the early frame was reported');
+      expect(errors[0]).toBeInstanceOf(InvalidMessageError);
     });
 
     it('closes with ProtocolVersionMismatchError when the versions differ', async () => {

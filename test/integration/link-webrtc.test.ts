@@ -39,6 +39,22 @@ describe('a WebRTC link on its own', () => {
     link.close();
   });
 
+  it('logs, rather than loops, when an error listener itself throws', async () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, warn: (_: object, message: string) => warnings.push(message) };
+    const link = createLink({ initiator: false, logger });
+    link.on('error', () => {
+      throw new Error('listener bug');
+    });
+    link.signal({} as never);
+    expect(warnings).toEqual(["an 'error' listener threw"]);
+    link.close();
+  });
+
+  it('refuses pre-shared structures the remote could not accept', () => {
+    expect(() => createLink({ initiator: true, structures: [[]] })).toThrow(TypeError);
+  });
+
   it('says where to find WebRTC when there is none', () => {
     expect(() => createBrowserLink({ initiator: true })).toThrow(/@rallypoint\/core\/node/);
   });

@@ -7,6 +7,7 @@ import type { LinkConditioner } from './conditioner.js';
 import { Emitter } from './emitter.js';
 import {
   HandlerError,
+  InvalidMessageError,
   LinkClosedError,
   MalformedMessageError,
   MessageTooLargeError,
@@ -32,6 +33,8 @@ export interface EventsLaneDeps {
   report: (error: Error) => void;
   onActivity: () => void;
   onHello: (hello: HelloFrame) => void;
+  /** A frame that claims to be a hello but is not a valid one. */
+  onBadHello: (error: Error) => void;
   onBye: (bye: ByeFrame) => void;
   warn: (message: string, error: unknown) => void;
 }
@@ -89,6 +92,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   readonly totals = emptyTotals();
   badInput = 0;
   lateResponses = 0;
+  #remoteReady = false;
 
   constructor(private readonly deps: EventsLaneDeps) {
     this.#emitter = new Emitter((name, cause) => deps.report(new HandlerError(name, { cause })));
@@ -100,7 +104,12 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   }
 
   get bufferedAmount(): number {
-    return this.queuedBytes + (this.#channel?.bufferedAmount ?? 0);
+    return this.queuedBytes + this.channelBufferedAmount;
+  }
+
+  /** Bytes in the data channel's own buffer (not counting the link's queue). */
+  get channelBufferedAmount(): number {
+    return this.#channel?.bufferedAmount ?? 0;
   }
 
   get pendingRequests(): number {
@@ -239,12 +248,21 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       return this.#bad(new MalformedMessageError('events', { cause }));
     }
     const frame = parseEventsFrame(value);
-    if (frame instanceof Error) return this.#bad(frame);
+    if (frame instanceof Error) {
+      this.badInput++;
+      if (Array.isArray(value) && value[0] === FrameKind.Hello) return this.deps.onBadHello(frame);
+      return this.deps.report(frame);
+    }
+    // The remote's hello is its first frame on this ordered lane; anything before it is not ours.
+    if (!this.#remoteReady && frame.kind !== FrameKind.Hello) {
+      return this.#bad(new InvalidMessageError('events', 'frame before the hello'));
+    }
     if (reassembled && (frame.kind === FrameKind.Fragment || frame.kind === FrameKind.Hello)) {
       return this.#bad(new MalformedMessageError('events', { cause: new Error('fragments must carry an event, request or response') }));
     }
     switch (frame.kind) {
       case FrameKind.Hello:
+        this.#remoteReady = true;
         return this.deps.onHello(frame);
       case FrameKind.Bye:
         return this.deps.onBye(frame);

@@ -43,7 +43,15 @@ import {
   type RequestsOf,
   type StateOf,
 } from './types.js';
-import { FrameKind, LINK_PROTOCOL_VERSION, wrapU32, type HelloFrame } from './wire.js';
+import {
+  FrameKind,
+  LINK_PROTOCOL_VERSION,
+  MAX_STRUCTURES,
+  MAX_STRUCTURE_KEYS,
+  isStructureList,
+  wrapU32,
+  type HelloFrame,
+} from './wire.js';
 
 export interface Link<T extends LinkTypes = LinkTypes> {
   /** `connecting` until both sides have exchanged hellos, then `open`, then `closed` for good. */
@@ -120,12 +128,21 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#lastActivityMs = this.#epochMs;
     this.#logger = init.logger ?? silentLogger;
     this.#structures = init.structures ?? [];
+    if (!isStructureList(this.#structures)) {
+      throw new TypeError(
+        `structures must be at most ${MAX_STRUCTURES} non-empty lists of at most ${MAX_STRUCTURE_KEYS} string keys`,
+      );
+    }
     this.#options = {
       heartbeatIntervalMs: init.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? 5000,
       connectTimeoutMs: init.connectTimeoutMs ?? 20_000,
     };
-    this.#emitter = new Emitter((name, cause) => this.#report(new HandlerError(name, { cause })));
+    this.#emitter = new Emitter((name, cause) => {
+      // A throwing 'error' listener is not reported as another 'error' (that would loop).
+      if (name === 'error') this.#logger.warn({ error: cause }, "an 'error' listener threw");
+      else this.#report(new HandlerError(name, { cause }));
+    });
     this.#conditioner = new LinkConditioner(init.conditions ?? {}, {
       now: this.#now,
       setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -151,6 +168,11 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       requestTimeoutMs: init.requestTimeoutMs ?? 10_000,
       isClosed: () => this.#status === 'closed',
       onHello: (hello) => this.#onHello(hello),
+      onBadHello: (cause) => {
+        const error = new HandshakeError('The remote hello was malformed', { cause });
+        if (this.#status === 'connecting') this.#close('protocol-error', error);
+        else this.#report(error);
+      },
       onBye: (bye) => {
         this.#logger.debug({ reason: bye.reason }, 'remote said goodbye');
         this.#close('remote');
@@ -264,7 +286,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       events: {
         ...events.totals,
         ...this.#rates.events.rates,
-        bufferedAmount: events.bufferedAmount - events.queuedBytes,
+        bufferedAmount: events.channelBufferedAmount,
         badInput: events.badInput,
         queuedBytes: events.queuedBytes,
         pendingRequests: events.pendingRequests,
