@@ -23,19 +23,6 @@ export interface PairOptions {
 }
 
 export async function createLinkPair<T extends LinkTypes = LinkTypes>(options: PairOptions = {}): Promise<LinkPair<T>> {
-  try {
-    return await attemptPair<T>(options);
-  } catch (error) {
-    // libdatachannel sometimes refuses a well-formed answer when both peers share one busy CPU
-    // (see deferSignal in packages/core/src/node.ts). That is the native stack, not the link
-    // under test: try once more, loudly, and fail for real the second time.
-    if (!(error instanceof Error && error.message.includes('connection-failed'))) throw error;
-    console.warn(`createLinkPair: retrying after ${error.message}`);
-    return attemptPair<T>(options);
-  }
-}
-
-async function attemptPair<T extends LinkTypes>(options: PairOptions): Promise<LinkPair<T>> {
   const spyA = createSpyRtc();
   const spyB = createSpyRtc();
   const a = createLink<T>({ rtc: spyA.rtc, ...options.a, initiator: true });
@@ -53,17 +40,24 @@ async function attemptPair<T extends LinkTypes>(options: PairOptions): Promise<L
     },
   };
   if (options.waitOpen === false) return pair;
-  const failed = (link: Link<T>, side: string) =>
-    new Promise<never>((_, reject) =>
-      link.on('close', (e) => {
-        if (e.reason === 'connection-failed') reject(new Error(`${side} connection-failed: ${e.error?.message ?? ''}`));
-      }),
-    );
+  // Fail fast, with the reason, if the connection fails before both sides open.
+  const offs: Array<() => void> = [];
+  const failed = new Promise<never>((_, reject) => {
+    for (const [link, side] of [[a, 'A'], [b, 'B']] as const) {
+      offs.push(
+        link.on('close', (e) => {
+          if (e.reason === 'connection-failed') reject(new Error(`${side} connection-failed: ${e.error?.message ?? ''}`));
+        }),
+      );
+    }
+  });
   try {
-    await Promise.race([Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]), failed(a, 'A'), failed(b, 'B')]);
+    await Promise.race([Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]), failed]);
   } catch (error) {
     pair.close();
     throw error;
+  } finally {
+    for (const off of offs) off();
   }
   return pair;
 }

@@ -20,6 +20,28 @@ const createPair: ContractFactory = async <T extends LinkTypes>(options = {}) =>
 describeLinkContract('WebRTC data channels (node-datachannel)', createPair);
 
 describe('a WebRTC link on its own', () => {
+  it('opens when the answer travels slower than the direct path (node-datachannel as offerer)', async () => {
+    // A signaling server is slower than the peers' direct path. If the offer let the answerer
+    // start ICE at once, its DTLS handshake would reach libdatachannel before the answer (and the
+    // fingerprint) did, and the offerer would abort: "certificate verify failed".
+    const a = createLink({ initiator: true });
+    const b = createLink({ initiator: false });
+    try {
+      const offerCandidates: string[] = [];
+      a.on('signal', (data) => {
+        if (data.type === 'offer') offerCandidates.push(...String(data['sdp']).split('\r\n').filter((l) => l.startsWith('a=candidate')));
+        b.signal(data);
+      });
+      b.on('signal', (data) => setTimeout(() => a.signal(data), data.type === 'answer' ? 300 : 0));
+      const failed = new Promise<never>((_, reject) => a.once('close', (e) => reject(e.error ?? new Error(e.reason))));
+      await Promise.race([Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]), failed]);
+      expect(offerCandidates).toEqual([]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('closes with ConnectTimeoutError when nobody answers', async () => {
     const link = createLink({ initiator: true, connectTimeoutMs: 300 });
     const event = await waitFor(link, 'close');

@@ -83,13 +83,25 @@ const STATE_CHANNEL_LABEL = 'rallypoint-state';
 /** How long a local close waits for its goodbye to leave before tearing the connection down. */
 const GOODBYE_GRACE_MS = 250;
 
+/**
+ * The offer without anything the answerer could start ICE with: no candidates, and the default
+ * address and port set to the trickle-ICE placeholders (RFC 8840: 0.0.0.0 and port 9).
+ */
+const withoutCandidates = (sdp: string): string =>
+  sdp
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+    .map((line) => (line.startsWith('c=IN ') ? 'c=IN IP4 0.0.0.0' : line.replace(/^(m=\S+) \d+ /, '$1 9 ')))
+    .join('\r\n');
+
 class PeerLink<T extends LinkTypes> implements Link<T> {
   #status: LinkStatus = 'connecting';
   readonly #emitter: Emitter<LinkEvents>;
   readonly #peer: SimplePeer.Instance;
   readonly #pc: RTCPeerConnection;
   readonly #stateChannelId: number;
-  readonly #deferSignal: ((apply: () => void) => void) | undefined;
+  /** Candidates held back until the answer is applied (see offerCandidatesAfterAnswer), or null. */
+  #heldCandidates: LinkSignal[] | null;
   #stateChannel: RTCDataChannel | null = null;
   #eventsChannel: RTCDataChannel | null = null;
   readonly #eventsLane: EventsLane<EventsOf<T>, RequestsOf<T>>;
@@ -122,7 +134,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     if (rtc === undefined) {
       throw new TypeError('No RTCPeerConnection here: pass `rtc`, or in Node use createLink from "@rallypoint/core/node"');
     }
-    this.#deferSignal = rtc.deferSignal;
+    const holdCandidates = init.initiator && rtc.offerCandidatesAfterAnswer === true;
+    this.#heldCandidates = holdCandidates ? [] : null;
     this.#now = init.now ?? (() => performance.now());
     this.#epochMs = this.#now();
     this.#lastActivityMs = this.#epochMs;
@@ -236,16 +249,18 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#report(new InvalidSignalError('Signal data must be an object with a string `type`'));
       return;
     }
-    const apply = () => {
-      if (this.#status === 'closed') return;
-      try {
-        this.#peer.signal(data as unknown as SimplePeer.SignalData);
-      } catch (cause) {
-        this.#report(new InvalidSignalError('simple-peer refused the signal', { cause }));
-      }
-    };
-    if (this.#deferSignal === undefined) apply();
-    else this.#deferSignal(apply);
+    try {
+      this.#peer.signal(data as unknown as SimplePeer.SignalData);
+    } catch (cause) {
+      this.#report(new InvalidSignalError('simple-peer refused the signal', { cause }));
+      return;
+    }
+    // simple-peer hands the answer to the connection synchronously: its fingerprint is known now.
+    const held = this.#heldCandidates;
+    if (data.type === 'answer' && held !== null) {
+      this.#heldCandidates = null;
+      for (const candidate of held) this.#emitter.emit('signal', candidate);
+    }
   }
 
   on<K extends keyof LinkEvents>(name: K, fn: (event: LinkEvents[K]) => void): () => void {
@@ -300,7 +315,16 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
 
   #wire(): void {
     const peer = this.#peer;
-    peer.on('signal', (data: SimplePeer.SignalData) => this.#emitter.emit('signal', data as unknown as LinkSignal));
+    peer.on('signal', (data: SimplePeer.SignalData) => {
+      const signal = data as unknown as LinkSignal;
+      if (this.#heldCandidates === null) return this.#emitter.emit('signal', signal);
+      // simple-peer sends the connection's own local description, so the offer is cut here.
+      if (signal.type === 'offer' && typeof signal['sdp'] === 'string') {
+        return this.#emitter.emit('signal', { ...signal, sdp: withoutCandidates(signal['sdp']) });
+      }
+      if (signal.type === 'candidate') return void this.#heldCandidates.push(signal);
+      this.#emitter.emit('signal', signal);
+    });
     // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs
     // milliseconds of connect time; the channel's own 'open' is all the handshake needs.
     peer.on('data', (data: Uint8Array | string) => {

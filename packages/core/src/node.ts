@@ -18,12 +18,11 @@ export const nodeRtc: RtcImplementation = {
   RTCPeerConnection: polyfill.RTCPeerConnection as unknown as RtcImplementation['RTCPeerConnection'],
   RTCSessionDescription: polyfill.RTCSessionDescription,
   RTCIceCandidate: polyfill.RTCIceCandidate,
-  // Two links in one process (bots, a headless host, tests) may hand each other signals straight
-  // from a 'signal' listener, i.e. from inside libdatachannel's own callback. Measured here: about
-  // 1 connect in 150 under load then fails with "Got a remote candidate without ICE transport";
-  // a queued microtask still failed 1 in 600, the next macrotask 0 in 600. setImmediate has no
-  // 1 ms clamp, unlike setTimeout.
-  deferSignal: (apply) => setImmediate(apply),
+  // libdatachannel as offerer aborts DTLS if the answerer's handshake outruns the answer (its
+  // logs: "certificate verify failed", then "Got a remote candidate without ICE transport" when
+  // the answer lands). Seen here in about 1 connect in 150 in one process; over a real signaling
+  // server the answer is slower still. See RtcImplementation.offerCandidatesAfterAnswer.
+  offerCandidatesAfterAnswer: true,
 };
 
 /** `createLink` with node-datachannel as the default WebRTC implementation. */

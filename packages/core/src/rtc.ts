@@ -10,11 +10,12 @@ export interface RtcImplementation {
   RTCSessionDescription: unknown;
   RTCIceCandidate: unknown;
   /**
-   * Runs `apply` (handing a received signal to the connection) on a later task, for
-   * implementations that must not be re-entered from inside another connection's callbacks.
-   * Unset: signals are applied at once.
+   * Set for implementations that fail DTLS when, as the offerer, they receive the answerer's
+   * handshake before the answer itself (libdatachannel verifies the certificate at once and, not
+   * knowing the fingerprint yet, aborts). The offering link then keeps its ICE candidates out of
+   * the offer and sends them only once the answer is applied, so the answerer cannot start early.
    */
-  deferSignal?: (apply: () => void) => void;
+  offerCandidatesAfterAnswer?: boolean;
 }
 
 /** The browser's WebRTC, or undefined where there is none (Node: use `@rallypoint/core/node`). */
