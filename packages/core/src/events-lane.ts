@@ -46,7 +46,10 @@ export interface RequestOptions {
 
 /** What a game sees of the events lane: `link.events`. */
 export interface EventsLaneApi<E extends Record<string, unknown>, R extends Record<string, RequestType>> {
-  /** Send an event; it arrives exactly once, in order. Queued until the link opens. */
+  /**
+   * Send an event; it arrives exactly once, in order. Queued until the link opens. Throws
+   * `LinkClosedError` once the link is closed and `MessageTooLargeError` above `maxEventBytes`.
+   */
   emit<K extends keyof E & string>(name: K, payload: E[K]): void;
   on<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void;
   once<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void;
