@@ -212,6 +212,9 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       trickle: true,
       config: { iceServers: init.iceServers ?? [], iceTransportPolicy: init.iceTransportPolicy ?? 'all' },
       channelName: 'rallypoint-events',
+      // With trickle on, simple-peer's wait-for-ICE-complete timer has no job; and destroy() does
+      // not clear it, so at its 5 s default it held a closed link's process open for 5 s.
+      iceCompleteTimeout: 1,
       // simple-peer's types want the browser's full constructor statics; it only ever calls `new`.
       wrtc: capturingRtc(rtc, {
         onConnection: (created) => (pc ??= created),

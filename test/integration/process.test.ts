@@ -1,10 +1,12 @@
 /**
- * A peer whose process is killed outright (SIGKILL) sends nothing more: no goodbye, no channel
- * close, no SCTP abort. The survivor must notice through its heartbeat timeout.
+ * Links across and around process boundaries: a peer whose process is killed outright (SIGKILL)
+ * sends nothing more (no goodbye, no channel close, no SCTP abort), so the survivor must notice
+ * through its heartbeat timeout; and a closed link must not keep its process alive.
  */
 import { HeartbeatTimeoutError } from '@rallypoint/core';
 import { createLink } from '@rallypoint/core/node';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -12,8 +14,16 @@ import { bundleForNode } from '../../scripts/bundle-node.mjs';
 import { until, waitFor } from '../helpers/wait.js';
 
 let script = '';
+let closeAndReport = '';
 beforeAll(async () => {
   script = await bundleForNode(resolve(import.meta.dirname, '../helpers/remote-peer.ts'));
+  closeAndReport = await bundleForNode(resolve(import.meta.dirname, '../helpers/close-and-report.ts'));
+});
+
+it('leaves nothing running once closed, so a bot or headless host can exit', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [closeAndReport], { timeout: 20_000 });
+  const resources = JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+  expect(resources.filter((r) => r === 'Timeout' || r === 'Immediate')).toEqual([]);
 });
 
 it('closes with reason "timeout" when the peer process is killed without a goodbye', async () => {
