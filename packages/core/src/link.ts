@@ -4,6 +4,7 @@
  * This file owns the lifecycle: signaling, the ready handshake, heartbeats, stats and close.
  */
 import SimplePeer from 'simple-peer';
+import { CandidateGate } from './candidate-gate.js';
 import { createFrameDecoder, createFrameEncoder, type FrameDecoder } from './codec.js';
 import { LinkConditioner, type LinkConditions } from './conditioner.js';
 import { Emitter } from './emitter.js';
@@ -29,7 +30,7 @@ import {
 } from './rtc.js';
 import { RemoteClock } from './sequence.js';
 import { StateLane, type StateLaneApi } from './state-lane.js';
-import { RateMeter } from './stats.js';
+import { RateMeter, linkStats } from './stats.js';
 import {
   silentLogger,
   type CloseReason,
@@ -83,25 +84,13 @@ const STATE_CHANNEL_LABEL = 'rallypoint-state';
 /** How long a local close waits for its goodbye to leave before tearing the connection down. */
 const GOODBYE_GRACE_MS = 250;
 
-/**
- * The offer without anything the answerer could start ICE with: no candidates, and the default
- * address and port set to the trickle-ICE placeholders (RFC 8840: 0.0.0.0 and port 9).
- */
-const withoutCandidates = (sdp: string): string =>
-  sdp
-    .split(/\r?\n/)
-    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
-    .map((line) => (line.startsWith('c=IN ') ? 'c=IN IP4 0.0.0.0' : line.replace(/^(m=\S+) \d+ /, '$1 9 ')))
-    .join('\r\n');
-
 class PeerLink<T extends LinkTypes> implements Link<T> {
   #status: LinkStatus = 'connecting';
   readonly #emitter: Emitter<LinkEvents>;
   readonly #peer: SimplePeer.Instance;
   readonly #pc: RTCPeerConnection;
   readonly #stateChannelId: number;
-  /** Candidates held back until the answer is applied (see offerCandidatesAfterAnswer), or null. */
-  #heldCandidates: LinkSignal[] | null;
+  readonly #candidateGate: CandidateGate;
   #stateChannel: RTCDataChannel | null = null;
   #eventsChannel: RTCDataChannel | null = null;
   readonly #eventsLane: EventsLane<EventsOf<T>, RequestsOf<T>>;
@@ -135,7 +124,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       throw new TypeError('No RTCPeerConnection here: pass `rtc`, or in Node use createLink from "@rallypoint/core/node"');
     }
     const holdCandidates = init.initiator && rtc.offerCandidatesAfterAnswer === true;
-    this.#heldCandidates = holdCandidates ? [] : null;
+    this.#candidateGate = new CandidateGate(holdCandidates);
     this.#now = init.now ?? (() => performance.now());
     this.#epochMs = this.#now();
     this.#lastActivityMs = this.#epochMs;
@@ -259,11 +248,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       return;
     }
     // simple-peer hands the answer to the connection synchronously: its fingerprint is known now.
-    const held = this.#heldCandidates;
-    if (data.type === 'answer' && held !== null) {
-      this.#heldCandidates = null;
-      for (const candidate of held) this.#emitter.emit('signal', candidate);
-    }
+    if (data.type === 'answer') for (const candidate of this.#candidateGate.answered()) this.#emitter.emit('signal', candidate);
   }
 
   on<K extends keyof LinkEvents>(name: K, fn: (event: LinkEvents[K]) => void): () => void {
@@ -283,33 +268,13 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   }
 
   stats(): LinkStats {
-    const state = this.#stateLane;
-    const events = this.#eventsLane;
-    return {
+    return linkStats({
       status: this.#status,
-      rttMs: state.rtt.rttMs,
-      jitterMs: state.rtt.jitterMs,
       candidateType: this.#candidateType,
-      state: {
-        ...state.totals,
-        ...this.#rates.state.rates,
-        bufferedAmount: state.bufferedAmount,
-        badInput: state.badInput,
-        lost: Math.max(0, state.window.lost),
-        lossRate: this.#rates.state.lossRate,
-        stale: state.stale,
-        duplicates: state.window.duplicates,
-        replaced: state.replaced,
-      },
-      events: {
-        ...events.totals,
-        ...this.#rates.events.rates,
-        bufferedAmount: events.channelBufferedAmount,
-        badInput: events.badInput,
-        queuedBytes: events.queuedBytes,
-        pendingRequests: events.pendingRequests,
-      },
-    };
+      state: this.#stateLane,
+      events: this.#eventsLane,
+      rates: this.#rates,
+    });
   }
 
   close(): void {
@@ -319,14 +284,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #wire(): void {
     const peer = this.#peer;
     peer.on('signal', (data: SimplePeer.SignalData) => {
-      const signal = data as unknown as LinkSignal;
-      if (this.#heldCandidates === null) return this.#emitter.emit('signal', signal);
-      // simple-peer sends the connection's own local description, so the offer is cut here.
-      if (signal.type === 'offer' && typeof signal['sdp'] === 'string') {
-        return this.#emitter.emit('signal', { ...signal, sdp: withoutCandidates(signal['sdp']) });
-      }
-      if (signal.type === 'candidate') return void this.#heldCandidates.push(signal);
-      this.#emitter.emit('signal', signal);
+      for (const signal of this.#candidateGate.outgoing(data as unknown as LinkSignal)) this.#emitter.emit('signal', signal);
     });
     // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs
     // milliseconds of connect time; the channel's own 'open' is all the handshake needs.

@@ -1,3 +1,7 @@
+import type { CandidateType } from './rtc.js';
+import type { RttEstimator, SequenceWindow } from './sequence.js';
+import type { LinkStats, LinkStatus } from './types.js';
+
 /**
  * Per-lane traffic counters and the rates derived from them. Rates are measured over the last
  * completed sampling interval (one heartbeat), so they reflect the recent second, not the whole
@@ -50,4 +54,49 @@ export class RateMeter {
     this.lossRate = lost + received > 0 ? Math.max(0, lost) / (Math.max(0, lost) + received) : 0;
     this.#last = { atMs, totals: { ...now.totals }, lost: now.lost, received: now.received };
   }
+}
+
+/** What `link.stats()` reads from each part of the link. */
+export interface StatsSources {
+  status: LinkStatus;
+  candidateType: CandidateType | null;
+  state: {
+    totals: LaneTotals;
+    bufferedAmount: number;
+    badInput: number;
+    stale: number;
+    replaced: number;
+    window: SequenceWindow;
+    rtt: RttEstimator;
+  };
+  events: { totals: LaneTotals; channelBufferedAmount: number; badInput: number; queuedBytes: number; pendingRequests: number };
+  rates: { state: RateMeter; events: RateMeter };
+}
+
+export function linkStats({ status, candidateType, state, events, rates }: StatsSources): LinkStats {
+  return {
+    status,
+    rttMs: state.rtt.rttMs,
+    jitterMs: state.rtt.jitterMs,
+    candidateType,
+    state: {
+      ...state.totals,
+      ...rates.state.rates,
+      bufferedAmount: state.bufferedAmount,
+      badInput: state.badInput,
+      lost: Math.max(0, state.window.lost),
+      lossRate: rates.state.lossRate,
+      stale: state.stale,
+      duplicates: state.window.duplicates,
+      replaced: state.replaced,
+    },
+    events: {
+      ...events.totals,
+      ...rates.events.rates,
+      bufferedAmount: events.channelBufferedAmount,
+      badInput: events.badInput,
+      queuedBytes: events.queuedBytes,
+      pendingRequests: events.pendingRequests,
+    },
+  };
 }
