@@ -57,7 +57,7 @@ describe('link conditioner', () => {
     const state: number[] = [];
     const events: number[] = [];
     for (let i = 0; i < 500; i++) {
-      c.sendState(() => state.push(i));
+      c.sendState(new Uint8Array([i]), () => state.push(i));
       c.sendEvents(() => events.push(i));
       advance(1);
     }
@@ -65,6 +65,17 @@ describe('link conditioner', () => {
     expect(events).toEqual(Array.from({ length: 500 }, (_, i) => i));
     expect(state.some((n, i) => i > 0 && n < (state[i - 1] as number))).toBe(true);
     expect(new Set(state).size).toBeLessThan(500);
+  });
+
+  it('copies a state frame it holds back, so the caller may reuse its buffer', () => {
+    const { scheduler, advance } = fakeScheduler();
+    const c = new LinkConditioner({ state: { latencyMs: 10 } }, scheduler);
+    const scratch = new Uint8Array([1, 2, 3]);
+    const sent: number[][] = [];
+    c.sendState(scratch, (bytes) => sent.push([...bytes]));
+    scratch.fill(9); // the next encode overwrites the scratch buffer
+    advance(10);
+    expect(sent).toEqual([[1, 2, 3]]);
   });
 
   it('models an events-lane loss as one extra round trip', () => {
@@ -77,11 +88,11 @@ describe('link conditioner', () => {
     const { scheduler, advance, pending } = fakeScheduler();
     const c = new LinkConditioner({}, scheduler);
     let sent = 0;
-    c.sendState(() => sent++);
+    c.sendState(new Uint8Array(1), () => sent++);
     c.sendEvents(() => sent++);
     expect(sent).toBe(2);
     c.set({ state: { latencyMs: 10 } });
-    c.sendState(() => sent++);
+    c.sendState(new Uint8Array(1), () => sent++);
     expect(pending()).toBe(1);
     c.stop();
     advance(100);

@@ -97,11 +97,6 @@ export class LinkConditioner {
     return this.#conditions;
   }
 
-  /** False when state-lane sends pass straight through (no state conditions set). */
-  get conditionsState(): boolean {
-    return this.#conditions.state !== undefined;
-  }
-
   /** Replace the conditions; a new seed restarts the random sequence. */
   set(conditions: LinkConditions): void {
     if (conditions.seed !== undefined && conditions.seed !== this.#conditions.seed) {
@@ -110,13 +105,23 @@ export class LinkConditioner {
     this.#conditions = conditions;
   }
 
-  sendState(deliver: () => void): void {
+  /**
+   * Sends (or drops, duplicates, delays) one state frame. `frame` may be a view into a buffer the
+   * caller reuses: it is sent before this returns, or copied if it is held back.
+   */
+  sendState<B extends Uint8Array>(frame: B, send: (frame: B) => void): void {
     const state = this.#conditions.state;
-    if (state === undefined) return deliver();
+    if (state === undefined) return send(frame);
+    let held: B | undefined;
     for (const delay of planStateDelivery(state, this.#random)) {
       // Zero delay goes out at once, so a conditioner with only loss set keeps the send order.
-      if (delay <= 0) deliver();
-      else this.#later(deliver, delay);
+      if (delay <= 0) {
+        send(frame);
+      } else {
+        // A copy, not `.slice()`: on a Node Buffer (as msgpackr returns) that is a view.
+        const copy = (held ??= new Uint8Array(frame) as B);
+        this.#later(() => send(copy), delay);
+      }
     }
   }
 

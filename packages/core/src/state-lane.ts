@@ -78,7 +78,8 @@ export class StateLane<S> implements StateLaneApi<S> {
       this.#bufferedBound = this.#channel.bufferedAmount;
       if (this.#bufferedBound > this.deps.highWaterMarkBytes) {
         if (this.#pending !== null) this.replaced++;
-        this.#pending = copyBytes(frame); // it outlives the encoder's scratch buffer
+        // A copy (Buffer#slice would be a view): it outlives the encoder's scratch buffer.
+        this.#pending = new Uint8Array(frame);
         return 'queued';
       }
     }
@@ -201,24 +202,14 @@ export class StateLane<S> implements StateLaneApi<S> {
     this.totals.messagesOut++;
     this.totals.bytesOut += frame.byteLength;
     this.#bufferedBound += frame.byteLength;
-    if (this.deps.conditioner.conditionsState) {
-      const held = copyBytes(frame); // the conditioner may send it later
-      this.deps.conditioner.sendState(() => this.#sendNow(channel, held));
-    } else {
-      this.#sendNow(channel, frame);
-    }
-  }
-
-  #sendNow(channel: RTCDataChannel, frame: Bytes): void {
-    if (channel.readyState !== 'open') return;
-    try {
-      channel.send(frame);
-    } catch (error) {
-      // The channel closed between the check and the send; the link's close handling follows.
-      this.deps.warn('state lane send failed', error);
-    }
+    this.deps.conditioner.sendState(frame, (bytes) => {
+      if (channel.readyState !== 'open') return;
+      try {
+        channel.send(bytes);
+      } catch (error) {
+        // The channel closed between the check and the send; the link's close handling follows.
+        this.deps.warn('state lane send failed', error);
+      }
+    });
   }
 }
-
-/** A copy (not `.slice()`: on a Node Buffer, as msgpackr returns, that is a view). */
-const copyBytes = (bytes: Bytes): Bytes => new Uint8Array(bytes);
