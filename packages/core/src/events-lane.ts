@@ -33,6 +33,8 @@ export interface EventsLaneDeps {
   report: (error: Error) => void;
   onActivity: () => void;
   onHello: (hello: HelloFrame) => void;
+  /** Whether the remote's hello has been accepted. */
+  helloReceived: () => boolean;
   /** A frame that claims to be a hello but is not a valid one. */
   onBadHello: (error: Error) => void;
   onBye: (bye: ByeFrame) => void;
@@ -95,7 +97,6 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   readonly totals = emptyTotals();
   badInput = 0;
   lateResponses = 0;
-  #remoteReady = false;
 
   constructor(private readonly deps: EventsLaneDeps) {
     this.#emitter = new Emitter((name, cause) => deps.report(new HandlerError(name, { cause })));
@@ -252,12 +253,12 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     }
     const frame = parseEventsFrame(value);
     if (frame instanceof Error) {
+      if (!(Array.isArray(value) && value[0] === FrameKind.Hello)) return this.#bad(frame);
       this.badInput++;
-      if (Array.isArray(value) && value[0] === FrameKind.Hello) return this.deps.onBadHello(frame);
-      return this.deps.report(frame);
+      return this.deps.onBadHello(frame);
     }
     // The remote's hello is its first frame on this ordered lane; anything before it is not ours.
-    if (!this.#remoteReady && frame.kind !== FrameKind.Hello) {
+    if (frame.kind !== FrameKind.Hello && !this.deps.helloReceived()) {
       return this.#bad(new InvalidMessageError('events', 'frame before the hello'));
     }
     if (reassembled && (frame.kind === FrameKind.Fragment || frame.kind === FrameKind.Hello)) {
@@ -265,7 +266,6 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     }
     switch (frame.kind) {
       case FrameKind.Hello:
-        this.#remoteReady = true;
         return this.deps.onHello(frame);
       case FrameKind.Bye:
         return this.deps.onBye(frame);

@@ -170,6 +170,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       requestTimeoutMs: init.requestTimeoutMs ?? 10_000,
       isClosed: () => this.#status === 'closed',
       onHello: (hello) => this.#onHello(hello),
+      helloReceived: () => this.#remoteHello !== null,
       onBadHello: (cause) => {
         const error = new HandshakeError('The remote hello was malformed', { cause });
         if (this.#status === 'connecting') this.#close('protocol-error', error);
