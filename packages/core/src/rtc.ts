@@ -61,19 +61,9 @@ export function capturingRtc(impl: RtcImplementation, hooks: CaptureHooks): RtcI
         const { type, sdp } = await describe(options);
         return sdp === undefined ? { type } : { type, sdp };
       };
-      const self = this as { createOffer: Describe; createAnswer: Describe; setLocalDescription: SetLocal };
+      const self = this as { createOffer: Describe; createAnswer: Describe };
       self.createOffer = plain(this.createOffer.bind(this) as Describe);
       self.createAnswer = plain(this.createAnswer.bind(this) as Describe);
-      // libdatachannel makes and applies its offer itself as soon as a channel is created; when
-      // simple-peer applies it again, libdatachannel rebuilds its ICE transport, and an answer
-      // arriving meanwhile fails ("Got a remote candidate without ICE transport"). Seen here in
-      // about 1 in 100 connects under load. A browser never gets here in that state.
-      type SetLocal = (description?: RTCSessionDescriptionInit) => Promise<void>;
-      const setLocalDescription = this.setLocalDescription.bind(this) as SetLocal;
-      self.setLocalDescription = async (description) => {
-        if (description?.type === 'offer' && this.signalingState === 'have-local-offer' && this.localDescription !== null) return;
-        return setLocalDescription(description);
-      };
       hooks.onConnection(this);
     }
   }
