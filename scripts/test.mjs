@@ -38,8 +38,13 @@ try {
 } finally {
   rmSync(reportDir, { recursive: true, force: true });
 }
+// A file that failed to load or whose worker died has no failed tests of its own: count it.
+const brokenFiles = summary.testResults.filter((file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'));
+for (const file of brokenFiles) console.error(`failed to run: ${file.name}: ${file.message}`);
 const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
-console.log(`${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${skipped} skipped`);
+const failed = summary.numFailedTests + brokenFiles.length;
+console.log(`${summary.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
+if (failed > 0 && status === 0) process.exit(1);
 if (summary.numTotalTests === 0) {
   console.error('no tests ran');
   process.exit(1);

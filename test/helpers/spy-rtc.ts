@@ -4,6 +4,7 @@
  * It goes in through the public `rtc` option; the library itself carries no test hooks.
  */
 import { nodeRtc, type Lane, type RtcImplementation } from '@rallypoint/core/node';
+import { capturingRtc } from '../../packages/core/src/rtc.js';
 
 export type OutgoingFilter = (lane: Lane, bytes: Uint8Array) => Uint8Array | null;
 
@@ -33,21 +34,11 @@ export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
     }) as RTCDataChannel['send'];
   };
 
-  class SpyPeerConnection extends base.RTCPeerConnection {
-    constructor(configuration?: RTCConfiguration) {
-      super(configuration);
-      const create = this.createDataChannel.bind(this);
-      this.createDataChannel = (label: string, init?: RTCDataChannelInit) => {
-        const channel = create(label, init);
-        capture(channel);
-        return channel;
-      };
-      this.addEventListener('datachannel', (event) => capture(event.channel));
-    }
-  }
+  // The link's own capture hook, seeing every channel (the link's state channel included).
+  const rtc = capturingRtc(base, { onConnection: () => undefined, onEventsChannel: capture, isOwnChannel: () => false });
 
   return {
-    rtc: { ...base, RTCPeerConnection: SpyPeerConnection },
+    rtc,
     channel: (lane) => channels.get(lane)?.channel,
     sendRaw(lane, data) {
       const entry = channels.get(lane);
