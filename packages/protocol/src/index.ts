@@ -1,0 +1,47 @@
+/**
+ * @rallypoint/protocol — the lobby wire protocol shared by @rallypoint/server and
+ * @rallypoint/lobby: message names, error and close codes, payload types, runtime validation
+ * (valibot) and limits. Nothing else depends on it and it depends on nothing but valibot.
+ *
+ * @example
+ * import { ClientMessage, ClientMessageSchemas, validate } from '@rallypoint/protocol';
+ *
+ * const result = validate(ClientMessageSchemas[ClientMessage.Signal], untrusted);
+ * if (!result.ok) refuse(result.message);
+ */
+export { LobbyLimits, RoomCodeFormat, generateRoomCode, inviteLink, normalizeRoomCode } from './limits.js';
+export { ClientMessage, ListingMessage, LobbyCloseCode, LobbyErrorCode, RoomName, ServerMessage, Topology, lobbyErrorName } from './messages.js';
+export {
+  ClientMessageSchemas,
+  CreateOptionsSchema,
+  JoinOptionsSchema,
+  ListingFilterSchema,
+  RestoreSchema,
+  RoomOptionsSchema,
+  SignalDataSchema,
+  plainDataSize,
+  validate,
+} from './schemas.js';
+
+export type {
+  ClientMessagePayloads,
+  JoinOptions,
+  ListingFilter,
+  Restore,
+  RoomOptions,
+  RoomSettings,
+  SignalData,
+  ValidationResult,
+} from './schemas.js';
+export type {
+  ClosingPayload,
+  ErrorPayload,
+  HostChangedPayload,
+  Member,
+  MemberLeftPayload,
+  RoomListing,
+  RoomStatus,
+  ServerMessagePayloads,
+  SignalPayload,
+  WelcomePayload,
+} from './payloads.js';

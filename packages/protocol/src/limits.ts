@@ -1,0 +1,63 @@
+/**
+ * Every limit the lobby enforces, in one place: the server refuses what breaks them and the client
+ * checks them before sending, so both sides agree on what "too long" means.
+ */
+export const LobbyLimits = {
+  /** Longest display name, in UTF-16 code units, after trimming. */
+  displayNameMaxLength: 32,
+  /** Smallest and largest room. */
+  roomSizeMin: 2,
+  roomSizeMax: 16,
+  /** Longest game mode name (`[a-z0-9_-]`). */
+  modeMaxLength: 32,
+  /** Largest signal payload (SDP or ICE candidate), measured as JSON. A data-channel-only SDP is ~1 KiB. */
+  signalMaxBytes: 8 * 1024,
+  /**
+   * Largest lobby WebSocket frame. The transport closes the socket (code 1009) on a bigger one,
+   * before any of it is parsed; everything between `signalMaxBytes` and this gets a named error.
+   */
+  frameMaxBytes: 16 * 1024,
+  /** Per-client message budget: a token bucket of this size, refilled at `messagesPerSecond`. */
+  messageBurst: 200,
+  messagesPerSecond: 100,
+  /**
+   * Refused messages (malformed, unknown, oversized, over budget) a client may accumulate before
+   * it is disconnected with `LobbyCloseCode.Abuse`. One is forgiven per second.
+   */
+  abuseStrikes: 64,
+  /** Seconds a member who lost the lobby connection keeps its place, for reconnection. */
+  reconnectWindowSeconds: 20,
+} as const;
+
+/** Room codes: short, case-insensitive, without look-alikes (no 0/O, 1/I). */
+export const RoomCodeFormat = {
+  alphabet: 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789',
+  length: 6,
+} as const;
+
+const codePattern = new RegExp(`^[${RoomCodeFormat.alphabet}]{${RoomCodeFormat.length}}$`);
+
+/**
+ * A room code as typed by a person ("abc-d2f", " ABCD2F ") in canonical form, or `undefined` if it
+ * cannot be one.
+ */
+export function normalizeRoomCode(input: string): string | undefined {
+  const code = input.trim().replace(/[\s-]/g, '').toUpperCase();
+  return codePattern.test(code) ? code : undefined;
+}
+
+/** A new random room code; `randomInt(n)` returns an integer in [0, n). */
+export function generateRoomCode(randomInt: (n: number) => number): string {
+  let code = '';
+  for (let i = 0; i < RoomCodeFormat.length; i++) code += RoomCodeFormat.alphabet[randomInt(RoomCodeFormat.alphabet.length)];
+  return code;
+}
+
+/** The invite link for a room: `<origin>/?room=CODE`. */
+export function inviteLink(origin: string, code: string): string {
+  const url = new URL(origin);
+  url.pathname = '/';
+  url.search = `?room=${encodeURIComponent(code)}`;
+  url.hash = '';
+  return url.toString();
+}

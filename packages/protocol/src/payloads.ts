@@ -1,0 +1,77 @@
+/** What the server sends. The server builds these; the client reads them. */
+import type { LobbyErrorCode } from './messages.js';
+import type { RoomSettings, SignalData } from './schemas.js';
+
+export interface Member {
+  /** Session id: stable for the member's stay, and across a reconnection or a server restart. */
+  id: string;
+  name: string;
+  ready: boolean;
+  /** Join order: 0 for the creator, growing; the lowest present member is the next host. */
+  order: number;
+}
+
+export interface WelcomePayload {
+  code: string;
+  /** The receiver's own member id. */
+  you: string;
+  hostId: string;
+  members: Member[];
+  settings: RoomSettings;
+  /** STUN/TURN servers for the links, with ephemeral TURN credentials when the server has a secret. */
+  iceServers: RTCIceServer[];
+}
+
+export interface MemberLeftPayload {
+  id: string;
+  /** `left`: on purpose; `lost`: the connection dropped and did not come back in time. */
+  reason: 'left' | 'lost';
+}
+
+export interface HostChangedPayload {
+  hostId: string;
+  previousHostId: string;
+}
+
+export interface SignalPayload {
+  from: string;
+  data: SignalData;
+}
+
+export interface ErrorPayload {
+  code: LobbyErrorCode;
+  message: string;
+  /** The message type that was refused, when there was one. */
+  type?: string;
+}
+
+export interface ClosingPayload {
+  reason: 'shutdown';
+}
+
+/** One public room in the listing. */
+export interface RoomListing {
+  code: string;
+  clients: number;
+  maxClients: number;
+  mode: string;
+  topology: RoomSettings['topology'];
+  hostName: string;
+}
+
+export interface ServerMessagePayloads {
+  welcome: WelcomePayload;
+  'member.joined': Member;
+  'member.left': MemberLeftPayload;
+  'member.changed': Member;
+  'host.changed': HostChangedPayload;
+  signal: SignalPayload;
+  error: ErrorPayload;
+  closing: ClosingPayload;
+}
+
+/** Room status by code (`GET /rooms/CODE`), so a failed join can say why. */
+export interface RoomStatus {
+  code: string;
+  status: 'open' | 'full' | 'closed' | 'not-found';
+}

@@ -1,0 +1,103 @@
+/**
+ * Runtime validation of everything a client can send, with valibot: it is small, tree-shakes to
+ * the few validators a browser bundle uses (unlike zod's class-based core), and gives typed output
+ * from the same definitions, so payload types are derived here rather than written twice.
+ */
+import * as v from 'valibot';
+import { LobbyLimits, normalizeRoomCode } from './limits.js';
+import { Topology } from './messages.js';
+
+const displayName = v.pipe(v.string(), v.trim(), v.minLength(1, 'name is empty'), v.maxLength(LobbyLimits.displayNameMaxLength, `name is over ${LobbyLimits.displayNameMaxLength} characters`));
+const mode = v.pipe(v.string(), v.maxLength(LobbyLimits.modeMaxLength), v.regex(/^[a-z0-9_-]+$/, 'mode must be [a-z0-9_-]'));
+const maxPlayers = v.pipe(v.number(), v.integer(), v.minValue(LobbyLimits.roomSizeMin), v.maxValue(LobbyLimits.roomSizeMax));
+const topology = v.picklist([Topology.Star, Topology.Mesh]);
+/** Session ids are Colyseus ids: 9 characters of [A-Za-z0-9_-]. */
+const memberId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{4,32}$/, 'not a session id'));
+const roomCode = v.pipe(
+  v.string(),
+  v.maxLength(32),
+  v.transform((input) => normalizeRoomCode(input)),
+  v.string('not a room code'),
+);
+
+/** How big a value is as JSON, or `undefined` if it nests deeper than `maxDepth` or is not plain data. */
+export function plainDataSize(value: unknown, maxDepth: number): number | undefined {
+  if (value === null || typeof value === 'boolean') return 5;
+  if (typeof value === 'number') return Number.isFinite(value) ? 24 : undefined;
+  if (typeof value === 'string') return value.length + 2;
+  if (maxDepth <= 0 || typeof value !== 'object') return undefined;
+  let size = 2;
+  const entries = Array.isArray(value) ? value.map((item) => ['', item] as const) : Object.entries(value);
+  if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) return undefined;
+  for (const [key, item] of entries) {
+    const itemSize = plainDataSize(item, maxDepth - 1);
+    if (itemSize === undefined) return undefined;
+    size += key.length + 3 + itemSize;
+  }
+  return size;
+}
+
+/** What the game room needs to be created. Every field has a default. */
+export const RoomOptionsSchema = v.object({
+  /** Game mode; quick match only pairs players of one mode. @default 'default' */
+  mode: v.optional(mode, 'default'),
+  /** @default 2 */
+  maxPlayers: v.optional(maxPlayers, 2),
+  /** Private rooms are joinable only by code: never listed, never quick-matched. @default false */
+  private: v.optional(v.boolean(), false),
+  /** @default 'star' */
+  topology: v.optional(topology, Topology.Star),
+});
+export type RoomOptions = v.InferInput<typeof RoomOptionsSchema>;
+export type RoomSettings = v.InferOutput<typeof RoomOptionsSchema>;
+
+/** A member's claim to its place after the lobby server restarted (rooms are in memory). */
+export const RestoreSchema = v.object({
+  code: roomCode,
+  memberId,
+  /** The member's join order in the lost room, so the host and the order survive. */
+  order: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e9)),
+});
+export type Restore = v.InferOutput<typeof RestoreSchema>;
+
+/** Options sent with every create / join / quick match. */
+export const JoinOptionsSchema = v.object({
+  name: v.optional(displayName, 'Player'),
+  restore: v.optional(RestoreSchema),
+});
+export type JoinOptions = v.InferInput<typeof JoinOptionsSchema>;
+
+export const CreateOptionsSchema = v.object({ ...RoomOptionsSchema.entries, ...JoinOptionsSchema.entries });
+
+/** A WebRTC signal: an object with a `type`, plain data, small and shallow. */
+export const SignalDataSchema = v.pipe(
+  v.looseObject({ type: v.pipe(v.string(), v.maxLength(32)) }),
+  v.check((data) => {
+    const size = plainDataSize(data, 6);
+    return size !== undefined && size <= LobbyLimits.signalMaxBytes;
+  }, `signal data must be plain, at most 6 levels deep and ${LobbyLimits.signalMaxBytes} bytes`),
+);
+export type SignalData = v.InferOutput<typeof SignalDataSchema>;
+
+/** Payload schemas of every client message, by name. */
+export const ClientMessageSchemas = {
+  signal: v.object({ to: memberId, data: SignalDataSchema }),
+  ready: v.object({ ready: v.boolean() }),
+  profile: v.object({ name: displayName }),
+} as const;
+export type ClientMessagePayloads = { [K in keyof typeof ClientMessageSchemas]: v.InferOutput<(typeof ClientMessageSchemas)[K]> };
+
+/** The listing filter (`filter` message and listing room join options). */
+export const ListingFilterSchema = v.object({ mode: v.optional(mode) });
+export type ListingFilter = v.InferOutput<typeof ListingFilterSchema>;
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Validate with one of the schemas above; the message names the first failing field. */
+export function validate<S extends v.GenericSchema>(schema: S, input: unknown): ValidationResult<v.InferOutput<S>> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return { ok: true, value: result.output };
+  const issue = result.issues[0];
+  const path = issue.path?.map((item) => String(item.key)).join('.');
+  return { ok: false, message: path ? `${path}: ${issue.message}` : issue.message };
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * rallypoint-server: the lobby server from the command line. Flags and environment variables are
+ * in config.ts (`--help` prints them). Exits 0 after a graceful shutdown on SIGTERM or SIGINT.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, parseConfig, usage } from './config.js';
+import { startLobbyServer } from './server.js';
+
+// The demo game's build, next to this package in the repository.
+const demoBuild = fileURLToPath(new URL('../../demo-game/dist/', import.meta.url));
+
+let config;
+try {
+  config = parseConfig(process.argv.slice(2), process.env, existsSync(demoBuild) ? demoBuild : undefined);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+if (config === 'help') {
+  console.log(usage());
+  process.exit(0);
+}
+
+const server = await startLobbyServer(config);
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  });
+}

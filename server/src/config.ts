@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import * as v from 'valibot';
+import type { TurnConfig } from './turn.js';
+
+export interface ServerConfig {
+  /** @default 2567 (0: any free port) */
+  port: number;
+  /** @default '0.0.0.0' (every interface, so players on the LAN can reach it) */
+  host: string;
+  /** Folder served at `/`. `undefined`: a small status page. */
+  staticDir: string | undefined;
+  /** STUN/TURN servers handed to every member. @default [] */
+  iceServers: RTCIceServer[];
+  turn: TurnConfig | undefined;
+  /** pino level. @default 'info' */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Every flag, its environment variable and its help line. The README's table is this one. */
+export const flags = {
+  port: { env: 'RALLYPOINT_PORT', help: 'TCP port (0: any free port). Also reads PORT.', default: '2567' },
+  host: { env: 'RALLYPOINT_HOST', help: 'Interface to listen on.', default: '0.0.0.0' },
+  static: { env: 'RALLYPOINT_STATIC', help: 'Folder served at / (default: the demo game build; a status page if none).', default: undefined },
+  'ice-servers': { env: 'RALLYPOINT_ICE_SERVERS', help: 'JSON array of RTCIceServer given to every player, e.g. [{"urls":"stun:stun.example.org:3478"}].', default: '[]' },
+  'turn-secret': { env: 'RALLYPOINT_TURN_SECRET', help: 'TURN REST API shared secret (coturn static-auth-secret); enables ephemeral TURN credentials.', default: undefined },
+  'turn-urls': { env: 'RALLYPOINT_TURN_URLS', help: 'Comma-separated turn:/turns: URLs of that TURN server.', default: undefined },
+  'turn-ttl': { env: 'RALLYPOINT_TURN_TTL', help: 'TURN credential lifetime in seconds.', default: '3600' },
+  'log-level': { env: 'RALLYPOINT_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent.', default: 'info' },
+} as const;
+
+const iceServersSchema = v.array(
+  v.object({
+    urls: v.union([v.pipe(v.string(), v.regex(/^(stun|stuns|turn|turns):/)), v.array(v.pipe(v.string(), v.regex(/^(stun|stuns|turn|turns):/)))]),
+    username: v.optional(v.string()),
+    credential: v.optional(v.string()),
+  }),
+);
+const configSchema = v.object({
+  port: v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535)),
+  host: v.pipe(v.string(), v.minLength(1)),
+  static: v.optional(v.string()),
+  'ice-servers': v.pipe(v.string(), v.parseJson(), iceServersSchema),
+  'turn-secret': v.optional(v.pipe(v.string(), v.minLength(1))),
+  'turn-urls': v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean)), v.array(v.pipe(v.string(), v.regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))))),
+  'turn-ttl': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(60)),
+  'log-level': v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function usage(): string {
+  const lines = ['Usage: rallypoint-server [options]', '', 'Options (each also read from its environment variable; a flag wins):'];
+  for (const [name, flag] of Object.entries(flags)) lines.push(`  --${name.padEnd(12)} ${flag.env.padEnd(24)} ${flag.help}${flag.default ? ` (default: ${flag.default})` : ''}`);
+  lines.push('  --help');
+  return lines.join('\n');
+}
+
+/**
+ * Flags, then environment variables, then defaults. util.parseArgs is Node's own, which is all a
+ * handful of long options needs; valibot (already here for the protocol) checks the values.
+ */
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defaultStaticDir: string | undefined): ServerConfig | 'help' {
+  const options = Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' as const }]));
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${usage()}`, { cause: error });
+  }
+  if (parsed.values.help === true) return 'help';
+  const raw: Record<string, string | undefined> = {};
+  for (const [name, flag] of Object.entries(flags)) {
+    const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[name];
+    raw[name] = typeof fromFlag === 'string' ? fromFlag : (env[flag.env] ?? (name === 'port' ? env.PORT : undefined) ?? flag.default);
+  }
+  const result = v.safeParse(configSchema, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const name = issue.path?.[0]?.key;
+    throw new ConfigError(`--${String(name)}: ${issue.message}`);
+  }
+  const c = result.output;
+  if ((c['turn-secret'] === undefined) !== (c['turn-urls'] === undefined)) throw new ConfigError('--turn-secret and --turn-urls go together');
+  return {
+    port: c.port,
+    host: c.host,
+    staticDir: c.static ?? defaultStaticDir,
+    iceServers: c['ice-servers'] as RTCIceServer[],
+    turn: c['turn-secret'] !== undefined && c['turn-urls'] !== undefined ? { secret: c['turn-secret'], urls: c['turn-urls'], ttlSeconds: c['turn-ttl'] } : undefined,
+    logLevel: c['log-level'],
+  };
+}

@@ -1,0 +1,234 @@
+import { Room, ServerError, type Client } from '@colyseus/core';
+import {
+  ClientMessageSchemas,
+  CreateOptionsSchema,
+  JoinOptionsSchema,
+  LobbyErrorCode,
+  LobbyLimits,
+  ServerMessage,
+  generateRoomCode,
+  validate,
+  type ClientMessagePayloads,
+  type Member,
+  type RoomSettings,
+  type ServerMessagePayloads,
+} from '@rallypoint/protocol';
+import { ClientGuard } from './guard.js';
+import { refuse, screenMessage, type RoomContext } from './screen.js';
+import { iceServersFor, type TurnConfig } from './turn.js';
+
+export interface GameRoomContext extends RoomContext {
+  iceServers: readonly RTCIceServer[];
+  turn: TurnConfig | undefined;
+  randomInt: (n: number) => number;
+  /** Live game rooms by code: codes are unique among them. */
+  rooms: Map<string, GameRoomApi>;
+}
+
+/** What the server (health, metrics, shutdown, `/rooms/CODE`) asks of a live game room. */
+export interface GameRoomApi {
+  readonly code: string;
+  readonly memberCount: number;
+  status(): 'open' | 'full' | 'closed';
+  /** Tell every member the server is going down. */
+  announceClosing(): void;
+}
+
+interface MemberRecord extends Member {
+  client: Client;
+  guard: ClientGuard;
+  connected: boolean;
+}
+
+type Handlers = { [K in keyof ClientMessagePayloads]: (member: MemberRecord, payload: ClientMessagePayloads[K]) => void };
+
+/**
+ * The game room class, closed over the server's context (a class per server instead of module
+ * state: Colyseus instantiates rooms itself, so this is where injected parts can reach them).
+ */
+export function createGameRoom(ctx: GameRoomContext): new () => Room {
+  return class GameRoom extends Room implements GameRoomApi {
+    code = '';
+    settings!: RoomSettings;
+    members = new Map<string, MemberRecord>();
+    hostId = '';
+    nextOrder = 0;
+    /** The server is shutting down: nobody waits for a reconnection then. */
+    closing = false;
+    /** Guards of clients that are not members (yet): messages before the join completes. */
+    strangers = new WeakMap<Client, ClientGuard>();
+
+    /** A restoring member keeps its session id (see RestoreSchema); Colyseus takes it from here. */
+    static override async onAuth(_token: string, options: unknown) {
+      const result = validate(JoinOptionsSchema, options);
+      if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
+      return result.value.restore === undefined ? {} : { sessionId: result.value.restore.memberId };
+    }
+
+    override onCreate(options: unknown): void {
+      const result = validate(CreateOptionsSchema, options);
+      if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidRoomOptions, result.message);
+      const { name: _name, restore, ...settings } = result.value;
+      this.settings = settings;
+      if (restore !== undefined) {
+        if (ctx.rooms.has(restore.code)) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
+        this.code = restore.code;
+      } else {
+        do this.code = generateRoomCode(ctx.randomInt);
+        while (ctx.rooms.has(this.code));
+      }
+      this.roomId = this.code;
+      ctx.rooms.set(this.code, this);
+      this.maxClients = settings.maxPlayers;
+      void this.setPrivate(settings.private);
+      void this.setMetadata({ mode: settings.mode, topology: settings.topology, hostName: '' });
+      ctx.logger.info({ code: this.code, ...settings, restored: restore !== undefined }, 'room created');
+    }
+
+    override onJoin(client: Client, options: unknown): void {
+      const result = validate(JoinOptionsSchema, options);
+      if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
+      const { name, restore } = result.value;
+      if (this.members.has(client.sessionId)) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, 'that member id is in the room already');
+      const order = restore?.order ?? this.nextOrder;
+      this.nextOrder = Math.max(this.nextOrder, order + 1);
+      const member: MemberRecord = { id: client.sessionId, name, ready: false, order, client, guard: this.strangers.get(client) ?? new ClientGuard(ctx.now), connected: true };
+      this.members.set(member.id, member);
+      ctx.metrics.joins.inc();
+      this.sendTo(client, ServerMessage.Welcome, this.welcomeFor(member));
+      this.broadcastExcept(member, ServerMessage.MemberJoined, publicMember(member));
+      // The creator hosts; in a restored room, the member who was there first hosts again.
+      const host = this.members.get(this.hostId);
+      if (host === undefined) this.setHost(member);
+      else if (restore !== undefined && order < host.order) this.setHost(member);
+      ctx.logger.debug({ code: this.code, member: member.id, order }, 'member joined');
+    }
+
+    override async onLeave(client: Client, consented: boolean): Promise<void> {
+      const member = this.members.get(client.sessionId);
+      if (member === undefined) return;
+      if (!consented && !this.closing) {
+        member.connected = false;
+        try {
+          await this.allowReconnection(client, LobbyLimits.reconnectWindowSeconds);
+          member.connected = true;
+          // Presence may have changed meanwhile: the welcome carries all of it.
+          this.sendTo(member.client, ServerMessage.Welcome, this.welcomeFor(member));
+          ctx.logger.debug({ code: this.code, member: member.id }, 'member reconnected');
+          return;
+        } catch {
+          this.removeMember(member, 'lost');
+          return;
+        }
+      }
+      this.removeMember(member, 'left');
+    }
+
+    override onDispose(): void {
+      if (ctx.rooms.get(this.code) === this) ctx.rooms.delete(this.code);
+      ctx.logger.info({ code: this.code }, 'room closed');
+    }
+
+    override onUncaughtException(error: Error, methodName: string): void {
+      ctx.logger.error({ err: error, code: this.code, methodName }, 'uncaught exception in a game room');
+    }
+
+    protected override _onMessage(client: Parameters<Room['_onMessage']>[0], buffer: Buffer): void {
+      const member = this.members.get(client.sessionId);
+      let guard = member?.guard ?? this.strangers.get(client);
+      if (guard === undefined) this.strangers.set(client, (guard = new ClientGuard(ctx.now)));
+      const screened = screenMessage(ctx, guard, client, buffer);
+      if (screened === 'pass') return super._onMessage(client, buffer);
+      if (screened === undefined) return;
+      const { type, payload } = screened;
+      if (!Object.hasOwn(ClientMessageSchemas, type)) return refuse(ctx, guard, client, 'unknown_type', 'unknown message type', type);
+      const name = type as keyof ClientMessagePayloads;
+      const result = validate(ClientMessageSchemas[name], payload);
+      if (!result.ok) return refuse(ctx, guard, client, 'invalid', result.message, type);
+      if (member === undefined) return refuse(ctx, guard, client, 'invalid', 'not a member of this room yet', type);
+      (this.handlers[name] as (member: MemberRecord, payload: unknown) => void)(member, result.value);
+    }
+
+    readonly handlers: Handlers = {
+      signal: (from, { to, data }) => {
+        const target = this.members.get(to);
+        if (target === undefined || target === from || !target.connected) {
+          ctx.metrics.reject('signal_target');
+          this.sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.SignalTargetUnknown, message: `no member ${to} in this room`, type: 'signal' });
+          return;
+        }
+        this.sendTo(target.client, ServerMessage.Signal, { from: from.id, data });
+        ctx.metrics.signals.inc();
+      },
+      ready: (member, { ready }) => {
+        member.ready = ready;
+        this.broadcastAll(ServerMessage.MemberChanged, publicMember(member));
+      },
+      profile: (member, { name }) => {
+        member.name = name;
+        this.broadcastAll(ServerMessage.MemberChanged, publicMember(member));
+        if (member.id === this.hostId) void this.setMetadata({ hostName: name });
+      },
+    };
+
+    get memberCount(): number {
+      return this.members.size;
+    }
+
+    status(): 'open' | 'full' | 'closed' {
+      if (this.clients.length + Object.keys(this.reservedSeats).length >= this.maxClients) return 'full';
+      return this.locked ? 'closed' : 'open';
+    }
+
+    announceClosing(): void {
+      this.closing = true;
+      this.broadcastAll(ServerMessage.Closing, { reason: 'shutdown' });
+    }
+
+    private removeMember(member: MemberRecord, reason: 'left' | 'lost'): void {
+      this.members.delete(member.id);
+      this.broadcastAll(ServerMessage.MemberLeft, { id: member.id, reason });
+      if (member.id === this.hostId) {
+        let next: MemberRecord | undefined;
+        for (const candidate of this.members.values()) if (next === undefined || candidate.order < next.order) next = candidate;
+        if (next !== undefined) this.setHost(next);
+      }
+      ctx.logger.debug({ code: this.code, member: member.id, reason }, 'member left');
+    }
+
+    private setHost(member: MemberRecord): void {
+      const previousHostId = this.hostId;
+      this.hostId = member.id;
+      void this.setMetadata({ hostName: member.name });
+      if (previousHostId !== '') this.broadcastAll(ServerMessage.HostChanged, { hostId: member.id, previousHostId });
+    }
+
+    private welcomeFor(member: MemberRecord): ServerMessagePayloads['welcome'] {
+      return {
+        code: this.code,
+        you: member.id,
+        // The joining member may be the first: it hosts then.
+        hostId: this.hostId === '' ? member.id : this.hostId,
+        members: [...this.members.values()].map(publicMember),
+        settings: this.settings,
+        iceServers: iceServersFor(ctx.iceServers, ctx.turn, member.id, ctx.now()),
+      };
+    }
+
+    private sendTo<K extends keyof ServerMessagePayloads>(client: Client, type: K, payload: ServerMessagePayloads[K]): void {
+      client.send(type, payload);
+    }
+
+    private broadcastAll<K extends keyof ServerMessagePayloads>(type: K, payload: ServerMessagePayloads[K]): void {
+      for (const member of this.members.values()) if (member.connected) member.client.send(type, payload);
+    }
+
+    private broadcastExcept<K extends keyof ServerMessagePayloads>(except: MemberRecord, type: K, payload: ServerMessagePayloads[K]): void {
+      for (const member of this.members.values()) if (member !== except && member.connected) member.client.send(type, payload);
+    }
+  };
+}
+
+function publicMember({ id, name, ready, order }: MemberRecord): Member {
+  return { id, name, ready, order };
+}

@@ -1,0 +1,36 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RefusalReason } from './guard.js';
+
+/**
+ * The server's Prometheus metrics, on a registry of its own (no prom-client global), served as
+ * text at `/metrics`. prom-client rather than hand-written text: exposition format, escaping and
+ * process metrics are a solved problem.
+ */
+export function createMetrics(live: { rooms: () => number; clients: () => number }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rallypoint_' });
+  const rooms = new Gauge({ name: 'rallypoint_rooms', help: 'Live game rooms.', registers: [registry], collect() { this.set(live.rooms()); } });
+  const clients = new Gauge({ name: 'rallypoint_clients', help: 'Connected members of game rooms.', registers: [registry], collect() { this.set(live.clients()); } });
+  const joins = new Counter({ name: 'rallypoint_joins_total', help: 'Members who joined a game room (reconnections not counted).', registers: [registry] });
+  const signals = new Counter({ name: 'rallypoint_signals_relayed_total', help: 'WebRTC signals forwarded between members.', registers: [registry] });
+  const rejected = new Counter<'reason'>({ name: 'rallypoint_messages_rejected_total', help: 'Client messages refused, by reason.', labelNames: ['reason'], registers: [registry] });
+  const disconnectedForAbuse = new Counter({ name: 'rallypoint_clients_disconnected_for_abuse_total', help: 'Clients closed with code 4429.', registers: [registry] });
+  const bytesIn = new Counter({ name: 'rallypoint_bytes_in_total', help: 'Bytes of WebSocket messages received.', registers: [registry] });
+  const bytesOut = new Counter({ name: 'rallypoint_bytes_out_total', help: 'Bytes of WebSocket messages sent.', registers: [registry] });
+  for (const reason of ['rate_limited', 'too_large', 'undecodable', 'unknown_type', 'invalid', 'signal_target'] as const) rejected.inc({ reason }, 0);
+  void rooms;
+  void clients;
+  return {
+    registry,
+    joins,
+    signals,
+    disconnectedForAbuse,
+    bytesIn,
+    bytesOut,
+    reject(reason: RefusalReason | 'signal_target'): void {
+      rejected.inc({ reason });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

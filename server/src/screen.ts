@@ -1,0 +1,77 @@
+import { ClientState, Protocol, type Client } from '@colyseus/core';
+import { unpack } from '@colyseus/msgpackr';
+import { decode } from '@colyseus/schema';
+import { LobbyCloseCode, LobbyErrorCode, LobbyLimits, ServerMessage, type ErrorPayload } from '@rallypoint/protocol';
+import type { Logger } from 'pino';
+import type { ClientGuard, RefusalReason } from './guard.js';
+import type { Metrics } from './metrics.js';
+
+/** What every room of this server needs from the server around it. */
+export interface RoomContext {
+  logger: Logger;
+  metrics: Metrics;
+  now: () => number;
+}
+
+/** A decoded client message, not yet validated against its type's schema. */
+export interface ScreenedMessage {
+  type: string;
+  payload: unknown;
+}
+
+const errorCodeFor: Record<RefusalReason, ErrorPayload['code']> = {
+  rate_limited: LobbyErrorCode.RateLimited,
+  too_large: LobbyErrorCode.MessageTooLarge,
+  undecodable: LobbyErrorCode.UndecodableMessage,
+  unknown_type: LobbyErrorCode.UnknownMessageType,
+  invalid: LobbyErrorCode.InvalidMessage,
+};
+
+/** Largest room message before validation: a maximal signal plus its envelope. */
+const messageMaxBytes = LobbyLimits.signalMaxBytes + 256;
+
+/**
+ * The first look at a raw room message, in place of Colyseus' own `_onMessage` for data
+ * messages: Colyseus would close the socket on undecodable bytes and throw out of the socket
+ * handler on a malformed type header. Here every refusal is counted, answered with a named error
+ * and struck against the client's budget; the connection stays up until the strikes run out.
+ *
+ * Returns `'pass'` for Colyseus' own protocol (join acknowledgement, leave), `undefined` for a
+ * refused message, or the decoded message.
+ */
+export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Client, buffer: Buffer): ScreenedMessage | 'pass' | undefined {
+  if (client.state === ClientState.LEAVING) return undefined;
+  const code = buffer[0];
+  if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_DATA_BYTES) return 'pass';
+  if (!guard.take()) return refuse(ctx, guard, client, 'rate_limited', 'over the message budget');
+  if (buffer.byteLength > messageMaxBytes) return refuse(ctx, guard, client, 'too_large', `message of ${buffer.byteLength} bytes; the limit is ${messageMaxBytes}`);
+  let type: string | number;
+  let payload: unknown;
+  try {
+    const it = { offset: 1 };
+    type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
+    if (code === Protocol.ROOM_DATA_BYTES) return refuse(ctx, guard, client, 'unknown_type', 'binary messages are not part of the protocol', String(type));
+    payload = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
+  } catch (error) {
+    return refuse(ctx, guard, client, 'undecodable', `not msgpack: ${(error as Error).message}`);
+  }
+  if (typeof type !== 'string' || Number.isNaN(type)) return refuse(ctx, guard, client, 'unknown_type', `message type ${String(type)} is not a name`);
+  return { type, payload };
+}
+
+/** Refuse one message: count it, tell the client (capped), and disconnect a client out of strikes. */
+export function refuse(ctx: RoomContext, guard: ClientGuard, client: Client, reason: RefusalReason, message: string, type?: string): undefined {
+  ctx.metrics.reject(reason);
+  ctx.logger.debug({ sessionId: client.sessionId, reason, type }, message);
+  if (guard.mayReply()) {
+    const error: ErrorPayload = { code: errorCodeFor[reason], message: type === undefined ? message : `${type}: ${message}` };
+    if (type !== undefined) error.type = type.slice(0, 64);
+    client.send(ServerMessage.Error, error);
+  }
+  if (guard.strike()) {
+    ctx.metrics.disconnectedForAbuse.inc();
+    ctx.logger.warn({ sessionId: client.sessionId }, 'disconnecting an abusive client');
+    client.leave(LobbyCloseCode.Abuse, 'too many refused messages');
+  }
+  return undefined;
+}
