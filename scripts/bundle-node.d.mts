@@ -1,1 +1,1 @@
-export function bundleForNode(entry: string): Promise<string>;
+export function bundleForNode(entry: string, name?: string): Promise<string>;

@@ -1,18 +1,24 @@
-// Bundles a TypeScript entry for a plain `node` process (a peer in another process, the benchmark
-// runner), reading workspace packages from source as vitest does. Third-party packages stay
-// external and load from node_modules.
+// Bundles a TypeScript entry for a plain `node` process (a peer in another process, the lobby
+// server under test, the benchmark runner), reading workspace packages from source as vitest
+// does. Third-party packages stay external and load from node_modules.
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const outDir = join(root, 'node_modules/.cache/rallypoint');
-const external = ['simple-peer', 'msgpackr', 'node-datachannel', 'node-datachannel/*', 'esbuild', 'vitest'];
+/** Every bare import but our own workspace packages loads from node_modules. */
+const thirdPartyExternal = {
+  name: 'third-party-external',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@rallypoint/') ? undefined : { path: args.path, external: true }));
+  },
+};
 
-/** @param {string} entry @returns {Promise<string>} the bundled file */
-export async function bundleForNode(entry) {
+/** @param {string} entry @param {string} [name] output name @returns {Promise<string>} the bundled file */
+export async function bundleForNode(entry, name = basename(entry).replace(/\.ts$/, '')) {
   mkdirSync(outDir, { recursive: true });
-  const outfile = join(outDir, basename(entry).replace(/\.ts$/, '.mjs'));
+  const outfile = join(outDir, `${name}.mjs`);
   await build({
     entryPoints: [entry],
     outfile,
@@ -21,7 +27,7 @@ export async function bundleForNode(entry) {
     format: 'esm',
     target: 'node20',
     conditions: ['source'],
-    external,
+    plugins: [thirdPartyExternal],
     sourcemap: 'inline',
     logLevel: 'warning',
   });

@@ -111,9 +111,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         member.connected = false;
         try {
           await this.allowReconnection(client, LobbyLimits.reconnectWindowSeconds);
+          // The client asks for a fresh welcome (`sync`) once its handlers are in place.
           member.connected = true;
-          // Presence may have changed meanwhile: the welcome carries all of it.
-          this.sendTo(member.client, ServerMessage.Welcome, this.welcomeFor(member));
           ctx.logger.debug({ code: this.code, member: member.id }, 'member reconnected');
           return;
         } catch {
@@ -163,6 +162,16 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       ready: (member, { ready }) => {
         member.ready = ready;
         this.broadcastAll(ServerMessage.MemberChanged, publicMember(member));
+      },
+      lock: (member, { locked }) => {
+        if (member.id !== this.hostId) {
+          this.sendTo(member.client, ServerMessage.Error, { code: LobbyErrorCode.NotHost, message: 'only the host can lock the room', type: 'lock' });
+          return;
+        }
+        void (locked ? this.lock() : this.unlock());
+      },
+      sync: (member) => {
+        this.sendTo(member.client, ServerMessage.Welcome, this.welcomeFor(member));
       },
       profile: (member, { name }) => {
         member.name = name;

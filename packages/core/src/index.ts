@@ -39,8 +39,10 @@ export {
   UnknownMessageKindError,
 } from './errors.js';
 export { silentLogger } from './types.js';
+export { Emitter } from './emitter.js';
 
 export type { Link } from './link.js';
+export type { Listener } from './emitter.js';
 export type { EventsLaneApi, RequestOptions } from './events-lane.js';
 export type { StateLaneApi } from './state-lane.js';
 export type { EventsLaneConditions, LinkConditions, Scheduler, StateLaneConditions } from './conditioner.js';

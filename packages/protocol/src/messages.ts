@@ -20,6 +20,10 @@ export const ClientMessage = {
   Ready: 'ready',
   /** Change my display name. */
   Profile: 'profile',
+  /** Host only: open or close the room to new players (a closed room is not quick-matched). */
+  Lock: 'lock',
+  /** Send me the welcome again (after a reconnection, once my handlers are in place). */
+  Sync: 'sync',
 } as const;
 export type ClientMessage = (typeof ClientMessage)[keyof typeof ClientMessage];
 
@@ -76,6 +80,8 @@ export const LobbyErrorCode = {
   UndecodableMessage: 14,
   /** A signal to no one, or to someone outside the sender's room. */
   SignalTargetUnknown: 20,
+  /** Only the host may do that. */
+  NotHost: 21,
   ServerShuttingDown: 30,
   Internal: 99,
 } as const;

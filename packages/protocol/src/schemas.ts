@@ -84,6 +84,8 @@ export const ClientMessageSchemas = {
   signal: v.object({ to: memberId, data: SignalDataSchema }),
   ready: v.object({ ready: v.boolean() }),
   profile: v.object({ name: displayName }),
+  lock: v.object({ locked: v.boolean() }),
+  sync: v.optional(v.object({})),
 } as const;
 export type ClientMessagePayloads = { [K in keyof typeof ClientMessageSchemas]: v.InferOutput<(typeof ClientMessageSchemas)[K]> };
 

@@ -1,0 +1,97 @@
+import { LobbyErrorCode, lobbyErrorName } from '@rallypoint/protocol';
+
+/** Base of every lobby error: `code` is the protocol's `LobbyErrorCode` when the server sent one. */
+export class LobbyError extends Error {
+  override name = 'LobbyError';
+  constructor(
+    message: string,
+    readonly code?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No live room has this code (or it is not a code at all). */
+export class RoomNotFoundError extends LobbyError {
+  override name = 'RoomNotFoundError';
+  constructor(code: string, options?: { cause?: unknown }) {
+    super(`no room with code ${code}`, LobbyErrorCode.RoomNotFound, options);
+  }
+}
+
+export class RoomFullError extends LobbyError {
+  override name = 'RoomFullError';
+  constructor(code: string, options?: { cause?: unknown }) {
+    super(`room ${code} is full`, LobbyErrorCode.RoomFull, options);
+  }
+}
+
+/** The room exists but takes nobody now. */
+export class RoomClosedError extends LobbyError {
+  override name = 'RoomClosedError';
+  constructor(code: string, options?: { cause?: unknown }) {
+    super(`room ${code} is closed to new players`, LobbyErrorCode.RoomClosed, options);
+  }
+}
+
+/** Create or join options the server (or this client, first) refused. */
+export class InvalidOptionsError extends LobbyError {
+  override name = 'InvalidOptionsError';
+}
+
+/** The server refused one of our messages (malformed, unknown, too large, over budget). */
+export class MessageRefusedError extends LobbyError {
+  override name = 'MessageRefusedError';
+}
+
+/** A signal to a member who is not in our room (left, or never was). Nothing was delivered. */
+export class SignalTargetUnknownError extends LobbyError {
+  override name = 'SignalTargetUnknownError';
+}
+
+/** Only the host may do that (lock the room). */
+export class NotHostError extends LobbyError {
+  override name = 'NotHostError';
+}
+
+/** The lobby server could not be reached, or closed our connection for good. */
+export class LobbyUnavailableError extends LobbyError {
+  override name = 'LobbyUnavailableError';
+}
+
+/** The session was left; it sends nothing more. */
+export class SessionClosedError extends LobbyError {
+  override name = 'SessionClosedError';
+  constructor() {
+    super('the room session is closed');
+  }
+}
+
+/** The named error for an `error` message or a matchmaking failure carrying a protocol code. */
+export function errorFromCode(code: number, message: string, roomCode = '?'): LobbyError {
+  switch (code) {
+    case LobbyErrorCode.RoomNotFound:
+      return new RoomNotFoundError(roomCode);
+    case LobbyErrorCode.RoomFull:
+      return new RoomFullError(roomCode);
+    case LobbyErrorCode.RoomClosed:
+    case LobbyErrorCode.ServerShuttingDown:
+      return new RoomClosedError(roomCode);
+    case LobbyErrorCode.InvalidRoomOptions:
+    case LobbyErrorCode.InvalidJoinOptions:
+      return new InvalidOptionsError(message, code);
+    case LobbyErrorCode.SignalTargetUnknown:
+      return new SignalTargetUnknownError(message, code);
+    case LobbyErrorCode.NotHost:
+      return new NotHostError(message, code);
+    case LobbyErrorCode.InvalidMessage:
+    case LobbyErrorCode.UnknownMessageType:
+    case LobbyErrorCode.MessageTooLarge:
+    case LobbyErrorCode.RateLimited:
+    case LobbyErrorCode.UndecodableMessage:
+      return new MessageRefusedError(`${lobbyErrorName(code)}: ${message}`, code);
+    default:
+      return new LobbyError(message, code);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * @rallypoint/lobby — the client of the rallypoint lobby server: create a room, join one by code
+ * or invite link, quick match, list public rooms live. A room session keeps presence (members,
+ * host, me) and the WebRTC links to the other players that the room's topology calls for.
+ *
+ * @example
+ * import { createLobby } from '@rallypoint/lobby'; // in Node: '@rallypoint/lobby/node'
+ *
+ * const lobby = createLobby({ url: 'http://localhost:2567' });
+ * const session = await lobby.create({ name: 'Ada', maxPlayers: 2 }); // the friend: lobby.join(code)
+ * console.log(session.code, session.inviteLink);
+ * session.on('linkOpen', ({ peerId, link }) => link.events.emit('hello', session.me.name));
+ * setInterval(() => session.sendState({ x: player.x, y: player.y }), 50);
+ */
+export { createLobby } from './lobby.js';
+export { RoomSession } from './session.js';
+export { RoomList } from './listing.js';
+export { initiates, linkedPeers } from './topology.js';
+export {
+  InvalidOptionsError,
+  LobbyError,
+  LobbyUnavailableError,
+  MessageRefusedError,
+  NotHostError,
+  RoomClosedError,
+  RoomFullError,
+  RoomNotFoundError,
+  SessionClosedError,
+  SignalTargetUnknownError,
+  errorFromCode,
+} from './errors.js';
+
+export type { CreateRoomOptions, Lobby, LobbyInit } from './lobby.js';
+export type { RoomSessionEvents } from './session.js';
+export type { RoomListEvents } from './listing.js';
+export type { ListingFilter, Member, RoomListing, RoomOptions, RoomSettings, Topology } from '@rallypoint/protocol';

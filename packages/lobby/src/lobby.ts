@@ -1,0 +1,116 @@
+import { createLink as createBrowserLink, silentLogger, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import {
+  CreateOptionsSchema,
+  JoinOptionsSchema,
+  ListingFilterSchema,
+  RoomName,
+  normalizeRoomCode,
+  validate,
+  type JoinOptions,
+  type ListingFilter,
+  type RoomOptions,
+  type RoomStatus,
+} from '@rallypoint/protocol';
+import { Client, type Room as ColyseusRoom } from 'colyseus.js';
+import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, errorFromCode, type LobbyError } from './errors.js';
+import { RoomList } from './listing.js';
+import { serverErrorCode, type Connector } from './reconnect.js';
+import { RoomSession } from './session.js';
+
+export interface LobbyInit<T extends LinkTypes = LinkTypes> {
+  /** The lobby server: `http(s)://host:port` (or `ws(s)://`). */
+  url: string;
+  /** Options for every link (structures, heartbeats, conditions...). Initiator and ICE servers come from the room. */
+  link?: Partial<Omit<LinkInit, 'initiator' | 'iceServers'>>;
+  /** How links are made. @default @rallypoint/core's createLink (the browser's WebRTC); the Node entry point injects node-datachannel */
+  createLink?: (init: LinkInit) => Link<T>;
+  /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
+  origin?: string;
+  /** @default silent */
+  logger?: Logger;
+}
+
+/** Options for create / quick match: the room's settings and my display name. */
+export type CreateRoomOptions = RoomOptions & Pick<JoinOptions, 'name'>;
+
+export interface Lobby<T extends LinkTypes = LinkTypes> {
+  /** Make a room and join it as its host. */
+  create(options?: CreateRoomOptions): Promise<RoomSession<T>>;
+  /** Join by code (case-insensitive, dashes and spaces ignored). Throws RoomNotFoundError, RoomFullError or RoomClosedError. */
+  join(code: string, options?: Pick<JoinOptions, 'name'>): Promise<RoomSession<T>>;
+  /** Join the fullest open public room of the mode, or create one. */
+  quickMatch(options?: Omit<CreateRoomOptions, 'private'>): Promise<RoomSession<T>>;
+  /** The live list of public rooms, optionally of one mode. Close it when done. */
+  list(filter?: ListingFilter): Promise<RoomList>;
+}
+
+/** A client of the rallypoint lobby server. */
+export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>): Lobby<T> {
+  const httpOrigin = new URL(init.url.replace(/^ws(s?):/, 'http$1:')).origin;
+  const client = new Client(httpOrigin);
+  const logger = init.logger ?? silentLogger;
+  const makeLink = init.createLink ?? ((linkInit: LinkInit) => createBrowserLink<T>(linkInit));
+  const connector: Connector = {
+    reconnect: (token) => client.reconnect(token),
+    create: (options) => client.create(RoomName.Game, options),
+    joinById: (code, options) => client.joinById(code, options),
+  };
+
+  const open = async (join: () => Promise<ColyseusRoom>, name: string, fail: (error: unknown) => Promise<LobbyError>) => {
+    let room: ColyseusRoom;
+    try {
+      room = await join();
+    } catch (error) {
+      throw await fail(error);
+    }
+    const session = new RoomSession<T>(room, { connector, createLink: makeLink, linkInit: init.link ?? {}, logger, origin: init.origin ?? httpOrigin, displayName: name });
+    return session.ready();
+  };
+
+  const failure = async (error: unknown, roomCode?: string): Promise<LobbyError> => {
+    const code = serverErrorCode(error);
+    if (code === undefined) return new LobbyUnavailableError(`lobby server ${httpOrigin} not reachable: ${(error as Error).message}`, undefined, { cause: error });
+    if (code < 128 || roomCode === undefined) return errorFromCode(code, (error as Error).message, roomCode);
+    // Colyseus says "not found" for a full or locked room too: ask the server which it is.
+    const status = await fetch(`${httpOrigin}/rooms/${roomCode}`)
+      .then((response) => response.json() as Promise<RoomStatus>)
+      .then((body) => body.status)
+      .catch(() => 'not-found' as const);
+    if (status === 'full') return new RoomFullError(roomCode, { cause: error });
+    if (status === 'closed' || status === 'open') return new RoomClosedError(roomCode, { cause: error });
+    return new RoomNotFoundError(roomCode, { cause: error });
+  };
+
+  const checked = <S extends Parameters<typeof validate>[0]>(schema: S, options: unknown) => {
+    const result = validate(schema, options);
+    if (!result.ok) throw new InvalidOptionsError(result.message);
+    return result.value as Record<string, unknown> & { name: string };
+  };
+
+  return {
+    create(options = {}) {
+      const checkedOptions = checked(CreateOptionsSchema, options);
+      return open(() => client.create(RoomName.Game, checkedOptions), checkedOptions.name, (error) => failure(error));
+    },
+    join(code, options = {}) {
+      const roomCode = normalizeRoomCode(code);
+      if (roomCode === undefined) return Promise.reject(new RoomNotFoundError(JSON.stringify(code)));
+      const checkedOptions = checked(JoinOptionsSchema, options);
+      return open(() => client.joinById(roomCode, checkedOptions), checkedOptions.name, (error) => failure(error, roomCode));
+    },
+    quickMatch(options = {}) {
+      const checkedOptions = checked(CreateOptionsSchema, { ...options, private: false });
+      return open(() => client.joinOrCreate(RoomName.Game, checkedOptions), checkedOptions.name, (error) => failure(error));
+    },
+    async list(filter = {}) {
+      const checkedFilter = checked(ListingFilterSchema, filter);
+      let room: ColyseusRoom;
+      try {
+        room = await client.joinOrCreate(RoomName.Listing, checkedFilter);
+      } catch (error) {
+        throw await failure(error);
+      }
+      return new RoomList(room, logger).ready();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Logger } from '@rallypoint/core';
+import { LobbyErrorCode, type RoomSettings } from '@rallypoint/protocol';
+import type { Room as ColyseusRoom } from 'colyseus.js';
+
+/** The lobby calls a session needs to get back into its room. */
+export interface Connector {
+  reconnect(reconnectionToken: string): Promise<ColyseusRoom>;
+  create(options: Record<string, unknown>): Promise<ColyseusRoom>;
+  joinById(code: string, options: Record<string, unknown>): Promise<ColyseusRoom>;
+}
+
+export interface ReconnectParams {
+  /** Colyseus reconnection; `undefined` when the server is known to have gone (it said so). */
+  reconnectionToken: string | undefined;
+  code: string;
+  settings: RoomSettings;
+  name: string;
+  memberId: string;
+  order: number;
+  isClosed: () => boolean;
+  logger: Logger;
+  /** @default 120000 */
+  giveUpAfterMs?: number;
+}
+
+/** A protocol or Colyseus error code: the server answered (as opposed to not being reachable). */
+export function serverErrorCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Get back into the room after the lobby connection dropped. First Colyseus reconnection (the
+ * server kept our seat for `LobbyLimits.reconnectWindowSeconds`); if the server no longer knows
+ * the room (it restarted: rooms live in memory), re-form it under the same code and member ids:
+ * the first member back creates it, the others join it. Retries with backoff while the server is
+ * unreachable.
+ */
+export async function reconnectRoom(connector: Connector, params: ReconnectParams): Promise<{ room: ColyseusRoom; restored: boolean } | undefined> {
+  const giveUpAt = Date.now() + (params.giveUpAfterMs ?? 120_000);
+  const restore = { code: params.code, memberId: params.memberId, order: params.order };
+  let token = params.reconnectionToken;
+  let delayMs = 100;
+  while (!params.isClosed() && Date.now() < giveUpAt) {
+    try {
+      if (token !== undefined) return { room: await connector.reconnect(token), restored: false };
+      try {
+        return { room: await connector.create({ ...params.settings, name: params.name, restore }), restored: true };
+      } catch (error) {
+        if (serverErrorCode(error) !== LobbyErrorCode.RoomCodeTaken) throw error;
+        return { room: await connector.joinById(params.code, { name: params.name, restore }), restored: true };
+      }
+    } catch (error) {
+      const code = serverErrorCode(error);
+      params.logger.debug({ err: error, code, reconnecting: token !== undefined }, 'not back in the room yet');
+      // The server answered but has no seat for us: it restarted. Re-form the room instead.
+      if (code !== undefined && token !== undefined) {
+        token = undefined;
+        continue;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    delayMs = Math.min(delayMs * 2, 2000);
+  }
+  return undefined;
+}

@@ -1,0 +1,290 @@
+import { Emitter, type CloseReason, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import {
+  ClientMessage,
+  LobbyCloseCode,
+  LobbyLimits,
+  ServerMessage,
+  inviteLink,
+  type ClientMessagePayloads,
+  type Member,
+  type RoomSettings,
+  type ServerMessagePayloads,
+  type WelcomePayload,
+} from '@rallypoint/protocol';
+import type { Room as ColyseusRoom } from 'colyseus.js';
+import { LobbyUnavailableError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
+import { PeerLinks } from './peer-links.js';
+import { reconnectRoom, type Connector } from './reconnect.js';
+import { linkedPeers } from './topology.js';
+
+export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
+  memberJoined: Member;
+  memberLeft: { member: Member; reason: 'left' | 'lost' };
+  memberChanged: Member;
+  hostChanged: { hostId: string; previousHostId: string };
+  /** A link to another member opened: both lanes are usable. */
+  linkOpen: { peerId: string; link: Link<T> };
+  linkClose: { peerId: string; reason: CloseReason };
+  /** A refusal from the server, or bad input on a link (`peerId` set); nothing is closed by it. */
+  error: { error: LobbyError | Error; peerId?: string };
+  /** The lobby connection dropped. Open links keep working. */
+  lobbyDisconnected: { code: number; willReconnect: boolean };
+  /** Back in the room: `restored` when the server had restarted and the room was re-formed. */
+  lobbyReconnected: { restored: boolean };
+  /** The session ended (left, or the lobby is gone for good); links are closed. */
+  closed: { reason: 'left' | 'lobby-lost' };
+}
+
+export interface SessionDeps<T extends LinkTypes> {
+  connector: Connector;
+  createLink: (init: LinkInit) => Link<T>;
+  linkInit: Partial<LinkInit>;
+  logger: Logger;
+  origin: string;
+  displayName: string;
+}
+
+/**
+ * One player's stay in a room: presence (members, host, me), the links to the other players that
+ * the room's topology asks for, room-wide send helpers, and staying in the room across lobby
+ * connection drops and lobby server restarts.
+ */
+export class RoomSession<T extends LinkTypes = LinkTypes> {
+  readonly #emitter: Emitter<RoomSessionEvents<T>>;
+  readonly #links: PeerLinks<T>;
+  readonly #members = new Map<string, Member>();
+  /** Members missing after a lobby restart, with the time they stop being waited for. */
+  readonly #missing = new Map<string, ReturnType<typeof setTimeout>>();
+  #room: ColyseusRoom;
+  #welcome!: WelcomePayload;
+  #status: 'joined' | 'reconnecting' | 'closed' = 'joined';
+  #closingAnnounced = false;
+  readonly #welcomed: Promise<void>;
+
+  constructor(
+    room: ColyseusRoom,
+    private readonly deps: SessionDeps<T>,
+  ) {
+    this.#room = room;
+    this.#emitter = new Emitter((name, error) => deps.logger.warn({ err: error, event: name }, 'a room session listener threw'));
+    this.#links = new PeerLinks<T>({
+      createLink: deps.createLink,
+      linkInit: deps.linkInit,
+      logger: deps.logger,
+      sendSignal: (to, data) => this.#send(ClientMessage.Signal, { to, data }),
+      onOpen: (peerId, link) => this.#emitter.emit('linkOpen', { peerId, link }),
+      onClose: (peerId, reason) => this.#emitter.emit('linkClose', { peerId, reason }),
+      onError: (peerId, error) => this.#emitter.emit('error', { error, peerId }),
+    });
+    this.#welcomed = new Promise((resolve) => this.#attach(room, resolve));
+  }
+
+  /** Resolves once the first welcome is in: members, host and code are known. */
+  ready(): Promise<this> {
+    return this.#welcomed.then(() => this);
+  }
+
+  get code(): string {
+    return this.#welcome.code;
+  }
+  /** `<origin>/?room=CODE` */
+  get inviteLink(): string {
+    return inviteLink(this.deps.origin, this.code);
+  }
+  get me(): Member {
+    return this.#members.get(this.#welcome.you) ?? { id: this.#welcome.you, name: this.deps.displayName, ready: false, order: -1 };
+  }
+  get hostId(): string {
+    return this.#welcome.hostId;
+  }
+  get isHost(): boolean {
+    return this.#welcome.hostId === this.#welcome.you;
+  }
+  get members(): readonly Member[] {
+    return [...this.#members.values()].sort((a, b) => a.order - b.order);
+  }
+  get settings(): RoomSettings {
+    return this.#welcome.settings;
+  }
+  /** Links by member id, open or still connecting. */
+  get links(): ReadonlyMap<string, Link<T>> {
+    return this.#links.links;
+  }
+  get status(): 'joined' | 'reconnecting' | 'closed' {
+    return this.#status;
+  }
+
+  on<K extends keyof RoomSessionEvents<T>>(name: K, fn: (event: RoomSessionEvents<T>[K]) => void): () => void {
+    return this.#emitter.on(name, fn);
+  }
+  off<K extends keyof RoomSessionEvents<T>>(name: K, fn: (event: RoomSessionEvents<T>[K]) => void): void {
+    this.#emitter.off(name, fn);
+  }
+
+  setReady(ready: boolean): void {
+    this.#send(ClientMessage.Ready, { ready });
+  }
+  /** Host only: close the room to new players (joins fail with RoomClosedError), or open it again. */
+  setLocked(locked: boolean): void {
+    this.#send(ClientMessage.Lock, { locked });
+  }
+  setName(name: string): void {
+    this.#send(ClientMessage.Profile, { name });
+  }
+
+  /** Send on the state lane to every open link, or to one member. Returns how many links sent it. */
+  sendState(payload: T['state'], to?: string): number {
+    return this.#eachOpen(to, (link) => link.state.send(payload as never));
+  }
+
+  /** Send a named event on the events lane to every open link, or to one member. */
+  emit<K extends keyof NonNullable<T['events']> & string>(name: K, data: NonNullable<T['events']>[K], to?: string): number {
+    return this.#eachOpen(to, (link) => link.events.emit(name as never, data as never));
+  }
+
+  /** Leave the room: the others are told, links close. Safe to call more than once. */
+  async leave(): Promise<void> {
+    if (this.#status === 'closed') return;
+    this.#end('left');
+    await this.#room.leave(true).catch((error: unknown) => this.deps.logger.debug({ err: error }, 'leave after the lobby connection was gone'));
+  }
+
+  #eachOpen(to: string | undefined, send: (link: Link<T>) => void): number {
+    if (this.#status === 'closed') throw new SessionClosedError();
+    let sent = 0;
+    for (const [peerId, link] of this.#links.links) {
+      if ((to === undefined || peerId === to) && link.status === 'open') {
+        send(link);
+        sent++;
+      }
+    }
+    return sent;
+  }
+
+  #send<K extends keyof ClientMessagePayloads>(type: K, payload: ClientMessagePayloads[K]): void {
+    if (this.#status === 'closed') throw new SessionClosedError();
+    // While reconnecting, the room is gone: signals for links still connecting are lost and those
+    // links time out and retry; presence changes are sent again by the game if it cares.
+    if (this.#status === 'joined') this.#room.send(type, payload);
+  }
+
+  #attach(room: ColyseusRoom, onWelcome?: () => void): void {
+    this.#room = room;
+    const on = <K extends keyof ServerMessagePayloads>(type: K, fn: (payload: ServerMessagePayloads[K]) => void) => room.onMessage(type, fn);
+    on(ServerMessage.Welcome, (welcome) => {
+      this.#applyWelcome(welcome);
+      onWelcome?.();
+      onWelcome = undefined;
+    });
+    on(ServerMessage.MemberJoined, (member) => {
+      const known = this.#members.has(member.id);
+      clearTimeout(this.#missing.get(member.id));
+      this.#missing.delete(member.id);
+      this.#members.set(member.id, member);
+      this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
+      this.#reconcile();
+    });
+    on(ServerMessage.MemberChanged, (member) => {
+      this.#members.set(member.id, member);
+      this.#emitter.emit('memberChanged', member);
+    });
+    on(ServerMessage.MemberLeft, ({ id, reason }) => this.#removeMember(id, reason));
+    on(ServerMessage.HostChanged, ({ hostId, previousHostId }) => {
+      this.#welcome.hostId = hostId;
+      this.#emitter.emit('hostChanged', { hostId, previousHostId });
+      this.#reconcile();
+    });
+    on(ServerMessage.Signal, ({ from, data }) => this.#links.signal(from, data));
+    on(ServerMessage.Error, ({ code, message }) => this.#emitter.emit('error', { error: errorFromCode(code, message, this.#welcome?.code) }));
+    on(ServerMessage.Closing, () => {
+      this.#closingAnnounced = true;
+    });
+    room.onLeave((code) => this.#onLobbyLost(code));
+  }
+
+  #applyWelcome(welcome: WelcomePayload): void {
+    const first = this.#welcome === undefined;
+    const previousHost = this.#welcome?.hostId;
+    this.#welcome = welcome;
+    const present = new Set(welcome.members.map((m) => m.id));
+    for (const member of welcome.members) {
+      const known = this.#members.has(member.id);
+      this.#members.set(member.id, member);
+      if (!first) this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
+    }
+    for (const id of [...this.#members.keys()]) if (!present.has(id) && !this.#missing.has(id)) this.#removeMember(id, 'left');
+    if (!first && previousHost !== welcome.hostId) this.#emitter.emit('hostChanged', { hostId: welcome.hostId, previousHostId: previousHost ?? '' });
+    this.#reconcile();
+  }
+
+  #removeMember(id: string, reason: 'left' | 'lost'): void {
+    const member = this.#members.get(id);
+    if (member === undefined) return;
+    clearTimeout(this.#missing.get(id));
+    this.#missing.delete(id);
+    this.#members.delete(id);
+    this.#reconcile();
+    this.#emitter.emit('memberLeft', { member, reason });
+  }
+
+  #reconcile(): void {
+    const { you, hostId, settings, iceServers } = this.#welcome;
+    this.#links.reconcile(you, linkedPeers(you, hostId, this.#members.keys(), settings.topology), iceServers);
+  }
+
+  async #onLobbyLost(code: number): Promise<void> {
+    if (this.#status !== 'joined') return;
+    const willReconnect = code !== LobbyCloseCode.Abuse && (code !== LobbyCloseCode.Consented || this.#closingAnnounced);
+    this.#status = 'reconnecting';
+    this.deps.logger.debug({ code, willReconnect }, 'lobby connection lost');
+    this.#emitter.emit('lobbyDisconnected', { code, willReconnect });
+    if (!willReconnect) {
+      this.#emitter.emit('error', { error: new LobbyUnavailableError(`the lobby closed our connection (code ${code})`, code) });
+      return this.#end('lobby-lost');
+    }
+    const result = await reconnectRoom(this.deps.connector, {
+      reconnectionToken: this.#closingAnnounced ? undefined : this.#room.reconnectionToken,
+      code: this.code,
+      settings: this.settings,
+      name: this.me.name,
+      memberId: this.#welcome.you,
+      order: this.me.order,
+      isClosed: () => this.#isClosed(),
+      logger: this.deps.logger,
+    });
+    // leave() may have run while we were away.
+    if (this.#isClosed()) {
+      void result?.room.leave(true);
+      return;
+    }
+    if (result === undefined) {
+      this.#emitter.emit('error', { error: new LobbyUnavailableError('could not get back into the room') });
+      return this.#end('lobby-lost');
+    }
+    this.#status = 'joined';
+    this.#closingAnnounced = false;
+    if (result.restored) {
+      // Everyone else is coming back too: keep their links while they do.
+      for (const id of this.#members.keys()) {
+        if (id === this.#welcome.you) continue;
+        this.#missing.set(id, setTimeout(() => this.#removeMember(id, 'lost'), LobbyLimits.reconnectWindowSeconds * 1000));
+      }
+    }
+    this.#attach(result.room);
+    this.#room.send(ClientMessage.Sync, {});
+    this.#emitter.emit('lobbyReconnected', { restored: result.restored });
+  }
+
+  #isClosed(): boolean {
+    return this.#status === 'closed';
+  }
+
+  #end(reason: 'left' | 'lobby-lost'): void {
+    this.#status = 'closed';
+    for (const timer of this.#missing.values()) clearTimeout(timer);
+    this.#missing.clear();
+    this.#links.close();
+    this.#emitter.emit('closed', { reason });
+    this.#emitter.clear();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The real lobby server (its CLI, bundled from source) in a child process on a random port, like
+ * Colyseus' `testing.boot`: hands back its URL, a way to read `/metrics`, and stop/restart.
+ * A process of its own because Colyseus keeps its matchmaker in module state, and because
+ * stopping and restarting the server is part of what is tested.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { bundleForNode } from '../../scripts/bundle-node.mjs';
+import { deadline } from './wait.js';
+
+const cliEntry = resolve(import.meta.dirname, '../../server/src/cli.ts');
+let bundled: Promise<string> | undefined;
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly child: ChildProcess;
+  /** Every JSON log line the server wrote. */
+  readonly logs: Record<string, unknown>[];
+  /** Send a signal and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  metrics(): Promise<string>;
+  /** One sample of a metric from `/metrics` (0 when absent). */
+  metric(name: string, labels?: string): Promise<number>;
+}
+
+export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+  bundled ??= bundleForNode(cliEntry, `lobby-server-${process.pid}`);
+  const file = await bundled;
+  const child = spawn(process.execPath, [file, '--host', '127.0.0.1', '--port', '0', '--log-level', 'debug', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const port = await new Promise<number>((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`lobby server did not start: ${stderr.join('')}`)), deadline(15_000));
+    void exited.then((code) => fail(new Error(`lobby server exited with ${code}: ${stderr.join('')}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (entry.msg === 'listening') {
+        clearTimeout(timer);
+        done(entry.port as number);
+      }
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const metrics = async () => (await fetch(`${url}/metrics`)).text();
+  return {
+    url,
+    port,
+    child,
+    logs,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    metrics,
+    async metric(name, labels) {
+      const text = await metrics();
+      const line = text.split('\n').find((l) => l.startsWith(labels === undefined ? `${name} ` : `${name}{${labels}} `));
+      return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+    },
+  };
+}
