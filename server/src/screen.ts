@@ -36,14 +36,15 @@ const messageMaxBytes = LobbyLimits.signalMaxBytes + 256;
  * handler on a malformed type header. Here every refusal is counted, answered with a named error
  * and struck against the client's budget; the connection stays up until the strikes run out.
  *
- * Returns `'pass'` for Colyseus' own protocol (join acknowledgement, leave), `undefined` for a
+ * Returns `'pass'` for Colyseus' own join acknowledgement and leave, `undefined` for a
  * refused message, or the decoded message.
  */
 export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Client, buffer: Buffer): ScreenedMessage | 'pass' | undefined {
   if (client.state === ClientState.LEAVING) return undefined;
   const code = buffer[0];
-  if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_DATA_BYTES) return 'pass';
+  if (code === Protocol.JOIN_ROOM || code === Protocol.LEAVE_ROOM) return 'pass';
   if (!guard.take()) return refuse(ctx, guard, client, 'rate_limited', 'over the message budget');
+  if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_DATA_BYTES) return refuse(ctx, guard, client, 'undecodable', `not a room message (protocol code ${String(code)})`);
   if (buffer.byteLength > messageMaxBytes) return refuse(ctx, guard, client, 'too_large', `message of ${buffer.byteLength} bytes; the limit is ${messageMaxBytes}`);
   let type: string | number;
   let payload: unknown;

@@ -88,17 +88,17 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
   };
 
   return {
-    create(options = {}) {
+    async create(options = {}) {
       const checkedOptions = checked(CreateOptionsSchema, options);
       return open(() => client.create(RoomName.Game, checkedOptions), checkedOptions.name, (error) => failure(error));
     },
-    join(code, options = {}) {
+    async join(code, options = {}) {
       const roomCode = normalizeRoomCode(code);
-      if (roomCode === undefined) return Promise.reject(new RoomNotFoundError(JSON.stringify(code)));
+      if (roomCode === undefined) throw new RoomNotFoundError(JSON.stringify(code));
       const checkedOptions = checked(JoinOptionsSchema, options);
       return open(() => client.joinById(roomCode, checkedOptions), checkedOptions.name, (error) => failure(error, roomCode));
     },
-    quickMatch(options = {}) {
+    async quickMatch(options = {}) {
       const checkedOptions = checked(CreateOptionsSchema, { ...options, private: false });
       return open(() => client.joinOrCreate(RoomName.Game, checkedOptions), checkedOptions.name, (error) => failure(error));
     },

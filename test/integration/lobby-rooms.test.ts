@@ -1,0 +1,182 @@
+/**
+ * Rooms over the real lobby server (its own process, random port) with real node-datachannel
+ * links: codes, joins and their errors, quick match, the live list, topologies, host changes.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, type RoomSession } from '@rallypoint/lobby/node';
+import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
+import { Client } from 'colyseus.js';
+import type { LinkTypes } from '@rallypoint/core';
+import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { linksOpen, nextEvent } from '../helpers/session.js';
+import { until } from '../helpers/wait.js';
+
+type Game = { events: { hello: string }; state: { x: number } } & LinkTypes;
+
+let server: ServerProcess;
+const sessions: RoomSession<Game>[] = [];
+beforeAll(async () => {
+  server = await startServer();
+});
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.leave()));
+});
+afterAll(async () => {
+  expect(await server.stop()).toBe(0);
+});
+
+const lobby = () => createLobby<Game>({ url: server.url });
+const track = (session: RoomSession<Game>) => (sessions.push(session), session);
+const create = async (options: Parameters<ReturnType<typeof lobby>['create']>[0] = {}) => track(await lobby().create(options));
+const join = async (code: string, name = 'guest') => track(await lobby().join(code, { name }));
+
+describe('create and join by code', () => {
+  test('both sides link; events and state flow both ways', async () => {
+    const a = await create({ name: 'Ada' });
+    expect(a.code).toMatch(new RegExp(`^[${RoomCodeFormat.alphabet}]{${RoomCodeFormat.length}}$`));
+    expect(a.inviteLink).toBe(`${server.url}/?room=${a.code}`);
+    expect(a.isHost).toBe(true);
+    // Codes are case-insensitive and forgive separators.
+    const b = await join(`${a.code.slice(0, 3).toLowerCase()}-${a.code.slice(3)}`, 'Bob');
+    expect(b.code).toBe(a.code);
+    expect(b.members.map((m) => m.name)).toEqual(['Ada', 'Bob']);
+    expect(b.hostId).toBe(a.me.id);
+    await linksOpen(a, [b.me.id]);
+    await linksOpen(b, [a.me.id]);
+
+    const aGot = new Promise<string>((r) => a.links.get(b.me.id)!.events.on('hello', r));
+    const bGot = new Promise<string>((r) => b.links.get(a.me.id)!.events.on('hello', r));
+    expect(a.emit('hello', 'from Ada')).toBe(1);
+    expect(b.emit('hello', 'from Bob', a.me.id)).toBe(1);
+    expect(await bGot).toBe('from Ada');
+    expect(await aGot).toBe('from Bob');
+
+    const aState: number[] = [];
+    const bState: number[] = [];
+    a.links.get(b.me.id)!.state.onMessage(({ payload }) => aState.push(payload.x));
+    b.links.get(a.me.id)!.state.onMessage(({ payload }) => bState.push(payload.x));
+    for (let x = 1; x <= 20; x++) {
+      a.sendState({ x });
+      b.sendState({ x: -x });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => aState.length > 0 && bState.length > 0, 'state arrives both ways');
+    expect(aState.every((x) => x < 0)).toBe(true);
+    expect(bState.every((x) => x > 0)).toBe(true);
+  });
+
+  test('presence: joins, ready flags, names and leaves are seen live', async () => {
+    const a = await create({ name: 'Ada', maxPlayers: 3 });
+    const joined = nextEvent(a, 'memberJoined');
+    const b = await join(a.code, 'Bob');
+    expect((await joined).name).toBe('Bob');
+    const changed = nextEvent(a, 'memberChanged', (m) => m.ready);
+    b.setReady(true);
+    expect((await changed).id).toBe(b.me.id);
+    const renamed = nextEvent(b, 'memberChanged', (m) => m.name === 'Ada L.');
+    a.setName('Ada L.');
+    await renamed;
+    expect(b.members.find((m) => m.id === a.me.id)?.name).toBe('Ada L.');
+    const left = nextEvent(a, 'memberLeft');
+    await b.leave();
+    expect(await left).toMatchObject({ member: { id: b.me.id }, reason: 'left' });
+    expect(a.members.map((m) => m.id)).toEqual([a.me.id]);
+    expect(a.links.size).toBe(0);
+  });
+
+  test('joining an unknown, full or closed room gives a named error', async () => {
+    await expect(lobby().join('ZZZZZZ')).rejects.toBeInstanceOf(RoomNotFoundError);
+    await expect(lobby().join('not a code!')).rejects.toBeInstanceOf(RoomNotFoundError);
+    const a = await create({ maxPlayers: 2 });
+    await join(a.code);
+    await expect(lobby().join(a.code)).rejects.toBeInstanceOf(RoomFullError);
+
+    const c = await create({ maxPlayers: 4 });
+    const guest = await join(c.code);
+    const refused = nextEvent(guest, 'error');
+    guest.setLocked(true);
+    expect((await refused).error).toBeInstanceOf(NotHostError);
+    c.setLocked(true);
+    await expect.poll(() => fetch(`${server.url}/rooms/${c.code}`).then((r) => r.json())).toEqual({ code: c.code, status: 'closed' });
+    await expect(lobby().join(c.code)).rejects.toBeInstanceOf(RoomClosedError);
+    c.setLocked(false);
+    await expect.poll(() => fetch(`${server.url}/rooms/${c.code}`).then((r) => r.json())).toEqual({ code: c.code, status: 'open' });
+    await join(c.code);
+  });
+
+  test('bad room options are refused on the client, and again by the server', async () => {
+    await expect(lobby().create({ maxPlayers: 17 })).rejects.toBeInstanceOf(InvalidOptionsError);
+    await expect(lobby().create({ name: 'x'.repeat(33) })).rejects.toBeInstanceOf(InvalidOptionsError);
+    await expect(lobby().create({ mode: 'Not A Mode' })).rejects.toBeInstanceOf(InvalidOptionsError);
+    // A client that skips the checks gets the server's.
+    const raw = new Client(server.url);
+    await expect(raw.create(RoomName.Game, { maxPlayers: 99 })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidRoomOptions });
+    await expect(raw.create(RoomName.Game, { name: { $gt: '' } })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
+    const room = await raw.create(RoomName.Game, {});
+    await expect(raw.joinById(room.roomId, { name: 7 })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
+    await room.leave(true);
+  });
+});
+
+describe('quick match and the list', () => {
+  test('fills one public room of a mode before creating the next; private rooms stay out', async () => {
+    const list = await lobby().list({ mode: 'duel' });
+    try {
+      expect(list.rooms).toEqual([]);
+      const secret = await create({ mode: 'duel', private: true, maxPlayers: 3 });
+      const p1 = track(await lobby().quickMatch({ mode: 'duel', maxPlayers: 3, name: 'p1' }));
+      expect(p1.code).not.toBe(secret.code);
+      await expect.poll(() => list.rooms.map((r) => [r.code, r.clients])).toEqual([[p1.code, 1]]);
+      const other = track(await lobby().quickMatch({ mode: 'race', name: 'r1' }));
+      expect(other.code).not.toBe(p1.code);
+      const p2 = track(await lobby().quickMatch({ mode: 'duel', name: 'p2' }));
+      const p3 = track(await lobby().quickMatch({ mode: 'duel', name: 'p3' }));
+      expect([p2.code, p3.code]).toEqual([p1.code, p1.code]);
+      await expect.poll(() => list.rooms.map((r) => [r.code, r.clients])).toEqual([[p1.code, 3]]);
+      const p4 = track(await lobby().quickMatch({ mode: 'duel', maxPlayers: 3, name: 'p4' }));
+      expect(p4.code).not.toBe(p1.code);
+      await expect.poll(() => list.rooms.map((r) => r.code).sort()).toEqual([p1.code, p4.code].sort());
+      expect(list.rooms.find((r) => r.code === p1.code)).toMatchObject({ mode: 'duel', maxClients: 3, hostName: 'p1' });
+      expect(list.rooms.some((r) => r.code === secret.code)).toBe(false);
+      await p4.leave();
+      await expect.poll(() => list.rooms.map((r) => r.code)).toEqual([p1.code]);
+    } finally {
+      await list.close();
+    }
+  });
+});
+
+describe('topologies', () => {
+  const fourPlayers = async (topology: 'star' | 'mesh') => {
+    const host = await create({ maxPlayers: 4, topology, name: 'p0' });
+    const others = [];
+    for (let i = 1; i < 4; i++) others.push(await join(host.code, `p${i}`));
+    return [host, ...others];
+  };
+
+  test('a 4-player mesh opens 6 links', async () => {
+    const players = await fourPlayers('mesh');
+    for (const p of players) await linksOpen(p, players.filter((q) => q !== p).map((q) => q.me.id));
+    const pairs = new Set(players.flatMap((p) => [...p.links.keys()].map((q) => [p.me.id, q].sort().join('-'))));
+    expect(pairs.size).toBe(6);
+  });
+
+  test('a 4-player star opens 3 links, all through the host; they re-form when the host leaves', async () => {
+    const [host, ...guests] = (await fourPlayers('star')) as [RoomSession<Game>, ...RoomSession<Game>[]];
+    await linksOpen(host, guests.map((g) => g.me.id));
+    for (const g of guests) {
+      await linksOpen(g, [host.me.id]);
+      expect([...g.links.keys()]).toEqual([host.me.id]);
+    }
+    const [next, ...rest] = guests as [RoomSession<Game>, ...RoomSession<Game>[]];
+    const told = guests.map((g) => nextEvent(g, 'hostChanged'));
+    await host.leave();
+    for (const event of await Promise.all(told)) expect(event).toEqual({ hostId: next.me.id, previousHostId: host.me.id });
+    expect(next.isHost).toBe(true);
+    await linksOpen(next, rest.map((g) => g.me.id));
+    for (const g of rest) {
+      await linksOpen(g, [next.me.id]);
+      expect([...g.links.keys()]).toEqual([next.me.id]);
+    }
+  });
+});
