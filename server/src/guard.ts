@@ -17,8 +17,8 @@ export class ClientGuard {
   #tokens: number;
   #strikes = 0;
   #updatedAt: number;
-  #errorRepliesThisSecond = 0;
-  #errorSecond = 0;
+  #lastRateLimitReplySecond = -1;
+  #expelled = false;
 
   constructor(
     private readonly now: () => number,
@@ -36,21 +36,30 @@ export class ClientGuard {
     return true;
   }
 
-  /** Count a refused message; true when the client has now earned disconnection. */
+  /** Count a refused message; true (once) when the client has now earned disconnection. */
   strike(): boolean {
     this.#refill();
     this.#strikes += 1;
-    return this.#strikes >= this.limits.abuseStrikes;
+    if (this.#expelled || this.#strikes < this.limits.abuseStrikes) return false;
+    this.#expelled = true;
+    return true;
   }
 
-  /** Error replies are capped at 20 a second, so refusing a flood does not become one. */
-  mayReply(): boolean {
+  /** The client is being disconnected: ignore whatever it still sends. */
+  get expelled(): boolean {
+    return this.#expelled;
+  }
+
+  /**
+   * Whether a refusal gets an error reply. Every refusal within the budget does (the budget bounds
+   * them); refusals for being over budget get one reply a second, so a flood is not echoed back.
+   */
+  mayReply(reason: RefusalReason): boolean {
+    if (reason !== 'rate_limited') return true;
     const second = Math.floor(this.now() / 1000);
-    if (second !== this.#errorSecond) {
-      this.#errorSecond = second;
-      this.#errorRepliesThisSecond = 0;
-    }
-    return this.#errorRepliesThisSecond++ < 20;
+    if (second === this.#lastRateLimitReplySecond) return false;
+    this.#lastRateLimitReplySecond = second;
+    return true;
   }
 
   #refill(): void {

@@ -40,7 +40,7 @@ const messageMaxBytes = LobbyLimits.signalMaxBytes + 256;
  * refused message, or the decoded message.
  */
 export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Client, buffer: Buffer): ScreenedMessage | 'pass' | undefined {
-  if (client.state === ClientState.LEAVING) return undefined;
+  if (client.state === ClientState.LEAVING || guard.expelled) return undefined;
   const code = buffer[0];
   if (code === Protocol.JOIN_ROOM || code === Protocol.LEAVE_ROOM) return 'pass';
   if (!guard.take()) return refuse(ctx, guard, client, 'rate_limited', 'over the message budget');
@@ -60,11 +60,11 @@ export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Clie
   return { type, payload };
 }
 
-/** Refuse one message: count it, tell the client (capped), and disconnect a client out of strikes. */
+/** Refuse one message: count it, tell the client (floods: once a second), and disconnect a client out of strikes. */
 export function refuse(ctx: RoomContext, guard: ClientGuard, client: Client, reason: RefusalReason, message: string, type?: string): undefined {
   ctx.metrics.reject(reason);
   ctx.logger.debug({ sessionId: client.sessionId, reason, type }, message);
-  if (guard.mayReply()) {
+  if (guard.mayReply(reason)) {
     const error: ErrorPayload = { code: errorCodeFor[reason], message: type === undefined ? message : `${type}: ${message}` };
     if (type !== undefined) error.type = type.slice(0, 64);
     client.send(ServerMessage.Error, error);

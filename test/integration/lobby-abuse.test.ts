@@ -1,0 +1,178 @@
+/**
+ * Hostile clients against the real lobby server: every malformed message gets a named error and
+ * a count in /metrics, the sender's connection stays up until it has abused its budget, and a game
+ * in another room keeps exchanging signals through all of it.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Client, type Room } from 'colyseus.js';
+import { ClientMessage, LobbyCloseCode, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage, type ErrorPayload } from '@rallypoint/protocol';
+import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { deadline, until } from '../helpers/wait.js';
+
+let server: ServerProcess;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  expect(await server.stop()).toBe(0);
+});
+
+/** A colyseus.js client that sends whatever it likes and records what comes back. */
+async function rawMember(join: (client: Client) => Promise<Room>) {
+  const room = await join(new Client(server.url));
+  const errors: ErrorPayload[] = [];
+  const signals: { from: string; data: { type: string; n?: number } }[] = [];
+  let welcome: { you: string } | undefined;
+  let closedWith: number | undefined;
+  room.onMessage(ServerMessage.Welcome, (w: { you: string }) => (welcome = w));
+  room.onMessage(ServerMessage.Error, (e: ErrorPayload) => errors.push(e));
+  room.onMessage(ServerMessage.Signal, (s: (typeof signals)[number]) => signals.push(s));
+  room.onMessage('*', () => undefined);
+  room.onLeave((code) => (closedWith = code));
+  await until(() => welcome !== undefined, 'welcome');
+  return {
+    room,
+    errors,
+    signals,
+    get id() {
+      return welcome!.you;
+    },
+    get closedWith() {
+      return closedWith;
+    },
+    /** Send, then wait for the next error. */
+    async expectError(send: () => void): Promise<ErrorPayload> {
+      const before = errors.length;
+      send();
+      await until(() => errors.length > before, 'an error reply', 5000);
+      return errors[before]!;
+    },
+  };
+}
+
+/** Colyseus' frame for a room message: protocol code, msgpack type name, msgpack payload bytes. */
+function frame(code: number, type: string | number, payload: number[] = []): Uint8Array {
+  const head = typeof type === 'number' ? [type] : [0xa0 | type.length, ...Buffer.from(type)];
+  return new Uint8Array([code, ...head, ...payload]);
+}
+const ROOM_DATA = 13;
+const ROOM_DATA_BYTES = 17;
+
+test('malformed and hostile messages get named errors; the server and other rooms carry on', async () => {
+  // A game in another room, relaying signals back and forth the whole time, within its budget.
+  const paced = (fn: () => void) => setTimeout(fn, 1000 / (LobbyLimits.messagesPerSecond / 2));
+  const c = await rawMember((client) => client.create(RoomName.Game, { name: 'C' }));
+  const d = await rawMember((client) => client.joinById(c.room.roomId, { name: 'D' }));
+  let pingPong = true;
+  c.room.onMessage(ServerMessage.Signal, ({ data }: { data: { n: number } }) => {
+    if (pingPong) paced(() => c.room.send(ClientMessage.Signal, { to: d.id, data: { type: 'ping', n: data.n + 1 } }));
+  });
+  d.room.onMessage(ServerMessage.Signal, ({ data }: { data: { n: number } }) => {
+    if (pingPong) paced(() => d.room.send(ClientMessage.Signal, { to: c.id, data: { type: 'ping', n: data.n + 1 } }));
+  });
+  c.room.send(ClientMessage.Signal, { to: d.id, data: { type: 'ping', n: 0 } });
+  await until(() => d.signals.length > 5, 'the other game exchanges signals');
+
+  const host = await rawMember((client) => client.create(RoomName.Game, { name: 'host', maxPlayers: 4 }));
+  const bad = await rawMember((client) => client.joinById(host.room.roomId, { name: 'mallory' }));
+  const send = (type: string | number, payload?: unknown) => () => bad.room.send(type, payload);
+  const raw = (bytes: Uint8Array | string) => () => {
+    const transport = bad.room.connection.transport as unknown as { ws: { send(data: Uint8Array | string): void } };
+    transport.ws.send(bytes);
+  };
+  let nested: unknown = { type: 'x' };
+  for (let i = 0; i < 10; i++) nested = { type: 'x', inner: nested };
+  const validSignal = (data: unknown, to = host.id) => send(ClientMessage.Signal, { to, data });
+  const { InvalidMessage, UnknownMessageType, MessageTooLarge, UndecodableMessage, SignalTargetUnknown, NotHost } = LobbyErrorCode;
+
+  const cases: [string, () => void, number[]][] = [
+    ['unknown type', send('hack'), [UnknownMessageType]],
+    ['prototype key as type', send('__proto__', {}), [UnknownMessageType]],
+    ['constructor as type', send('constructor', {}), [UnknownMessageType]],
+    ['numeric type', send(7, {}), [UnknownMessageType]],
+    ['signal without payload', send(ClientMessage.Signal), [InvalidMessage]],
+    ['signal payload is a string', send(ClientMessage.Signal, 'offer'), [InvalidMessage]],
+    ['signal without a target', send(ClientMessage.Signal, { data: { type: 'offer' } }), [InvalidMessage]],
+    ['signal target is a number', send(ClientMessage.Signal, { to: 12, data: { type: 'offer' } }), [InvalidMessage]],
+    ['signal target is huge', send(ClientMessage.Signal, { to: 'x'.repeat(10_000), data: { type: 'offer' } }), [MessageTooLarge]],
+    ['signal data without type', validSignal({ sdp: 'v=0' }), [InvalidMessage]],
+    ['signal data type is a number', validSignal({ type: 5 }), [InvalidMessage]],
+    ['signal data nested deep', validSignal(nested), [InvalidMessage]],
+    ['signal data over the signal limit', validSignal({ type: 'offer', sdp: 'a'.repeat(LobbyLimits.signalMaxBytes + 50) }), [InvalidMessage]],
+    ['signal data wide array', validSignal({ type: 'candidate', list: Array.from({ length: 1500 }, (_, i) => i % 100) }), [InvalidMessage]],
+    ['signal to myself', validSignal({ type: 'offer', sdp: 'v=0' }, bad.id), [SignalTargetUnknown]],
+    ['signal to nobody', validSignal({ type: 'offer', sdp: 'v=0' }, 'nobody123'), [SignalTargetUnknown]],
+    ['signal into another room', validSignal({ type: 'offer', sdp: 'v=0' }, c.id), [SignalTargetUnknown]],
+    ['ready is a string', send(ClientMessage.Ready, { ready: 'yes' }), [InvalidMessage]],
+    ['ready without field', send(ClientMessage.Ready, {}), [InvalidMessage]],
+    ['empty name', send(ClientMessage.Profile, { name: '   ' }), [InvalidMessage]],
+    ['long name', send(ClientMessage.Profile, { name: 'n'.repeat(LobbyLimits.displayNameMaxLength + 1) }), [InvalidMessage]],
+    ['huge name', send(ClientMessage.Profile, { name: 'n'.repeat(9000) }), [MessageTooLarge]],
+    ['lock by a non-host', send(ClientMessage.Lock, { locked: true }), [NotHost]],
+    ['string longer than the frame', raw(frame(ROOM_DATA, 'signal', [0xd9, 0xff, 0x41])), [UndecodableMessage]],
+    ['unknown msgpack extension', raw(frame(ROOM_DATA, 'signal', [0xc7, 0x05, 0x01])), [UndecodableMessage]],
+    ['truncated map', raw(frame(ROOM_DATA, 'signal', [0x82, 0xa2, 0x74])), [UndecodableMessage]],
+    ['binary payload', raw(frame(ROOM_DATA_BYTES, 'signal', [1, 2, 3])), [UnknownMessageType]],
+    ['type header longer than the frame', raw(new Uint8Array([ROOM_DATA, 0xd9, 0xff, 0x41])), [UnknownMessageType]],
+    ['arrays nested 5000 deep', raw(frame(ROOM_DATA, 'signal', [...new Array<number>(5000).fill(0x91), 0xc0])), [UndecodableMessage, InvalidMessage]],
+    ['unknown protocol code', raw(new Uint8Array([99, 1, 2, 3])), [UndecodableMessage]],
+    ['empty frame', raw(new Uint8Array([])), [UndecodableMessage]],
+    ['text frame', raw('hello, server'), [UndecodableMessage]],
+  ];
+  for (const [name, sendIt, codes] of cases) {
+    const error = await bad.expectError(sendIt).catch((e: Error) => {
+      throw new Error(`${name}: ${e.message}`);
+    });
+    expect(codes, `${name}: got ${JSON.stringify(error)}`).toContain(error.code);
+  }
+  expect(bad.closedWith).toBeUndefined();
+  const d1 = d.signals.length;
+
+  // A flood: refused past the budget, with a named error...
+  const rateLimited = bad.expectError(() => {
+    for (let i = 0; i < LobbyLimits.messageBurst + 20; i++) bad.room.send(ClientMessage.Ready, { ready: i % 2 === 0 });
+  });
+  expect((await rateLimited).code).toBe(LobbyErrorCode.RateLimited);
+  // ...and a client that keeps it up is disconnected with the documented code.
+  const spam = setInterval(() => {
+    if (bad.closedWith === undefined) for (let i = 0; i < 50; i++) bad.room.send('spam', i);
+  }, 5);
+  try {
+    await until(() => bad.closedWith !== undefined, 'the abuser is disconnected');
+  } finally {
+    clearInterval(spam);
+  }
+  expect(bad.closedWith).toBe(LobbyCloseCode.Abuse);
+
+  // The other game kept going all along, and goes on.
+  expect(d.signals.length).toBeGreaterThan(d1);
+  const d2 = d.signals.length;
+  await until(() => d.signals.length > d2 + 5, 'the other game still exchanges signals');
+  pingPong = false;
+  // The room of the abuser is fine too: its host is still there and can be joined.
+  const after = await rawMember((client) => client.joinById(host.room.roomId, { name: 'next' }));
+  expect(after.id).toBeTruthy();
+
+  const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };
+  expect(health.status).toBe('ok');
+  for (const reason of ['invalid', 'unknown_type', 'too_large', 'undecodable', 'rate_limited', 'signal_target']) {
+    expect(await server.metric('rallypoint_messages_rejected_total', `reason="${reason}"`), reason).toBeGreaterThan(0);
+  }
+  expect(await server.metric('rallypoint_clients_disconnected_for_abuse_total')).toBe(1);
+  expect(await server.metric('rallypoint_signals_relayed_total')).toBeGreaterThanOrEqual(c.signals.length + d.signals.length);
+  expect([...c.errors, ...d.errors]).toEqual([]);
+  for (const member of [c, d, host, after]) await member.room.leave(true);
+}, deadline(60_000));
+
+test('a frame over the transport limit closes only that socket', async () => {
+  const host = await rawMember((client) => client.create(RoomName.Game, { name: 'host' }));
+  const big = await rawMember((client) => client.joinById(host.room.roomId, { name: 'big' }));
+  const transport = big.room.connection.transport as unknown as { ws: { send(data: Uint8Array): void } };
+  transport.ws.send(frame(ROOM_DATA, 'signal', new Array<number>(LobbyLimits.frameMaxBytes + 10).fill(0)));
+  await until(() => big.closedWith !== undefined, 'the socket closes');
+  expect(big.closedWith).toBe(LobbyCloseCode.FrameTooLarge);
+  host.room.send(ClientMessage.Ready, { ready: true });
+  const healthz = await fetch(`${server.url}/healthz`);
+  expect(healthz.status).toBe(200);
+  await host.room.leave(true);
+});
