@@ -106,8 +106,9 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     override async onLeave(client: Client, consented: boolean): Promise<void> {
       const member = this.members.get(client.sessionId);
-      if (member === undefined) return;
-      if (!consented && !this.closing) {
+      // On shutdown nobody leaves: everyone is disconnected, and comes back when the server does.
+      if (member === undefined || this.closing) return;
+      if (!consented) {
         member.connected = false;
         try {
           await this.allowReconnection(client, LobbyLimits.reconnectWindowSeconds);

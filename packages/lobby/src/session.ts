@@ -145,8 +145,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   /** Leave the room: the others are told, links close. Safe to call more than once. */
   async leave(): Promise<void> {
     if (this.#status === 'closed') return;
+    const connected = this.#status === 'joined';
     this.#end('left');
-    await this.#room.leave(true).catch((error: unknown) => this.deps.logger.debug({ err: error }, 'leave after the lobby connection was gone'));
+    // While reconnecting there is no room to leave; the reconnection loop sees the session closed.
+    if (connected) await this.#room.leave(true).catch((error: unknown) => this.deps.logger.debug({ err: error }, 'leave failed'));
   }
 
   #eachOpen(to: string | undefined, send: (link: Link<T>) => void): number {

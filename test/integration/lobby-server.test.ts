@@ -1,0 +1,176 @@
+/**
+ * The lobby server as a process: health, metrics, static files, TURN credentials, graceful
+ * shutdown, and what players see when their lobby connection drops or the server restarts.
+ */
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { Client } from 'colyseus.js';
+import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
+import { RoomName, ServerMessage, type WelcomePayload } from '@rallypoint/protocol';
+import type { LinkTypes } from '@rallypoint/core';
+import { startServer } from '../helpers/lobby-server.js';
+import { linksOpen, nextEvent } from '../helpers/session.js';
+import { startProxy } from '../helpers/tcp-proxy.js';
+import { deadline, until } from '../helpers/wait.js';
+
+type Game = { state: { n: number } } & LinkTypes;
+
+/** Each side sends state to the other and waits until some arrives: the link works. */
+async function stateFlows(a: RoomSession<Game>, b: RoomSession<Game>): Promise<void> {
+  const got = { a: 0, b: 0 };
+  const offA = a.links.get(b.me.id)!.state.onMessage(() => got.a++);
+  const offB = b.links.get(a.me.id)!.state.onMessage(() => got.b++);
+  try {
+    const end = Date.now() + deadline(5000);
+    while (got.a === 0 || got.b === 0) {
+      if (Date.now() > end) throw new Error('state did not flow both ways');
+      a.sendState({ n: 1 });
+      b.sendState({ n: 2 });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    offA();
+    offB();
+  }
+}
+
+test('/healthz, /metrics, a status page, and exit 0 on SIGTERM with members told', async () => {
+  const server = await startServer();
+  const health = await fetch(`${server.url}/healthz`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: 'ok', rooms: 0, clients: 0 });
+  const page = await fetch(`${server.url}/`);
+  expect(page.headers.get('content-type')).toContain('text/html');
+  expect(await page.text()).toContain('rallypoint lobby server');
+
+  const lobby = createLobby<Game>({ url: server.url });
+  const a = await lobby.create({ name: 'A' });
+  const b = await lobby.join(a.code, { name: 'B' });
+  await linksOpen(a, [b.me.id]);
+  expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ status: 'ok', rooms: 1, clients: 2 });
+  const metrics = await server.metrics();
+  for (const name of ['rallypoint_rooms 1', 'rallypoint_clients 2', 'rallypoint_joins_total 2', 'rallypoint_bytes_in_total', 'rallypoint_bytes_out_total', 'rallypoint_signals_relayed_total', 'rallypoint_messages_rejected_total{reason="invalid"} 0']) {
+    expect(metrics).toContain(name);
+  }
+  expect(await server.metric('rallypoint_signals_relayed_total')).toBeGreaterThan(1);
+
+  const told = [nextEvent(a, 'lobbyDisconnected'), nextEvent(b, 'lobbyDisconnected')];
+  expect(await server.stop('SIGTERM')).toBe(0);
+  for (const event of await Promise.all(told)) expect(event.willReconnect).toBe(true);
+  expect(server.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  // The links outlive the lobby.
+  await stateFlows(a, b);
+  await a.leave();
+  await b.leave();
+});
+
+test('serves a static folder at /', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rallypoint-static-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>my game</title>');
+  const server = await startServer(['--static', dir]);
+  try {
+    expect(await (await fetch(`${server.url}/`)).text()).toContain('my game');
+    expect((await fetch(`${server.url}/../../etc/passwd`)).status).toBe(404);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('bad flags stop the CLI with exit code 2 and say why', async () => {
+  await expect(startServer(['--port', 'eighty'])).rejects.toThrow(/--port/);
+  await expect(startServer([], { RALLYPOINT_ICE_SERVERS: '[{"urls":"http://x"}]' })).rejects.toThrow(/--ice-servers/);
+  await expect(startServer(['--turn-secret', 'x'])).rejects.toThrow(/--turn-urls/);
+});
+
+test('with a TURN secret, each member gets its own ephemeral TURN credentials', async () => {
+  const secret = 'test-secret';
+  const server = await startServer(['--turn-secret', secret, '--turn-urls', 'turn:127.0.0.1:3478?transport=udp', '--turn-ttl', '600'], {
+    RALLYPOINT_ICE_SERVERS: '[{"urls":"stun:127.0.0.1:3478"}]',
+  });
+  try {
+    const room = await new Client(server.url).create(RoomName.Game, { name: 'A' });
+    const welcome = await new Promise<WelcomePayload>((resolve) => room.onMessage(ServerMessage.Welcome, resolve));
+    const [stun, turn] = welcome.iceServers;
+    expect(stun).toEqual({ urls: 'stun:127.0.0.1:3478' });
+    expect(turn?.urls).toEqual(['turn:127.0.0.1:3478?transport=udp']);
+    const [expiry, sessionId] = String(turn?.username).split(':');
+    expect(sessionId).toBe(welcome.you);
+    expect(Number(expiry) - Date.now() / 1000).toBeGreaterThan(590);
+    expect(Number(expiry) - Date.now() / 1000).toBeLessThan(610);
+    expect(turn?.credential).toBe(createHmac('sha1', secret).update(String(turn?.username)).digest('base64'));
+    await room.leave(true);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a dropped lobby connection comes back with presence; links are untouched', async () => {
+  const server = await startServer();
+  const proxy = await startProxy(server.port);
+  try {
+    const a = await createLobby<Game>({ url: server.url }).create({ name: 'A', maxPlayers: 3 });
+    const b = await createLobby<Game>({ url: proxy.url }).join(a.code, { name: 'B' });
+    await linksOpen(a, [b.me.id]);
+    const link = a.links.get(b.me.id);
+    let bLeft = false;
+    a.on('memberLeft', () => (bLeft = true));
+    const back = nextEvent(b, 'lobbyReconnected');
+    proxy.cut();
+    expect(await back).toEqual({ restored: false });
+    expect(bLeft).toBe(false);
+    expect(a.links.get(b.me.id)).toBe(link);
+    await stateFlows(a, b);
+    // Presence works again: B's changes reach A.
+    const ready = nextEvent(a, 'memberChanged', (m) => m.id === b.me.id && m.ready);
+    b.setReady(true);
+    await ready;
+    await a.leave();
+    await b.leave();
+  } finally {
+    await proxy.close();
+    await server.stop();
+  }
+});
+
+for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+  test(`lobby server stopped (${signal}) while two peers are linked: the link keeps going; restarted, the room comes back`, async () => {
+    const first = await startServer();
+    const lobby = createLobby<Game>({ url: first.url });
+    const a = await lobby.create({ name: 'A', maxPlayers: 3 });
+    const b = await lobby.join(a.code, { name: 'B' });
+    await linksOpen(a, [b.me.id]);
+    await linksOpen(b, [a.me.id]);
+    const link = b.links.get(a.me.id);
+    const ids = a.members.map((m) => m.id);
+    const lost = [nextEvent(a, 'lobbyDisconnected'), nextEvent(b, 'lobbyDisconnected')];
+    await first.stop(signal);
+    await Promise.all(lost);
+    expect(a.status).toBe('reconnecting');
+    await stateFlows(a, b);
+
+    const back = [nextEvent(a, 'lobbyReconnected', undefined, 20_000), nextEvent(b, 'lobbyReconnected', undefined, 20_000)];
+    const second = await startServer(['--port', String(first.port)]);
+    try {
+      for (const event of await Promise.all(back)) expect(event).toEqual({ restored: true });
+      await until(() => a.members.length === 2 && b.members.length === 2, 'both see both again');
+      expect(a.members.map((m) => m.id)).toEqual(ids);
+      expect(b.members.map((m) => m.id)).toEqual(ids);
+      expect([a.code, b.code]).toEqual([a.code, a.code]);
+      // Whoever came back first re-formed the room; the host is the one who hosted before.
+      await until(() => a.isHost && !b.isHost, 'A hosts again, for both');
+      expect(b.links.get(a.me.id)).toBe(link);
+      await stateFlows(a, b);
+      // The re-formed room takes new players under the same code.
+      const c = await createLobby<Game>({ url: second.url }).join(a.code, { name: 'C' });
+      await linksOpen(a, [b.me.id, c.me.id]);
+      await c.leave();
+      await a.leave();
+      await b.leave();
+    } finally {
+      await second.stop();
+    }
+  }, deadline(60_000));
+}
