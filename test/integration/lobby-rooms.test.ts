@@ -113,6 +113,7 @@ describe('create and join by code', () => {
     await expect(raw.create(RoomName.Game, { maxPlayers: 99 })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidRoomOptions });
     await expect(raw.create(RoomName.Game, { name: { $gt: '' } })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
     const room = await raw.create(RoomName.Game, {});
+    room.onMessage('*', () => undefined);
     await expect(raw.joinById(room.roomId, { name: 7 })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
     await room.leave(true);
   });

@@ -1,0 +1,72 @@
+import { describe, expect, test } from 'vitest';
+import { ClientGuard, iceServersFor, parseConfig, turnCredentials } from '@rallypoint/server';
+import { initiates, linkedPeers } from '@rallypoint/lobby';
+
+describe('TURN REST API credentials', () => {
+  test('username is expiry:sessionId, credential the base64 HMAC-SHA1 of it', () => {
+    // Expected value from openssl, not from node:crypto:
+    //   echo -n "1700003600:user123" | openssl dgst -sha1 -hmac "s3cret" -binary | base64
+    expect(turnCredentials('s3cret', 'user123', 3600, 1_700_000_000_000)).toEqual({ username: '1700003600:user123', credential: 'F7IO+aZsV+l5w0HZGDrs8PpjGus=' });
+  });
+
+  test('members get the configured servers plus their own TURN entry', () => {
+    const servers = iceServersFor([{ urls: 'stun:stun.example.org' }], { secret: 's3cret', urls: ['turn:turn.example.org'], ttlSeconds: 3600 }, 'user123', 1_700_000_000_000);
+    expect(servers).toEqual([{ urls: 'stun:stun.example.org' }, { urls: ['turn:turn.example.org'], username: '1700003600:user123', credential: 'F7IO+aZsV+l5w0HZGDrs8PpjGus=' }]);
+    expect(iceServersFor([], undefined, 'u', 0)).toEqual([]);
+  });
+});
+
+describe('client message budget', () => {
+  test('a burst, then the refill rate; strikes run out once, one forgiven a second', () => {
+    let now = 0;
+    const guard = new ClientGuard(() => now, { messageBurst: 10, messagesPerSecond: 5, abuseStrikes: 3 });
+    for (let i = 0; i < 10; i++) expect(guard.take()).toBe(true);
+    expect(guard.take()).toBe(false);
+    now += 1000;
+    for (let i = 0; i < 5; i++) expect(guard.take()).toBe(true);
+    expect(guard.take()).toBe(false);
+    expect([guard.strike(), guard.strike()]).toEqual([false, false]);
+    now += 2000; // two strikes forgiven
+    expect([guard.strike(), guard.strike(), guard.strike()]).toEqual([false, false, true]);
+    expect(guard.strike()).toBe(false);
+    expect(guard.expelled).toBe(true);
+  });
+
+  test('floods get one error reply a second; other refusals always get one', () => {
+    let now = 0;
+    const guard = new ClientGuard(() => now);
+    expect([guard.mayReply('rate_limited'), guard.mayReply('rate_limited'), guard.mayReply('invalid')]).toEqual([true, false, true]);
+    now += 1000;
+    expect(guard.mayReply('rate_limited')).toBe(true);
+  });
+});
+
+describe('server configuration', () => {
+  test('flags win over environment variables, which win over defaults', () => {
+    const config = parseConfig(['--port', '3000'], { RALLYPOINT_PORT: '4000', RALLYPOINT_HOST: '127.0.0.1', PORT: '5000' }, '/demo');
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', staticDir: '/demo', iceServers: [], turn: undefined, logLevel: 'info' });
+    expect(parseConfig([], { PORT: '5000' }, undefined)).toMatchObject({ port: 5000, staticDir: undefined });
+    expect(parseConfig([], { RALLYPOINT_TURN_SECRET: 'x', RALLYPOINT_TURN_URLS: 'turn:a, turns:b' }, undefined)).toMatchObject({ turn: { secret: 'x', urls: ['turn:a', 'turns:b'], ttlSeconds: 3600 } });
+    expect(parseConfig(['--help'], {}, undefined)).toBe('help');
+  });
+
+  test('bad values are named', () => {
+    expect(() => parseConfig(['--port', '70000'], {}, undefined)).toThrow(/--port/);
+    expect(() => parseConfig(['--nope'], {}, undefined)).toThrow(/nope/);
+    expect(() => parseConfig(['--ice-servers', '{'], {}, undefined)).toThrow(/--ice-servers/);
+    expect(() => parseConfig(['--log-level', 'loud'], {}, undefined)).toThrow(/--log-level/);
+    expect(() => parseConfig(['--turn-urls', 'http://x'], { RALLYPOINT_TURN_SECRET: 'x' }, undefined)).toThrow(/--turn-urls/);
+  });
+});
+
+describe('topology', () => {
+  const members = ['a', 'b', 'c', 'd'];
+  test('star: the host links to all, the rest to the host', () => {
+    expect([...linkedPeers('a', 'a', members, 'star')]).toEqual(['b', 'c', 'd']);
+    expect([...linkedPeers('c', 'a', members, 'star')]).toEqual(['a']);
+  });
+  test('mesh: everyone links to everyone; the lower id initiates', () => {
+    expect([...linkedPeers('c', 'a', members, 'mesh')]).toEqual(['a', 'b', 'd']);
+    expect([initiates('a', 'b'), initiates('b', 'a')]).toEqual([true, false]);
+  });
+});
