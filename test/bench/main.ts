@@ -6,8 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Metrics, Scenario } from './harness.js';
 import { linkScenarios } from './link.bench.js';
+import { lobbyScenarios } from './lobby.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

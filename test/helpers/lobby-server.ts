@@ -5,12 +5,18 @@
  * stopping and restarting the server is part of what is tested.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundleForNode } from '../../scripts/bundle-node.mjs';
 import { deadline } from './wait.js';
 
-const cliEntry = resolve(import.meta.dirname, '../../server/src/cli.ts');
+/** The repository root, found from here whether this runs from source or bundled (benchmarks). */
+function repoRoot(): string {
+  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'server/src/cli.ts'))) return dir;
+  throw new Error(`no repository root above ${import.meta.dirname}`);
+}
+const cliEntry = join(repoRoot(), 'server/src/cli.ts');
 let bundled: Promise<string> | undefined;
 
 export interface ServerProcess {
@@ -26,10 +32,10 @@ export interface ServerProcess {
   metric(name: string, labels?: string): Promise<number>;
 }
 
-export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
+export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}, logLevel = 'debug'): Promise<ServerProcess> {
   bundled ??= bundleForNode(cliEntry, `lobby-server-${process.pid}`);
   const file = await bundled;
-  const child = spawn(process.execPath, [file, '--host', '127.0.0.1', '--port', '0', '--log-level', 'debug', ...args], {
+  const child = spawn(process.execPath, [file, '--host', '127.0.0.1', '--port', '0', '--log-level', logLevel, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,136 @@
+/**
+ * The load side of lobby.scale, in a process of its own: `node lobby-load.mjs <lobby|ws> <url> <rooms>`.
+ * Puts two clients in each room, then has each pair relay 20 signals (one every 50 ms, alternating
+ * direction) and prints one JSON line of results. Clients speak the protocol with colyseus.js
+ * directly (no WebRTC links): this measures the server, not node-datachannel.
+ */
+import { Client, type Room } from 'colyseus.js';
+import WebSocket from 'ws';
+import { ClientMessage, RoomName, ServerMessage, type SignalPayload, type WelcomePayload } from '@rallypoint/protocol';
+import { percentile } from './harness.js';
+
+export interface LoadResult {
+  clients: number;
+  joinP50: number;
+  joinP99: number;
+  signalP50: number;
+  signalP99: number;
+  signalsDelivered: number;
+  /** CPU time of this process over the signal phase, as % of one core: near 100 means the load process limits the result. */
+  cpuPct: number;
+}
+
+const [mode, url, roomsArg] = process.argv.slice(2) as ['lobby' | 'ws', string, string];
+const rooms = Number(roomsArg);
+const SIGNALS_PER_PAIR = 20;
+const SIGNAL_INTERVAL_MS = 50;
+const JOIN_CONCURRENCY = 25;
+// A typical trickled ICE candidate.
+const candidate = 'candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 192.168.1.20 rport 46154 generation 0 ufrag EsAw network-cost 999';
+
+interface Member {
+  id: string;
+  send(to: string, data: Record<string, unknown>): void;
+  onSignal(fn: (data: { t: number }) => void): void;
+  close(): void;
+}
+
+const joinTimes: number[] = [];
+const signalTimes: number[] = [];
+
+async function lobbyPair(): Promise<[Member, Member]> {
+  const join = async (how: (client: Client) => Promise<Room>): Promise<Member & { code: string }> => {
+    const t0 = performance.now();
+    const room = await how(new Client(url));
+    const welcome = await new Promise<WelcomePayload>((resolve) => room.onMessage(ServerMessage.Welcome, resolve));
+    joinTimes.push(performance.now() - t0);
+    for (const type of Object.values(ServerMessage)) if (type !== ServerMessage.Welcome && type !== ServerMessage.Signal) room.onMessage(type, () => undefined);
+    return {
+      id: welcome.you,
+      code: welcome.code,
+      send: (to, data) => room.send(ClientMessage.Signal, { to, data }),
+      onSignal: (fn) => room.onMessage(ServerMessage.Signal, (s: SignalPayload) => fn(s.data as unknown as { t: number })),
+      close: () => void room.leave(true),
+    };
+  };
+  const host = await join((client) => client.create(RoomName.Game, { name: 'host', maxPlayers: 2 }));
+  const guest = await join((client) => client.joinById(host.code, { name: 'guest' }));
+  return [host, guest];
+}
+
+let wsRoom = 0;
+async function wsPair(): Promise<[Member, Member]> {
+  const room = `room${wsRoom++}`;
+  const join = (id: string) =>
+    new Promise<Member>((resolve, reject) => {
+      const t0 = performance.now();
+      const socket = new WebSocket(`${url}/${room}`);
+      socket.once('error', reject);
+      const handlers: ((data: { t: number }) => void)[] = [];
+      socket.on('message', (raw: Buffer) => {
+        const message = JSON.parse(raw.toString()) as { data: { t: number } };
+        for (const fn of handlers) fn(message.data);
+      });
+      socket.once('open', () => {
+        joinTimes.push(performance.now() - t0);
+        resolve({ id, send: (to, data) => socket.send(JSON.stringify({ to, data })), onSignal: (fn) => handlers.push(fn), close: () => socket.close() });
+      });
+    });
+  return [await join('a'), await join('b')];
+}
+
+async function main(): Promise<void> {
+  const pairs: [Member, Member][] = [];
+  const makePair = mode === 'lobby' ? lobbyPair : wsPair;
+  for (let i = 0; i < rooms; i += JOIN_CONCURRENCY) {
+    const batch = await Promise.allSettled(Array.from({ length: Math.min(JOIN_CONCURRENCY, rooms - i) }, () => makePair()));
+    for (const result of batch) {
+      if (result.status === 'fulfilled') pairs.push(result.value);
+      else process.stderr.write(`join failed: ${String(result.reason)}\n`);
+    }
+  }
+  let delivered = 0;
+  for (const [a, b] of pairs) {
+    for (const member of [a, b]) {
+      member.onSignal(({ t }) => {
+        signalTimes.push(performance.now() - t);
+        delivered++;
+      });
+    }
+  }
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  await Promise.all(
+    pairs.map(async ([a, b]) => {
+      await new Promise((r) => setTimeout(r, Math.random() * SIGNAL_INTERVAL_MS));
+      for (let k = 0; k < SIGNALS_PER_PAIR; k++) {
+        const [from, to] = k % 2 === 0 ? [a, b] : [b, a];
+        from.send(to.id, { type: 'candidate', candidate, t: performance.now() });
+        await new Promise((r) => setTimeout(r, SIGNAL_INTERVAL_MS));
+      }
+    }),
+  );
+  const expected = pairs.length * SIGNALS_PER_PAIR;
+  const end = Date.now() + 10_000;
+  while (delivered < expected && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPct = ((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100;
+  for (const [a, b] of pairs) {
+    a.close();
+    b.close();
+  }
+  const result: LoadResult = {
+    clients: pairs.length * 2,
+    joinP50: percentile(joinTimes, 50),
+    joinP99: percentile(joinTimes, 99),
+    signalP50: percentile(signalTimes, 50),
+    signalP99: percentile(signalTimes, 99),
+    signalsDelivered: delivered,
+    cpuPct,
+  };
+  await new Promise((r) => setTimeout(r, 200));
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+await main();
