@@ -119,14 +119,19 @@ test('malformed and hostile messages get named errors; the server and other room
     ['empty frame', raw(new Uint8Array([])), [UndecodableMessage]],
     ['text frame', raw('hello, server'), [UndecodableMessage]],
   ];
-  for (const [name, sendIt, codes] of cases) {
+  let seen = d.signals.length;
+  for (const [i, [name, sendIt, codes]] of cases.entries()) {
     const error = await bad.expectError(sendIt).catch((e: Error) => {
       throw new Error(`${name}: ${e.message}`);
     });
     expect(codes, `${name}: got ${JSON.stringify(error)}`).toContain(error.code);
+    // Every few cases, the other game must have moved on meanwhile.
+    if (i % 5 === 4) {
+      await until(() => d.signals.length > seen, `the other game exchanges signals during the abuse (case ${name})`);
+      seen = d.signals.length;
+    }
   }
   expect(bad.closedWith).toBeUndefined();
-  const d1 = d.signals.length;
 
   // A flood: refused past the budget, with a named error...
   const rateLimited = bad.expectError(() => {
@@ -144,8 +149,7 @@ test('malformed and hostile messages get named errors; the server and other room
   }
   expect(bad.closedWith).toBe(LobbyCloseCode.Abuse);
 
-  // The other game kept going all along, and goes on.
-  expect(d.signals.length).toBeGreaterThan(d1);
+  // The other game goes on.
   const d2 = d.signals.length;
   await until(() => d.signals.length > d2 + 5, 'the other game still exchanges signals');
   pingPong = false;
