@@ -55,6 +55,12 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     nextOrder = 0;
     /** The server is shutting down: nobody waits for a reconnection then. */
     closing = false;
+    /**
+     * Until then, a room re-formed after a restart takes members' claims to their old join order
+     * (and so the host). Afterwards a claim counts as a plain join: a stranger with the code cannot
+     * make itself host by claiming to have been first.
+     */
+    restoringUntil = 0;
     /** Guards of clients that are not members (yet): messages before the join completes. */
     strangers = new WeakMap<Client, ClientGuard>();
 
@@ -73,6 +79,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (restore !== undefined) {
         if (ctx.rooms.has(restore.code)) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
         this.code = restore.code;
+        this.restoringUntil = ctx.now() + LobbyLimits.reconnectWindowSeconds * 1000;
       } else {
         do this.code = generateRoomCode(ctx.randomInt);
         while (ctx.rooms.has(this.code));
@@ -90,7 +97,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
       const { name, restore } = result.value;
       if (this.members.has(client.sessionId)) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, 'that member id is in the room already');
-      const order = restore?.order ?? this.nextOrder;
+      const restoring = restore !== undefined && ctx.now() < this.restoringUntil;
+      const order = restoring ? restore.order : this.nextOrder;
       this.nextOrder = Math.max(this.nextOrder, order + 1);
       const member: MemberRecord = { id: client.sessionId, name, ready: false, order, client, guard: this.strangers.get(client) ?? new ClientGuard(ctx.now), connected: true };
       this.members.set(member.id, member);
@@ -100,7 +108,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       // The creator hosts; in a restored room, the member who was there first hosts again.
       const host = this.members.get(this.hostId);
       if (host === undefined) this.setHost(member);
-      else if (restore !== undefined && order < host.order) this.setHost(member);
+      else if (restoring && order < host.order) this.setHost(member);
       ctx.logger.debug({ code: this.code, member: member.id, order }, 'member joined');
     }
 

@@ -119,6 +119,26 @@ describe('create and join by code', () => {
   });
 });
 
+test('a stranger cannot take over a live room by claiming to restore an earlier place', async () => {
+  const a = await create({ name: 'A', maxPlayers: 3 });
+  const b = await join(a.code, 'B');
+  const hostMoved = nextEvent(b, 'hostChanged');
+  await a.leave();
+  await hostMoved;
+  expect(b.isHost).toBe(true);
+  const joinSeen = nextEvent(b, 'memberJoined');
+  const room = await new Client(server.url).joinById(a.code, { name: 'C', restore: { code: a.code, memberId: 'claimed01', order: 0 } });
+  room.onMessage('*', () => undefined);
+  const joined = await joinSeen;
+  expect(joined.order).toBeGreaterThan(b.me.order);
+  // One more room event round trip: no host change came with it.
+  const renamed = nextEvent(b, 'memberChanged');
+  b.setName('B2');
+  await renamed;
+  expect(b.isHost).toBe(true);
+  await room.leave(true);
+});
+
 describe('quick match and the list', () => {
   test('fills one public room of a mode before creating the next; private rooms stay out', async () => {
     const list = await lobby().list({ mode: 'duel' });
