@@ -1,0 +1,43 @@
+/**
+ * What sync needs from a transport: an unreliable, newest-wins message lane. A @rallypoint/core
+ * link's state lane is one (`stateChannel(link)`); so is anything with the same two methods.
+ */
+export interface StateChannel {
+  send(message: unknown): void;
+  /** Returns an unsubscribe function. */
+  onMessage(fn: (message: unknown) => void): () => void;
+}
+
+/** The state lane of a @rallypoint/core link (or anything shaped like one) as a StateChannel. */
+export function stateChannel(link: { state: { send(payload: never): unknown; onMessage(fn: (message: { payload: unknown }) => void): () => void } }): StateChannel {
+  return {
+    send: (message) => void link.state.send(message as never),
+    onMessage: (fn) => link.state.onMessage(({ payload }) => fn(payload)),
+  };
+}
+
+/** Client → host, as an array to keep it small: `[clientTimeMs, ackedSnapshotId, firstInputSeq, inputs]`. */
+export type ClientMessage<I> = [clientTimeMs: number, ackedSnapshotId: number, firstInputSeq: number, inputs: I[]];
+
+/** Host → client: `[hostTimeMs, echoedClientTimeMs, heldMs, lastAppliedInputSeq, snapshot]`. */
+export type HostMessage = [hostTimeMs: number, echoedClientTimeMs: number, heldMs: number, lastAppliedInputSeq: number, snapshot: Uint8Array];
+
+export class MalformedSyncMessageError extends Error {
+  override name = 'MalformedSyncMessageError';
+}
+
+const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+export function parseClientMessage<I>(message: unknown): ClientMessage<I> {
+  if (!Array.isArray(message) || message.length !== 4 || !isNumber(message[0]) || !isNumber(message[1]) || !isNumber(message[2]) || !Array.isArray(message[3])) {
+    throw new MalformedSyncMessageError('not a sync client message');
+  }
+  return message as ClientMessage<I>;
+}
+
+export function parseHostMessage(message: unknown): HostMessage {
+  if (!Array.isArray(message) || message.length !== 5 || !message.slice(0, 4).every(isNumber) || !(message[4] instanceof Uint8Array)) {
+    throw new MalformedSyncMessageError('not a sync host message');
+  }
+  return message as HostMessage;
+}

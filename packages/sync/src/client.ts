@@ -1,0 +1,113 @@
+/**
+ * The client side of a host-authoritative game: sends its inputs (redundantly, with the newest
+ * snapshot id it has as the ack and its clock for sync), predicts its own player, and renders
+ * everyone else interpolated in the host's past.
+ */
+import { parseHostMessage, type ClientMessage, type StateChannel } from './channel.js';
+import { ClockSync, type ClockSyncInit } from './clock.js';
+import { SnapshotInterpolator, type InterpolatorInit } from './interpolation.js';
+import { Predictor, type PredictorInit } from './prediction.js';
+import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
+import { SnapshotDecoder } from './snapshot-codec.js';
+
+export interface SyncClientInit<F extends Record<string, FieldSpec>, I, S> {
+  schema: SnapshotSchema<F>;
+  channel: StateChannel;
+  now: () => number;
+  /** Prediction of this player; omit for a spectator. */
+  prediction?: PredictorInit<S, I> & {
+    /** This player's entity id in snapshots. */
+    entityId: number;
+    /** The authoritative player state from its entity. */
+    fromEntity: (entity: EntityOf<F>) => S;
+  };
+  interpolation?: InterpolatorInit<EntityOf<F>>;
+  clock?: ClockSyncInit;
+  /** Bad or undecodable messages from the host (counted, then dropped). */
+  onError?: (error: Error) => void;
+}
+
+export interface SyncClientStats {
+  snapshots: number;
+  badMessages: number;
+}
+
+export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>> {
+  readonly clock: ClockSync;
+  readonly interpolator: SnapshotInterpolator<EntityOf<F>>;
+  readonly predictor: Predictor<S, I> | undefined;
+  readonly #decoder: SnapshotDecoder<F>;
+  readonly #off: () => void;
+  #lastFrameAt: number | undefined;
+  #newestHostTime = -Infinity;
+  #newestEntities = new Map<number, EntityOf<F>>();
+  readonly stats: SyncClientStats = { snapshots: 0, badMessages: 0 };
+
+  constructor(private readonly init: SyncClientInit<F, I, S>) {
+    this.clock = new ClockSync(init.clock);
+    this.interpolator = new SnapshotInterpolator(init.interpolation);
+    this.predictor = init.prediction === undefined ? undefined : new Predictor(init.prediction);
+    this.#decoder = new SnapshotDecoder(init.schema);
+    this.#off = init.channel.onMessage((message) => this.#receive(message));
+  }
+
+  /** Estimated host clock now. */
+  hostNow(): number {
+    return this.clock.hostNow(this.init.now());
+  }
+
+  /** This tick's input: applied to the prediction at once and sent with the unacknowledged ones before it. */
+  input(input: I): void {
+    this.predictor?.apply(input);
+    this.flush();
+  }
+
+  /** Send acks, clock stamp and pending inputs now (also without a new input). */
+  flush(): void {
+    const pending = this.predictor?.unacknowledged() ?? [];
+    const message: ClientMessage<I> = [this.init.now(), this.#decoder.newestId, pending[0]?.seq ?? 0, pending.map((p) => p.input)];
+    this.init.channel.send(message);
+  }
+
+  /** What to draw this frame: other entities interpolated (the own entity excluded when predicted), and the own player. */
+  frame(): { entities: Map<number, EntityOf<F>>; me: S | undefined; renderHostTimeMs: number } {
+    const now = this.init.now();
+    const elapsed = this.#lastFrameAt === undefined ? 0 : now - this.#lastFrameAt;
+    this.#lastFrameAt = now;
+    const renderHostTimeMs = this.clock.hostNow(now) - this.interpolator.delayMs;
+    const entities = this.interpolator.sample(renderHostTimeMs);
+    if (this.init.prediction !== undefined) entities.delete(this.init.prediction.entityId);
+    return { entities, me: this.predictor?.visual(elapsed), renderHostTimeMs };
+  }
+
+  /** The newest snapshot's entities as they are (what a naive client would draw). */
+  get newest(): ReadonlyMap<number, EntityOf<F>> {
+    return this.#newestEntities;
+  }
+
+  close(): void {
+    this.#off();
+  }
+
+  #receive(message: unknown): void {
+    const now = this.init.now();
+    try {
+      const [hostTime, echo, held, lastApplied, bytes] = parseHostMessage(message);
+      if (echo > 0) this.clock.addSample(echo, hostTime, held, now);
+      const { world } = this.#decoder.decode(bytes);
+      const entities = this.#decoder.entities(world);
+      this.stats.snapshots++;
+      this.interpolator.push(hostTime, entities, this.clock.hostNow(now));
+      if (hostTime > this.#newestHostTime) {
+        this.#newestHostTime = hostTime;
+        this.#newestEntities = entities;
+        const prediction = this.init.prediction;
+        const own = prediction === undefined ? undefined : entities.get(prediction.entityId);
+        if (prediction !== undefined && own !== undefined) this.predictor?.reconcile(prediction.fromEntity(own), lastApplied);
+      }
+    } catch (error) {
+      this.stats.badMessages++;
+      this.init.onError?.(error as Error);
+    }
+  }
+}

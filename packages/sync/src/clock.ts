@@ -1,0 +1,91 @@
+/**
+ * Host clock estimate from timestamped round trips: the client stamps a message with its local
+ * time, the host answers with that stamp, its own time and how long it held the message; each
+ * answer is one sample of RTT and offset. The estimate takes the median offset of the samples with
+ * the lowest RTT (queueing only ever adds delay, so fast samples are the honest ones) over a
+ * sliding window, which also follows drift; `hostNow()` moves toward it at a bounded rate, so a
+ * new estimate never makes host time jump backwards by much.
+ */
+export interface ClockSyncInit {
+  /** Samples kept. @default 32 */
+  windowSize?: number;
+  /** Of those, the fastest this share decides the offset. @default 0.25 */
+  bestShare?: number;
+  /** Largest correction of `hostNow()` per second of local time, once synced. @default 50 */
+  maxSlewMsPerSecond?: number;
+}
+
+export interface ClockSample {
+  rttMs: number;
+  offsetMs: number;
+  atMs: number;
+}
+
+export class ClockSync {
+  readonly #samples: ClockSample[] = [];
+  readonly #windowSize: number;
+  readonly #bestShare: number;
+  readonly #maxSlew: number;
+  #estimate: number | undefined;
+  #applied: number | undefined;
+  #appliedAt = 0;
+  #rttMs: number | undefined;
+
+  constructor(init: ClockSyncInit = {}) {
+    this.#windowSize = init.windowSize ?? 32;
+    this.#bestShare = init.bestShare ?? 0.25;
+    this.#maxSlew = init.maxSlewMsPerSecond ?? 50;
+  }
+
+  /**
+   * One round trip: `sentAtMs` and `receivedAtMs` are local times, `hostTimeMs` the host's clock
+   * when it answered, `heldMs` how long the host kept the request before answering.
+   */
+  addSample(sentAtMs: number, hostTimeMs: number, heldMs: number, receivedAtMs: number): void {
+    const rttMs = Math.max(0, receivedAtMs - sentAtMs - Math.max(0, heldMs));
+    const offsetMs = hostTimeMs + rttMs / 2 - receivedAtMs;
+    this.#samples.push({ rttMs, offsetMs, atMs: receivedAtMs });
+    if (this.#samples.length > this.#windowSize) this.#samples.shift();
+    const fastest = [...this.#samples].sort((a, b) => a.rttMs - b.rttMs).slice(0, Math.max(1, Math.ceil(this.#samples.length * this.#bestShare)));
+    this.#estimate = median(fastest.map((s) => s.offsetMs));
+    this.#rttMs = median(fastest.map((s) => s.rttMs));
+    if (this.#applied === undefined) {
+      this.#applied = this.#estimate;
+      this.#appliedAt = receivedAtMs;
+    }
+  }
+
+  get synced(): boolean {
+    return this.#estimate !== undefined;
+  }
+
+  /** Host clock minus local clock, as `hostNow` uses it now. */
+  offsetMs(localNowMs: number): number {
+    if (this.#applied === undefined || this.#estimate === undefined) return 0;
+    const elapsedS = Math.max(0, localNowMs - this.#appliedAt) / 1000;
+    const step = Math.min(Math.abs(this.#estimate - this.#applied), this.#maxSlew * elapsedS);
+    this.#applied += Math.sign(this.#estimate - this.#applied) * step;
+    this.#appliedAt = localNowMs;
+    return this.#applied;
+  }
+
+  /** The host's clock now, estimated. */
+  hostNow(localNowMs: number): number {
+    return localNowMs + this.offsetMs(localNowMs);
+  }
+
+  /** Round-trip time of the fastest samples. */
+  get rttMs(): number | undefined {
+    return this.#rttMs;
+  }
+
+  get samples(): readonly ClockSample[] {
+    return this.#samples;
+  }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}

@@ -1,0 +1,142 @@
+/**
+ * The host loop: gathers each linked peer's inputs, steps the world at the tick rate, and sends
+ * each peer its own delta snapshot against the baseline that peer acknowledged, at the snapshot
+ * rate. Headless (a Node timer) or in a page (the host is a player too: `input()`).
+ */
+import { parseClientMessage, type HostMessage, type StateChannel } from './channel.js';
+import { InputQueue, type SequencedInput } from './prediction.js';
+import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
+import { SnapshotEncoder, quantizeWorld } from './snapshot-codec.js';
+import { Ticker } from './ticker.js';
+
+export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
+  schema: SnapshotSchema<F>;
+  /** @default 60 */
+  tickRateHz?: number;
+  /** Snapshots per second to each peer. @default 30 */
+  snapshotRateHz?: number;
+  world: W;
+  /** One tick: apply each player's inputs for this tick (in order) and advance the world. Must not mutate `world`'s snapshot view. */
+  step: (world: W, inputs: ReadonlyMap<string, readonly I[]>, dtMs: number, tick: number) => W;
+  /** The entities to send. */
+  entities: (world: W) => ReadonlyMap<number, EntityOf<F>>;
+  now: () => number;
+  /** Inputs applied per peer per tick at most (lets a peer catch up after jitter). @default 2 */
+  maxInputsPerTick?: number;
+  /** Called with bad messages from a peer (counted, then dropped). */
+  onError?: (peerId: string, error: Error) => void;
+}
+
+interface Peer<F extends Record<string, FieldSpec>, I> {
+  channel: StateChannel;
+  inputs: InputQueue<I>;
+  encoder: SnapshotEncoder<F>;
+  lastClientTime: number;
+  lastClientTimeAt: number;
+  off: () => void;
+}
+
+export interface SyncHostStats {
+  ticks: number;
+  snapshotsSent: number;
+  snapshotBytes: number;
+  badMessages: number;
+}
+
+/** Id of the host's own inputs in `step`'s inputs map. */
+export const HOST_PLAYER = 'host';
+
+export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
+  readonly ticker: Ticker;
+  readonly #peers = new Map<string, Peer<F, I>>();
+  readonly #local: I[] = [];
+  readonly #snapshotEveryMs: number;
+  #nextSnapshotAt: number | undefined;
+  #world: W;
+  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0 };
+
+  constructor(private readonly init: SyncHostInit<F, I, W>) {
+    this.#world = init.world;
+    this.#snapshotEveryMs = 1000 / (init.snapshotRateHz ?? 30);
+    this.ticker = new Ticker({ tickRateHz: init.tickRateHz ?? 60, onTick: (tick, dtMs) => this.#tick(tick, dtMs) });
+  }
+
+  get world(): W {
+    return this.#world;
+  }
+
+  /** Start syncing a peer over its state channel. Returns a function that stops it. */
+  addPeer(peerId: string, channel: StateChannel): () => void {
+    this.removePeer(peerId);
+    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I>(), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: 0, lastClientTimeAt: 0, off: () => undefined };
+    peer.off = channel.onMessage((message) => {
+      try {
+        const [clientTime, acked, firstSeq, inputs] = parseClientMessage<I>(message);
+        peer.encoder.ack(acked);
+        if (clientTime > peer.lastClientTime) {
+          peer.lastClientTime = clientTime;
+          peer.lastClientTimeAt = this.init.now();
+        }
+        peer.inputs.receive(inputs.map((input, i): SequencedInput<I> => ({ seq: firstSeq + i, input })));
+      } catch (error) {
+        this.stats.badMessages++;
+        this.init.onError?.(peerId, error as Error);
+      }
+    });
+    this.#peers.set(peerId, peer);
+    return () => this.removePeer(peerId);
+  }
+
+  removePeer(peerId: string): void {
+    this.#peers.get(peerId)?.off();
+    this.#peers.delete(peerId);
+  }
+
+  /** The host player's own input for the next tick. */
+  input(input: I): void {
+    this.#local.push(input);
+  }
+
+  /** Run the ticks real time owes and send snapshots that are due. Call from a loop, or use a ticker driver. */
+  update(): void {
+    const now = this.init.now();
+    this.ticker.advance(now);
+    this.#nextSnapshotAt ??= now;
+    if (now >= this.#nextSnapshotAt) {
+      this.#nextSnapshotAt = Math.max(this.#nextSnapshotAt + this.#snapshotEveryMs, now - this.#snapshotEveryMs);
+      this.sendSnapshots();
+    }
+  }
+
+  /** Send every peer a snapshot of the world now. */
+  sendSnapshots(): void {
+    const now = this.init.now();
+    const world = quantizeWorld(this.init.schema, this.init.entities(this.#world));
+    for (const peer of this.#peers.values()) {
+      const { bytes } = peer.encoder.encode(world);
+      const held = peer.lastClientTimeAt === 0 ? 0 : now - peer.lastClientTimeAt;
+      const message: HostMessage = [now, peer.lastClientTime, held, peer.inputs.lastApplied, bytes];
+      peer.channel.send(message);
+      this.stats.snapshotsSent++;
+      this.stats.snapshotBytes += bytes.byteLength;
+    }
+  }
+
+  #tick(tick: number, dtMs: number): void {
+    const inputs = new Map<string, I[]>();
+    inputs.set(HOST_PLAYER, this.#local.splice(0));
+    const max = this.init.maxInputsPerTick ?? 2;
+    for (const [peerId, peer] of this.#peers) {
+      const applied: I[] = [];
+      // A gap means every message carrying those inputs was lost: skip it once others queue up.
+      while (applied.length < max) {
+        const next = peer.inputs.next(applied.length === 0 && peer.inputs.waiting > max);
+        if (next === undefined) break;
+        applied.push(next.input);
+      }
+      inputs.set(peerId, applied);
+    }
+    this.#world = this.init.step(this.#world, inputs, dtMs, tick);
+    this.stats.ticks++;
+  }
+}

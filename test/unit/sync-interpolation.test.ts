@@ -1,0 +1,74 @@
+import { describe, expect, test } from 'vitest';
+import { SnapshotInterpolator, lerpAngle } from '@rallypoint/sync';
+
+type E = { x: number; angle: number; team: string };
+const snap = (x: number, angle = 0, team = 'red') => new Map([[1, { x, angle, team }]]);
+
+describe('SnapshotInterpolator', () => {
+  test('blends numbers linearly, angles the short way, other fields step', () => {
+    const interp = new SnapshotInterpolator<E>({ fields: { angle: 'angle' } });
+    interp.push(100, snap(0, Math.PI * 1.9, 'red'), 150);
+    interp.push(200, snap(10, Math.PI * 0.1, 'blue'), 250);
+    const mid = interp.sample(150).get(1)!;
+    expect(mid.x).toBeCloseTo(5);
+    expect(mid.angle).toBeCloseTo(0); // through 2π, not back through π
+    expect(mid.team).toBe('red');
+    expect(interp.sample(175).get(1)!.x).toBeCloseTo(7.5);
+    expect(interp.sample(50).get(1)!.x).toBe(0); // before the first snapshot: held
+  });
+
+  test('custom per-field interpolators', () => {
+    const interp = new SnapshotInterpolator<E>({ fields: { x: (a, b, t) => (t < 0.5 ? a : b) } });
+    interp.push(0, snap(0), 0);
+    interp.push(100, snap(10), 100);
+    expect(interp.sample(40).get(1)!.x).toBe(0);
+    expect(interp.sample(60).get(1)!.x).toBe(10);
+  });
+
+  test('extrapolates when starved, but no further than the cap', () => {
+    const interp = new SnapshotInterpolator<E>({ maxExtrapolationMs: 50 });
+    interp.push(0, snap(0), 0);
+    interp.push(100, snap(10), 100);
+    expect(interp.sample(130).get(1)!.x).toBeCloseTo(13);
+    expect(interp.extrapolatedMs).toBe(30);
+    expect(interp.sample(1000).get(1)!.x).toBeCloseTo(15);
+    expect(interp.extrapolatedMs).toBe(50);
+  });
+
+  test('entities appear and disappear at their snapshot times', () => {
+    const interp = new SnapshotInterpolator<{ x: number }>();
+    interp.push(0, new Map([[1, { x: 0 }]]), 0);
+    interp.push(100, new Map([[1, { x: 10 }], [2, { x: 50 }]]), 100);
+    interp.push(200, new Map([[2, { x: 60 }]]), 200);
+    expect([...interp.sample(50).keys()]).toEqual([1]);
+    expect(interp.sample(150)).toEqual(new Map([[1, { x: 10 }], [2, { x: 55 }]]));
+    expect([...interp.sample(200).keys()]).toEqual([2]);
+  });
+
+  test('a late snapshot still fills its gap; duplicates are ignored', () => {
+    const interp = new SnapshotInterpolator<{ x: number }>();
+    interp.push(0, new Map([[1, { x: 0 }]]), 0);
+    interp.push(200, new Map([[1, { x: 20 }]]), 200);
+    interp.push(100, new Map([[1, { x: 0 }]]), 230); // arrived out of order
+    interp.push(100, new Map([[1, { x: 99 }]]), 240);
+    expect(interp.sample(150).get(1)!.x).toBeCloseTo(10);
+  });
+
+  test('the delay follows lag, interval and jitter', () => {
+    const steady = new SnapshotInterpolator<{ x: number }>();
+    const jittery = new SnapshotInterpolator<{ x: number }>();
+    for (let i = 0; i < 100; i++) {
+      steady.push(i * 33, snap(i), i * 33 + 50);
+      jittery.push(i * 33, snap(i), i * 33 + 50 + (i % 2) * 30);
+    }
+    expect(steady.delayMs).toBeGreaterThan(50 + 33 - 1);
+    expect(steady.delayMs).toBeLessThan(50 + 33 + 5);
+    expect(jittery.delayMs).toBeGreaterThan(steady.delayMs + 20);
+  });
+
+  test('lerpAngle wraps both ways', () => {
+    expect(lerpAngle(350, 10, 0.5, 360)).toBeCloseTo(0);
+    expect(lerpAngle(10, 350, 0.25, 360)).toBeCloseTo(5);
+    expect(lerpAngle(0, 180, 0.5, 360)).toBeCloseTo(90);
+  });
+});
