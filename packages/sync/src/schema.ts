@@ -43,7 +43,8 @@ export function defineSchema<F extends Record<string, FieldSpec>>(fields: F): Sn
     fields,
     names,
     quantize(entity) {
-      return specs.map((spec, i) => quantizeField(spec, (entity as Record<string, number | boolean>)[names[i] as string]));
+      // `+ 0` turns -0 into 0: the wire has no negative zero, so the host must not keep one.
+      return specs.map((spec, i) => quantizeField(spec, (entity as Record<string, number | boolean>)[names[i] as string]) + 0);
     },
     dequantize(values) {
       const entity: Record<string, number | boolean> = {};
