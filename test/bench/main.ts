@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import type { Metrics, Scenario } from './harness.js';
 import { linkScenarios } from './link.bench.js';
 import { lobbyScenarios } from './lobby.bench.js';
+import { syncScenarios } from './sync.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...syncScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
