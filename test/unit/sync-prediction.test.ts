@@ -79,3 +79,36 @@ describe('prediction and reconciliation', () => {
     expect(q.lastApplied).toBe(5);
   });
 });
+
+describe('bad input between host and client', () => {
+  test('malformed messages and refused inputs are counted; nothing throws; good traffic goes on', () => {
+    const clock = new SimClock();
+    const { a: hostSide, b: clientSide } = simLane(clock, 1, { latencyMs: 1 });
+    const errors: string[] = [];
+    const host = new SyncHost<typeof schema.fields, Input, Map<number, Pos>>({
+      schema,
+      world: new Map([[1, { x: 0, y: 0 }]]),
+      now: () => clock.now,
+      step: (world, inputs, dt) => {
+        for (const input of inputs.get('p1') ?? []) world.set(1, move(world.get(1)!, input, dt));
+        return world;
+      },
+      entities: (world) => world,
+      validateInput: (input): input is Input => typeof input === 'object' && input !== null && [-1, 0, 1].includes((input as Input).dx) && [-1, 0, 1].includes((input as Input).dy),
+      onError: (_peer, error) => errors.push(error.name),
+    });
+    host.addPeer('p1', hostSide.channel);
+    const client = new SyncClient<typeof schema.fields, Input, Pos>({ schema, channel: clientSide.channel, now: () => clock.now, onError: (error) => errors.push(error.name) });
+    for (const garbage of ['hello', [1, 2, 3], [0, -1, 0, []], [0, 0, 1, new Array(65).fill({ dx: 0, dy: 0 })], null]) clientSide.channel.send(garbage);
+    clientSide.channel.send([0, 0, 1, [{ dx: 1e9, dy: 0 }, { dx: 1, dy: 0 }]]); // a speed hack, then a fair input
+    for (const garbage of ['x', [1, 2, 3, 4, 'not bytes'], [1, 0, 0, 0, new Uint8Array([0xff, 0xff, 0xff])]]) hostSide.channel.send(garbage);
+    clock.loop(5, 500, () => host.update());
+    expect(host.stats.badMessages).toBe(5);
+    expect(host.stats.badInputs).toBe(1);
+    expect(client.stats.badMessages).toBe(3);
+    expect(errors).toContain('MalformedSyncMessageError');
+    expect(errors).toContain('MalformedSnapshotError');
+    expect(host.world.get(1)!.x).toBeCloseTo(SPEED * DT); // only the fair input moved it
+    expect(client.stats.snapshots).toBeGreaterThan(5);
+  });
+});

@@ -28,10 +28,16 @@ export class MalformedSyncMessageError extends Error {
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
+/** Most inputs one client message may carry (the redundancy window is far smaller). */
+export const MAX_INPUTS_PER_MESSAGE = 64;
+
+const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+
 export function parseClientMessage<I>(message: unknown): ClientMessage<I> {
-  if (!Array.isArray(message) || message.length !== 4 || !isNumber(message[0]) || !isNumber(message[1]) || !isNumber(message[2]) || !Array.isArray(message[3])) {
+  if (!Array.isArray(message) || message.length !== 4 || !isNumber(message[0]) || !isCount(message[1]) || !isCount(message[2]) || !Array.isArray(message[3])) {
     throw new MalformedSyncMessageError('not a sync client message');
   }
+  if (message[3].length > MAX_INPUTS_PER_MESSAGE) throw new MalformedSyncMessageError(`${message[3].length} inputs in one message; at most ${MAX_INPUTS_PER_MESSAGE}`);
   return message as ClientMessage<I>;
 }
 

@@ -3,7 +3,7 @@
  * each peer its own delta snapshot against the baseline that peer acknowledged, at the snapshot
  * rate. Headless (a Node timer) or in a page (the host is a player too: `input()`).
  */
-import { parseClientMessage, type HostMessage, type StateChannel } from './channel.js';
+import { MalformedSyncMessageError, parseClientMessage, type HostMessage, type StateChannel } from './channel.js';
 import { InputQueue, type SequencedInput } from './prediction.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
 import { SnapshotEncoder, quantizeWorld } from './snapshot-codec.js';
@@ -23,13 +23,18 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
   now: () => number;
   /** Inputs applied per peer per tick at most (lets a peer catch up after jitter). @default 2 */
   maxInputsPerTick?: number;
+  /**
+   * Checks each input from a peer before it reaches `step` (peers are not trusted: a modified
+   * client can send anything). Refused inputs are counted and skipped. @default every input passes
+   */
+  validateInput?: (input: unknown) => input is I;
   /** Called with bad messages from a peer (counted, then dropped). */
   onError?: (peerId: string, error: Error) => void;
 }
 
 interface Peer<F extends Record<string, FieldSpec>, I> {
   channel: StateChannel;
-  inputs: InputQueue<I>;
+  inputs: InputQueue<I | typeof REFUSED>;
   encoder: SnapshotEncoder<F>;
   lastClientTime: number;
   lastClientTimeAt: number;
@@ -41,7 +46,10 @@ export interface SyncHostStats {
   snapshotsSent: number;
   snapshotBytes: number;
   badMessages: number;
+  badInputs: number;
 }
+
+const REFUSED = Symbol('refused input');
 
 /** Id of the host's own inputs in `step`'s inputs map. */
 export const HOST_PLAYER = 'host';
@@ -53,7 +61,7 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   readonly #snapshotEveryMs: number;
   #nextSnapshotAt: number | undefined;
   #world: W;
-  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0 };
+  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0 };
 
   constructor(private readonly init: SyncHostInit<F, I, W>) {
     this.#world = init.world;
@@ -68,7 +76,7 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   /** Start syncing a peer over its state channel. Returns a function that stops it. */
   addPeer(peerId: string, channel: StateChannel): () => void {
     this.removePeer(peerId);
-    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I>(), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: 0, lastClientTimeAt: 0, off: () => undefined };
+    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I | typeof REFUSED>(), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: 0, lastClientTimeAt: 0, off: () => undefined };
     peer.off = channel.onMessage((message) => {
       try {
         const [clientTime, acked, firstSeq, inputs] = parseClientMessage<I>(message);
@@ -77,7 +85,19 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
           peer.lastClientTime = clientTime;
           peer.lastClientTimeAt = this.init.now();
         }
-        peer.inputs.receive(inputs.map((input, i): SequencedInput<I> => ({ seq: firstSeq + i, input })));
+        // A refused input keeps its place in the sequence (as nothing), so later ones still apply.
+        const valid = this.init.validateInput;
+        let refused = 0;
+        const checked = inputs.map((input, i): SequencedInput<I | typeof REFUSED> => {
+          if (valid === undefined || valid(input)) return { seq: firstSeq + i, input };
+          refused++;
+          return { seq: firstSeq + i, input: REFUSED };
+        });
+        if (refused > 0) {
+          this.stats.badInputs += refused;
+          this.init.onError?.(peerId, new MalformedSyncMessageError(`${refused} inputs refused by validateInput`));
+        }
+        peer.inputs.receive(checked);
       } catch (error) {
         this.stats.badMessages++;
         this.init.onError?.(peerId, error as Error);
@@ -132,7 +152,7 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
       while (applied.length < max) {
         const next = peer.inputs.next(applied.length === 0 && peer.inputs.waiting > max);
         if (next === undefined) break;
-        applied.push(next.input);
+        if (next.input !== REFUSED) applied.push(next.input);
       }
       inputs.set(peerId, applied);
     }

@@ -30,7 +30,7 @@ export { InputQueue, Predictor } from './prediction.js';
 export { SchemaError, defineSchema } from './schema.js';
 export { MalformedSnapshotError, MissingBaselineError, SnapshotDecoder, SnapshotEncoder, dequantizeWorld, quantizeWorld } from './snapshot-codec.js';
 export { BitReader, BitWriter, TruncatedSnapshotError } from './bits.js';
-export { MalformedSyncMessageError, parseClientMessage, parseHostMessage, stateChannel } from './channel.js';
+export { MAX_INPUTS_PER_MESSAGE, MalformedSyncMessageError, parseClientMessage, parseHostMessage, stateChannel } from './channel.js';
 export { HOST_PLAYER, SyncHost } from './host.js';
 export { SyncClient } from './client.js';
 
