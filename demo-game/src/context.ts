@@ -1,0 +1,28 @@
+/**
+ * What the scenes share: the lobby, the current room session and match, the page's UI layer.
+ * Made once by `startGame` and handed to each scene (no module state).
+ */
+import type { Lobby, RoomSession } from '@rallypoint/lobby';
+import type { DemoTypes } from './net/protocol.js';
+import type { Match, MatchEvents, MatchView } from './net/match.js';
+import type { Ui } from './ui.js';
+
+export interface DemoContext {
+  lobby: Lobby<DemoTypes>;
+  ui: Ui;
+  name: string;
+  session: RoomSession<DemoTypes> | undefined;
+  match: Match | undefined;
+  /** Room code from `?room=` to join at once. */
+  inviteCode: string | undefined;
+  /** The last scores, for the game-over scene. */
+  lastScores: { name: string; score: number; color: number }[];
+  /** Why the last game ended early, if it did. */
+  endNote: string | undefined;
+  /** The scene that wants the current match's events. */
+  matchListener: MatchEvents | undefined;
+  /** What the game scene drew last (read by the debug handle). */
+  lastView: MatchView | undefined;
+  /** The scene showing now. */
+  scene: string;
+}

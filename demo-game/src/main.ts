@@ -1,0 +1,52 @@
+/**
+ * Gem Rush, the rallypoint demo. `startGame(parent)` builds the whole thing into `parent`; the
+ * page calls it once. Phaser is imported dynamically so it loads as a chunk of its own.
+ */
+import { createLobby } from '@rallypoint/lobby';
+import { normalizeRoomCode } from '@rallypoint/protocol';
+import type { DemoContext } from './context.js';
+import { createDebugOverlay } from './debug-overlay.js';
+import { exposeDebugHandle } from './debug-handle.js';
+import type { DemoTypes } from './net/protocol.js';
+import { ARENA } from './rules.js';
+import { createUi } from './ui.js';
+
+export async function startGame(parent: HTMLElement): Promise<void> {
+  const invite = new URLSearchParams(location.search).get('room');
+  const ctx: DemoContext = {
+    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, link: { heartbeatTimeoutMs: 3000 } }),
+    ui: createUi(parent),
+    name: localStorage.getItem('rallypoint-demo-name') ?? `Player ${Math.floor(100 + Math.random() * 900)}`,
+    session: undefined,
+    match: undefined,
+    inviteCode: invite === null ? undefined : normalizeRoomCode(invite),
+    lastScores: [],
+    endNote: undefined,
+    matchListener: undefined,
+    lastView: undefined,
+    scene: 'loading',
+  };
+  exposeDebugHandle(ctx);
+  createDebugOverlay(ctx, parent);
+  window.addEventListener('beforeunload', () => localStorage.setItem('rallypoint-demo-name', ctx.name));
+
+  const Phaser = await import('phaser');
+  const { TitleScene } = await import('./scenes/title-scene.js');
+  const { RoomScene } = await import('./scenes/room-scene.js');
+  const { GameScene } = await import('./scenes/game-scene.js');
+  const { GameOverScene } = await import('./scenes/game-over-scene.js');
+  new Phaser.Game({
+    type: Phaser.AUTO,
+    parent,
+    width: ARENA.width,
+    height: ARENA.height,
+    backgroundColor: '#14213d',
+    scale: { mode: Phaser.Scale.FIT, autoCenter: Phaser.Scale.CENTER_BOTH },
+    // No banner in the console, nothing fetched from elsewhere.
+    banner: false,
+    scene: [new TitleScene(ctx), new RoomScene(ctx), new GameScene(ctx), new GameOverScene(ctx)],
+  });
+}
+
+const root = document.getElementById('game');
+if (root !== null) void startGame(root);
