@@ -18,7 +18,7 @@ export interface RawPair {
   close(): void;
 }
 
-const STATE_ID = 1000;
+const STATE_ID = 100; // as the link (see DEFAULT_STATE_CHANNEL_ID)
 const stateInit: RTCDataChannelInit = { negotiated: true, id: STATE_ID, ordered: false, maxRetransmits: 0 };
 
 const opened = (channel: RTCDataChannel) =>

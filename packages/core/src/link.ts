@@ -81,6 +81,13 @@ export function createLink<T extends LinkTypes = LinkTypes>(init: LinkInit): Lin
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const STATE_CHANNEL_LABEL = 'rallypoint-state';
+/**
+ * Low enough for every stack's initial SCTP stream count: Firefox sends nothing on a stream above
+ * the count it first negotiated (it would have to add streams, which Chromium does not grant), so
+ * with id 1000 Firefox → Chromium state never arrived (the browser tests found it). Above the ids
+ * simple-peer's one in-band channel can take (0 or 1).
+ */
+const DEFAULT_STATE_CHANNEL_ID = 100;
 /** How long a local close waits for its goodbye to leave before tearing the connection down. */
 const GOODBYE_GRACE_MS = 250;
 
@@ -215,7 +222,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     });
     if (pc === undefined) throw new Error('simple-peer did not create an RTCPeerConnection');
     this.#pc = pc;
-    this.#stateChannelId = init.stateChannelId ?? 1000;
+    this.#stateChannelId = init.stateChannelId ?? DEFAULT_STATE_CHANNEL_ID;
     this.#wire();
     this.#connectTimer = setTimeout(() => {
       if (this.#status === 'connecting') {

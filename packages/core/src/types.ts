@@ -166,7 +166,7 @@ export interface LinkInit {
   stateHighWaterMarkBytes?: number;
   /** Default `timeoutMs` of `events.request()`. @default 10000 */
   requestTimeoutMs?: number;
-  /** Data channel id of the negotiated state lane (both sides must agree). @default 1000 */
+  /** Data channel id of the negotiated state lane (both sides must agree; keep it under 256, see link.ts). @default 100 */
   stateChannelId?: number;
   /** Simulated network conditions on this side's sends. @default none */
   conditions?: LinkConditions;
