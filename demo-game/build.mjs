@@ -1,22 +1,28 @@
 // Builds the demo into dist/: ESM with code splitting, so Phaser (imported dynamically) lands in a
 // chunk of its own and the title screen's code loads first. simple-peer expects Node's Buffer,
 // events and process: they come from their browser ports, injected (see src/shims.ts).
+// `node build.mjs [--outdir=DIR] [--dev]` (tests build into a folder of their own).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const watch = process.argv.includes('--dev');
-rmSync('dist', { recursive: true, force: true });
-mkdirSync('dist', { recursive: true });
+const here = import.meta.dirname;
+const { values } = parseArgs({ options: { outdir: { type: 'string' }, dev: { type: 'boolean' } } });
+const watch = values.dev === true;
+const outdir = resolve(values.outdir ?? resolve(here, 'dist'));
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
 await build({
-  entryPoints: ['src/main.ts'],
-  outdir: 'dist',
+  entryPoints: [resolve(here, 'src/main.ts')],
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',
   platform: 'browser',
   target: 'es2022',
   conditions: ['source'],
-  inject: ['src/shims.ts'],
+  inject: [resolve(here, 'src/shims.ts')],
   define: { global: 'globalThis' },
   dropLabels: watch ? [] : ['DEV'],
   minify: !watch,
@@ -24,5 +30,5 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
-cpSync('public', 'dist', { recursive: true });
-console.log('demo-game: built dist/');
+cpSync(resolve(here, 'public'), outdir, { recursive: true });
+console.log(`demo-game: built ${outdir}`);

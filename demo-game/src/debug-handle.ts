@@ -22,7 +22,10 @@ export function exposeDebugHandle(ctx: DemoContext): void {
       return ctx.session?.members.map((m) => ({ ...m })) ?? [];
     },
     get links() {
-      return [...(ctx.session?.links ?? [])].map(([id, link]) => ({ id, status: link.status, candidateType: link.stats().candidateType }));
+      return [...(ctx.session?.links ?? [])].map(([id, link]) => {
+        const stats = link.stats();
+        return { id, status: link.status, candidateType: stats.candidateType, stateIn: stats.state.messagesIn, stateOut: stats.state.messagesOut, stateBadInput: stats.state.badInput, eventsIn: stats.events.messagesIn };
+      });
     },
     /** Entities as last drawn, by id: players are slot + 1, gems from 100. */
     get entities() {

@@ -1,0 +1,82 @@
+/**
+ * The demo in real Chromium (Debian's, through playwright-core), two pages in separate browser
+ * contexts, against the real lobby server serving a fresh build of the demo.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { artifactPath, launchChromium, playwrightPage, type GamePage } from '../helpers/browsers.js';
+import { collectAGem, demoState, until } from '../helpers/demo.js';
+import { startDemoServer } from '../helpers/demo-server.js';
+import type { ServerProcess } from '../helpers/lobby-server.js';
+import { deadline } from '../helpers/wait.js';
+
+let server: ServerProcess;
+let browser: Browser;
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+}, deadline(60_000));
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openPage(label: string): Promise<GamePage> {
+  const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`${label} page error:`, error.message));
+  return playwrightPage(page, label);
+}
+
+test('create, join by invite link, play: movement, a pickup on both screens, a leaver seen within 5 s', async () => {
+  const a = await openPage('A');
+  const b = await openPage('B');
+  await a.goto(server.url);
+  await a.click('Create room');
+  const { code } = await until(a, (s) => s.scene === 'room' && s.code !== undefined, 'A is in a room');
+  await b.goto(`${server.url}/?room=${code}`);
+  await until(b, (s) => s.scene === 'room' && s.code === code, 'B lands in the room from the link');
+  await until(a, (s) => s.members.length === 2, 'A sees both');
+  await until(b, (s) => s.members.length === 2, 'B sees both');
+  await b.click('Ready');
+  await until(a, (s) => s.members.some((m) => m.ready), 'A sees B ready');
+  await a.click('Start');
+  const started = await until(b, (s) => s.scene === 'game' && Object.keys(s.entities).length >= 2, 'B is in the game');
+  await until(a, (s) => s.scene === 'game', 'A is in the game');
+  const aEntity = String(started.slots[started.hostId!]! + 1);
+  const startX = started.entities[aEntity]!.x;
+
+  // A moves right by keyboard; B sees A's avatar move.
+  await a.keyDown('ArrowRight');
+  await until(b, (s) => (s.entities[aEntity]?.x ?? 0) > startX + 100, "B sees A's avatar move right", 10_000);
+  await a.keyUp('ArrowRight');
+  await Promise.all([a.screenshot(artifactPath('chromium-a-mid-game.png')), b.screenshot(artifactPath('chromium-b-mid-game.png'))]);
+
+  // A picks a gem up; both pages show the same score.
+  const afterPickup = await collectAGem(a);
+  const aScore = afterPickup.scores[afterPickup.me!]!;
+  expect(aScore).toBeGreaterThan(0);
+  await until(b, (s) => s.scores[afterPickup.me!] === aScore, 'B shows the same score for A', 5000);
+
+  // B closes its page: A sees B gone within 5 s.
+  const bEntity = String(afterPickup.slots[(await demoState(b)).me!]! + 1);
+  expect((await demoState(a)).entities[bEntity]).toBeDefined();
+  const closedAt = Date.now();
+  await b.close();
+  await until(a, (s) => s.entities[bEntity] === undefined, 'A sees B gone', 5000);
+  expect(Date.now() - closedAt).toBeLessThan(5000);
+  await a.close();
+}, deadline(90_000));
+
+test('quick match puts two pages in the same room', async () => {
+  const a = await openPage('A');
+  const b = await openPage('B');
+  await a.goto(server.url);
+  await b.goto(server.url);
+  await a.click('Quick match');
+  const inRoom = await until(a, (s) => s.scene === 'room' && s.code !== undefined, 'A is matched');
+  await b.click('Quick match');
+  await until(b, (s) => s.scene === 'room' && s.code === inRoom.code, 'B is matched into the same room');
+  await until(a, (s) => s.members.length === 2, 'A sees B');
+  await a.close();
+  await b.close();
+}, deadline(60_000));

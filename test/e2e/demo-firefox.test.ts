@@ -1,0 +1,60 @@
+/**
+ * One Chromium page (playwright-core) and one Firefox ESR page (puppeteer-core, WebDriver BiDi)
+ * play together: create, join, move, score.
+ */
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Browser as ChromiumBrowser } from 'playwright-core';
+import type { Browser as FirefoxBrowser } from 'puppeteer-core';
+import { artifactPath, launchChromium, launchFirefox, playwrightPage, puppeteerPage } from '../helpers/browsers.js';
+import { collectAGem, until } from '../helpers/demo.js';
+import { startDemoServer } from '../helpers/demo-server.js';
+import type { ServerProcess } from '../helpers/lobby-server.js';
+import { deadline } from '../helpers/wait.js';
+
+let server: ServerProcess;
+let chromium: ChromiumBrowser;
+let firefox: FirefoxBrowser;
+beforeAll(async () => {
+  [server, chromium, firefox] = await Promise.all([startDemoServer(), launchChromium(), launchFirefox()]);
+}, deadline(90_000));
+afterAll(async () => {
+  await chromium?.close();
+  await firefox?.close();
+  await server?.stop();
+});
+
+test('a Chromium page and a Firefox page play together', async () => {
+  const cPage = await (await chromium.newContext({ viewport: { width: 960, height: 540 } })).newPage();
+  const fPage = await firefox.newPage();
+  fPage.on('pageerror', (error) => console.error('Firefox page error:', String(error)));
+  cPage.on('pageerror', (error) => console.error('Chromium page error:', error.message));
+  const c = playwrightPage(cPage, 'Chromium');
+  const f = puppeteerPage(fPage, 'Firefox');
+  await c.goto(server.url);
+  await c.click('Create room');
+  const { code } = await until(c, (s) => s.scene === 'room' && s.code !== undefined, 'Chromium is in a room');
+  await f.goto(`${server.url}/?room=${code}`);
+  await until(f, (s) => s.scene === 'room' && s.members.length === 2, 'Firefox joined');
+  await until(c, (s) => s.members.length === 2, 'Chromium sees Firefox');
+  await f.click('Ready');
+  await until(c, (s) => s.members.some((m) => m.ready), 'Chromium sees Firefox ready');
+  await c.click('Start');
+  const started = await until(f, (s) => s.scene === 'game' && Object.keys(s.entities).length >= 2, 'Firefox is in the game');
+  const link = (await until(f, (s) => s.links.length === 1 && s.links[0]!.status === 'open', 'Firefox has its link')).links[0]!;
+  expect(link.candidateType).toBe('host');
+
+  // Firefox moves; Chromium (the host) sees it.
+  const fEntity = String(started.slots[started.me!]! + 1);
+  const startX = (await until(c, (s) => s.entities[fEntity] !== undefined, 'Chromium draws Firefox')).entities[fEntity]!.x;
+  await f.keyDown('ArrowLeft');
+  await until(c, (s) => (s.entities[fEntity]?.x ?? Infinity) < startX - 100, "Chromium sees Firefox's avatar move", 10_000);
+  await f.keyUp('ArrowLeft');
+  await Promise.all([c.screenshot(artifactPath('mixed-chromium-mid-game.png')), f.screenshot(artifactPath('mixed-firefox-mid-game.png'))]);
+
+  // Firefox scores; Chromium shows it.
+  const scored = await collectAGem(f);
+  const score = scored.scores[scored.me!]!;
+  await until(c, (s) => s.scores[scored.me!] === score, 'Chromium shows the same score for Firefox', 5000);
+  await cPage.close();
+  await fPage.close();
+}, deadline(120_000));

@@ -1,0 +1,91 @@
+/**
+ * Real browsers for end-to-end tests: Debian's Chromium through playwright-core, Debian's Firefox
+ * ESR through puppeteer-core (WebDriver BiDi). Both headless, with nothing phoning home.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser as PwBrowser, type Page as PwPage } from 'playwright-core';
+import puppeteer, { type Browser as PpBrowser, type Page as PpPage } from 'puppeteer-core';
+
+export const CHROMIUM_PATH = process.env.RALLYPOINT_CHROMIUM ?? '/usr/bin/chromium';
+export const FIREFOX_PATH = process.env.RALLYPOINT_FIREFOX ?? '/usr/bin/firefox-esr';
+
+export function launchChromium(): Promise<PwBrowser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
+export function launchFirefox(): Promise<PpBrowser> {
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    // Firefox ESR's BiDi has no viewport emulation command puppeteer 25 would send for a default viewport.
+    defaultViewport: null,
+    // Keep Firefox from calling home, and let WebRTC use loopback host candidates.
+    extraPrefsFirefox: {
+      'media.peerconnection.ice.loopback': true,
+      'media.peerconnection.ice.obfuscate_host_addresses': false,
+      'network.captive-portal-service.enabled': false,
+      'app.update.enabled': false,
+      'browser.safebrowsing.malware.enabled': false,
+      'browser.safebrowsing.phishing.enabled': false,
+      'datareporting.policy.dataSubmissionEnabled': false,
+      'toolkit.telemetry.enabled': false,
+    },
+  });
+}
+
+/** The two page APIs the demo tests use, the same over playwright and puppeteer. */
+export interface GamePage {
+  readonly label: string;
+  goto(url: string): Promise<unknown>;
+  /** Evaluate in the page. */
+  evaluate<T>(fn: () => T): Promise<T>;
+  click(buttonName: string): Promise<void>;
+  keyDown(key: string): Promise<void>;
+  keyUp(key: string): Promise<void>;
+  screenshot(path: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function playwrightPage(page: PwPage, label: string): GamePage {
+  return {
+    label,
+    goto: (url) => page.goto(url),
+    evaluate: (fn) => page.evaluate(fn),
+    click: (name) => page.getByRole('button', { name, exact: true }).click(),
+    keyDown: (key) => page.keyboard.down(key),
+    keyUp: (key) => page.keyboard.up(key),
+    screenshot: (path) => page.screenshot({ path }),
+    close: () => page.close(),
+  };
+}
+
+export function puppeteerPage(page: PpPage, label: string): GamePage {
+  return {
+    label,
+    goto: (url) => page.goto(url),
+    evaluate: (fn) => page.evaluate(fn),
+    async click(name) {
+      const handle = await page.waitForSelector(`::-p-xpath(//button[normalize-space(.)='${name}'])`, { timeout: 10_000 });
+      await handle!.click();
+    },
+    keyDown: (key) => page.keyboard.down(key as never),
+    keyUp: (key) => page.keyboard.up(key as never),
+    screenshot: (path) => page.screenshot({ path }),
+    close: () => page.close(),
+  };
+}
+
+/** Where screenshots go: artifacts/ at the repository root (git-ignored). */
+export function artifactPath(name: string): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'demo-game'))) dir = dirname(dir);
+  const out = join(dir, 'artifacts');
+  mkdirSync(out, { recursive: true });
+  return join(out, name);
+}

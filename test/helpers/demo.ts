@@ -1,0 +1,71 @@
+/**
+ * Driving the demo like a player: the read-only `window.rallypointDemo` handle says what each
+ * page shows; keys and buttons do the rest.
+ */
+import type { GamePage } from './browsers.js';
+import { deadline } from './wait.js';
+
+export interface DemoState {
+  scene: string;
+  code?: string;
+  me?: string;
+  hostId?: string;
+  members: { id: string; name: string; ready: boolean }[];
+  links: { id: string; status: string; candidateType: string | null }[];
+  entities: Record<string, { x: number; y: number; kind: number }>;
+  myEntity?: number;
+  slots: Record<string, number>;
+  scores: Record<string, number>;
+}
+
+export function demoState(page: GamePage): Promise<DemoState> {
+  return page.evaluate(() => {
+    const d = (globalThis as unknown as { rallypointDemo?: DemoState }).rallypointDemo;
+    if (d === undefined) return { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
+    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, slots: d.slots, scores: d.scores })) as DemoState;
+  });
+}
+
+/** Poll the page until `check` holds. */
+export async function until(page: GamePage, check: (state: DemoState) => boolean, what: string, timeoutMs = 15_000): Promise<DemoState> {
+  const end = Date.now() + deadline(timeoutMs);
+  let state = await demoState(page);
+  while (!check(state)) {
+    if (Date.now() > end) throw new Error(`${page.label}: timed out waiting until ${what} (scene ${state.scene}, ${state.members.length} members)`);
+    await new Promise((r) => setTimeout(r, 50));
+    state = await demoState(page);
+  }
+  return state;
+}
+
+/** Steer this page's avatar by keyboard to gems until its score goes up. */
+export async function collectAGem(page: GamePage, timeoutMs = 20_000): Promise<DemoState> {
+  const end = Date.now() + deadline(timeoutMs);
+  const held = new Set<string>();
+  const hold = async (keys: string[]) => {
+    for (const key of [...held]) if (!keys.includes(key)) (await page.keyUp(key), held.delete(key));
+    for (const key of keys) if (!held.has(key)) (await page.keyDown(key), held.add(key));
+  };
+  try {
+    for (;;) {
+      const state = await demoState(page);
+      const mine = state.me === undefined ? 0 : (state.scores[state.me] ?? 0);
+      if (mine > 0) return state;
+      if (Date.now() > end) throw new Error(`${page.label}: collected no gem in time`);
+      const me = state.entities[String(state.myEntity)];
+      const gems = Object.entries(state.entities).filter(([id]) => Number(id) >= 100).map(([, e]) => e);
+      if (me !== undefined && gems.length > 0) {
+        const target = gems.reduce((best, g) => (Math.hypot(g.x - me.x, g.y - me.y) < Math.hypot(best.x - me.x, best.y - me.y) ? g : best));
+        const keys: string[] = [];
+        if (target.x - me.x > 6) keys.push('ArrowRight');
+        if (target.x - me.x < -6) keys.push('ArrowLeft');
+        if (target.y - me.y > 6) keys.push('ArrowDown');
+        if (target.y - me.y < -6) keys.push('ArrowUp');
+        await hold(keys);
+      }
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  } finally {
+    await hold([]);
+  }
+}
