@@ -9,13 +9,25 @@ import { join, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..');
 const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inherit' }).status ?? 1;
 
-// System packages the suite needs, by command. Empty until browser and packet-loss tests arrive;
-// each entry: { command: 'chromium', apt: 'chromium', for: 'browser tests' }.
-const systemRequirements = [];
-const missing = systemRequirements.filter((r) => spawnSync('sh', ['-c', `command -v ${r.command}`]).status !== 0);
+// System packages the suite needs, by command. As root they are installed from Debian's apt;
+// otherwise the run stops and says what to install. Nothing is skipped.
+const systemRequirements = [
+  { command: 'chromium', apt: 'chromium', for: 'browser tests (playwright-core drives Debian Chromium)' },
+  { command: 'firefox-esr', apt: 'firefox-esr', for: 'the Chromium + Firefox browser test (puppeteer-core)' },
+];
+const isMissing = (r) => spawnSync('sh', ['-c', `command -v ${r.command}`]).status !== 0;
+let missing = systemRequirements.filter(isMissing);
+if (missing.length > 0 && process.getuid?.() === 0) {
+  const packages = missing.map((r) => r.apt);
+  console.log(`> apt-get install -y ${packages.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  spawnSync('apt-get', ['install', '-y', '-qq', ...packages], { stdio: 'inherit', env });
+  missing = systemRequirements.filter(isMissing);
+}
 if (missing.length > 0) {
   for (const r of missing) console.error(`missing: ${r.command} (for ${r.for}) — install with: apt-get install -y ${r.apt}`);
-  console.error('Run `bash .ci/run` as root to install them, or install them yourself.');
+  console.error('Run `npm test` (or `bash .ci/run`) as root to install them, or install them yourself.');
   process.exit(1);
 }
 

@@ -23,6 +23,8 @@ export interface DemoContext {
   matchListener: MatchEvents | undefined;
   /** What the game scene drew last (read by the debug handle). */
   lastView: MatchView | undefined;
+  /** Round length (`?round=SECONDS`, 10–300; default 60 s): the host's choice applies. */
+  roundMs: number;
   /** The scene showing now. */
   scene: string;
 }

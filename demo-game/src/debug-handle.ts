@@ -24,7 +24,17 @@ export function exposeDebugHandle(ctx: DemoContext): void {
     get links() {
       return [...(ctx.session?.links ?? [])].map(([id, link]) => {
         const stats = link.stats();
-        return { id, status: link.status, candidateType: stats.candidateType, stateIn: stats.state.messagesIn, stateOut: stats.state.messagesOut, stateBadInput: stats.state.badInput, eventsIn: stats.events.messagesIn };
+        return {
+          id,
+          status: link.status,
+          candidateType: stats.candidateType,
+          rttMs: stats.rttMs,
+          stateBytesIn: stats.state.bytesIn,
+          stateBytesOut: stats.state.bytesOut,
+          eventsBytesIn: stats.events.bytesIn,
+          eventsBytesOut: stats.events.bytesOut,
+          stateBadInput: stats.state.badInput,
+        };
       });
     },
     /** Entities as last drawn, by id: players are slot + 1, gems from 100. */

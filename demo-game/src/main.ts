@@ -8,11 +8,13 @@ import type { DemoContext } from './context.js';
 import { createDebugOverlay } from './debug-overlay.js';
 import { exposeDebugHandle } from './debug-handle.js';
 import type { DemoTypes } from './net/protocol.js';
-import { ARENA } from './rules.js';
+import { ARENA, ROUND_MS } from './rules.js';
 import { createUi } from './ui.js';
 
 export async function startGame(parent: HTMLElement): Promise<void> {
-  const invite = new URLSearchParams(location.search).get('room');
+  const params = new URLSearchParams(location.search);
+  const invite = params.get('room');
+  const roundSeconds = Number(params.get('round') ?? ROUND_MS / 1000);
   const ctx: DemoContext = {
     lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, link: { heartbeatTimeoutMs: 3000 } }),
     ui: createUi(parent),
@@ -24,6 +26,7 @@ export async function startGame(parent: HTMLElement): Promise<void> {
     endNote: undefined,
     matchListener: undefined,
     lastView: undefined,
+    roundMs: Number.isFinite(roundSeconds) ? Math.min(300, Math.max(10, roundSeconds)) * 1000 : ROUND_MS,
     scene: 'loading',
   };
   exposeDebugHandle(ctx);

@@ -15,6 +15,8 @@ export function createUi(parent: HTMLElement): Ui {
   const root = el('div', { className: 'ui' });
   const panel = el('div', { className: 'panel' });
   const toast = el('div', { className: 'toast', role: 'status' });
+  toast.hidden = true;
+  panel.hidden = true;
   root.append(toast, panel);
   parent.append(root);
   let toastTimer: ReturnType<typeof setTimeout> | undefined;

@@ -8,8 +8,9 @@ import type { Metrics, Scenario } from './harness.js';
 import { linkScenarios } from './link.bench.js';
 import { lobbyScenarios } from './lobby.bench.js';
 import { syncScenarios } from './sync.bench.js';
+import { browserScenarios } from './browser.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...syncScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...syncScenarios, ...browserScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

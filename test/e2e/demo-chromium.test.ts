@@ -80,3 +80,28 @@ test('quick match puts two pages in the same room', async () => {
   await a.close();
   await b.close();
 }, deadline(60_000));
+
+test('a full round: the timer ends it on both pages with the same scores; the host starts a rematch', async () => {
+  const a = await openPage('A');
+  const b = await openPage('B');
+  await a.goto(`${server.url}/?round=10`);
+  await a.click('Create room');
+  const { code } = await until(a, (s) => s.code !== undefined, 'A is in a room');
+  await b.goto(`${server.url}/?room=${code}`);
+  await until(b, (s) => s.scene === 'room', 'B is in the room');
+  await b.click('Ready');
+  await until(a, (s) => s.members.some((m) => m.ready), 'A sees B ready');
+  await a.click('Start');
+  await until(b, (s) => s.scene === 'game', 'the round runs');
+  await collectAGem(b);
+  const [overA, overB] = await Promise.all([until(a, (s) => s.scene === 'game-over', 'A: game over', 20_000), until(b, (s) => s.scene === 'game-over', 'B: game over', 20_000)]);
+  const scoresA = await a.evaluate(() => (globalThis as unknown as { rallypointDemo: { lastScores: unknown } }).rallypointDemo.lastScores);
+  const scoresB = await b.evaluate(() => (globalThis as unknown as { rallypointDemo: { lastScores: unknown } }).rallypointDemo.lastScores);
+  expect(scoresB).toEqual(scoresA);
+  expect(overA.scene).toBe(overB.scene);
+  await Promise.all([a.screenshot(artifactPath('chromium-a-game-over.png')), b.screenshot(artifactPath('chromium-b-game-over.png'))]);
+  await a.click('Rematch');
+  await until(b, (s) => s.scene === 'game', 'B is in the rematch');
+  await a.close();
+  await b.close();
+}, deadline(90_000));

@@ -14,7 +14,7 @@ function relay(ctx: DemoContext): MatchEvents {
 
 export function hostRound(ctx: DemoContext): Match {
   ctx.match?.stop();
-  ctx.match = Match.host(ctx.session!, relay(ctx));
+  ctx.match = Match.host(ctx.session!, relay(ctx), ctx.roundMs);
   return ctx.match;
 }
 

@@ -66,10 +66,10 @@ export class Match {
   }
 
   /** The host starts a round with everyone in the room now. */
-  static host(session: RoomSession<DemoTypes>, on: MatchEvents): Match {
+  static host(session: RoomSession<DemoTypes>, on: MatchEvents, roundMs = ROUND_MS): Match {
     const slots: Record<string, number> = {};
     session.members.slice(0, 4).forEach((m, i) => (slots[m.id] = i));
-    const start = { slots, endsAtHostMs: now() + ROUND_MS, seed: Math.floor(Math.random() * 2 ** 31) };
+    const start = { slots, endsAtHostMs: now() + roundMs, seed: Math.floor(Math.random() * 2 ** 31) };
     const match = new Match(session, start, on);
     match.#startHost(start);
     session.emit('start', start);
