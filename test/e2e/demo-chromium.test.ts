@@ -105,3 +105,22 @@ test('a full round: the timer ends it on both pages with the same scores; the ho
   await a.close();
   await b.close();
 }, deadline(90_000));
+
+test('the host leaves mid-round: the other page ends the round and says why', async () => {
+  const a = await openPage('host');
+  const b = await openPage('guest');
+  await a.goto(server.url);
+  await a.click('Create room');
+  const { code } = await until(a, (s) => s.code !== undefined, 'room created');
+  await b.goto(`${server.url}/?room=${code}`);
+  await until(a, (s) => s.members.length === 2, 'both in the room');
+  await b.click('Ready');
+  await until(a, (s) => s.members.some((m) => m.ready), 'ready');
+  await a.click('Start');
+  await until(b, (s) => s.scene === 'game', 'the round runs');
+  await a.close();
+  await until(b, (s) => s.scene === 'game-over', 'the guest sees the round end', 5000);
+  const note = await b.evaluate(() => document.querySelector('.note')?.textContent);
+  expect(note).toContain('host left');
+  await b.close();
+}, deadline(60_000));
