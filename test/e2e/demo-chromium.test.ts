@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { artifactPath, launchChromium, playwrightPage, type GamePage } from '../helpers/browsers.js';
-import { collectAGem, demoState, until } from '../helpers/demo.js';
+import { collectAGem, demoState, sameScore, until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
 import { deadline } from '../helpers/wait.js';
@@ -53,9 +53,7 @@ test('create, join by invite link, play: movement, a pickup on both screens, a l
 
   // A picks a gem up; both pages show the same score.
   const afterPickup = await collectAGem(a);
-  const aScore = afterPickup.scores[afterPickup.me!]!;
-  expect(aScore).toBeGreaterThan(0);
-  await until(b, (s) => s.scores[afterPickup.me!] === aScore, 'B shows the same score for A', 5000);
+  expect(await sameScore(a, b, afterPickup.me!, afterPickup.scores[afterPickup.me!]!)).toBeGreaterThan(0);
 
   // B closes its page: A sees B gone within 5 s.
   const bEntity = String(afterPickup.slots[(await demoState(b)).me!]! + 1);

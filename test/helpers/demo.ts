@@ -69,3 +69,18 @@ export async function collectAGem(page: GamePage, timeoutMs = 20_000): Promise<D
     await hold([]);
   }
 }
+
+/**
+ * Both pages show the same score for `memberId`, at least `atLeast`. Polled on both: the avatar
+ * can pick up one more gem after the check that saw the first (inputs still in flight).
+ */
+export async function sameScore(a: GamePage, b: GamePage, memberId: string, atLeast: number, timeoutMs = 5000): Promise<number> {
+  const end = Date.now() + deadline(timeoutMs);
+  for (;;) {
+    const [sa, sb] = await Promise.all([demoState(a), demoState(b)]);
+    const [x, y] = [sa.scores[memberId] ?? 0, sb.scores[memberId] ?? 0];
+    if (x === y && x >= atLeast) return x;
+    if (Date.now() > end) throw new Error(`scores for ${memberId} differ: ${a.label} ${x}, ${b.label} ${y} (expected at least ${atLeast})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
