@@ -82,10 +82,10 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const STATE_CHANNEL_LABEL = 'rallypoint-state';
 /**
- * Low enough for every stack's initial SCTP stream count: Firefox sends nothing on a stream above
- * the count it first negotiated (it would have to add streams, which Chromium does not grant), so
- * with id 1000 Firefox → Chromium state never arrived (the browser tests found it). Above the ids
- * simple-peer's one in-band channel can take (0 or 1).
+ * Seen in the browser tests: with id 1000, Firefox → Chromium state never arrived (Chromium →
+ * Firefox did); with 100 it does. The likely cause is SCTP stream counts: a stream above the count
+ * first negotiated needs an add-streams request, and that one does not go through. So: low enough
+ * for every stack's initial count, above the ids simple-peer's one in-band channel takes (0 or 1).
  */
 const DEFAULT_STATE_CHANNEL_ID = 100;
 /** How long a local close waits for its goodbye to leave before tearing the connection down. */
