@@ -6,19 +6,16 @@
  *   a bare `ws` relay (the usual hand-rolled signaling server) under the same load.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
 import { bundleForNode } from '../../scripts/bundle-node.mjs';
 import { startServer } from '../helpers/lobby-server.js';
+import { repoRoot } from '../helpers/repo.js';
 import { alternate, percentile, round, sleep, type Metrics, type Scenario } from './harness.js';
 import { connectRawPair } from './raw.js';
 import type { LoadResult } from './lobby-load.js';
 
-function benchDir(): string {
-  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'test/bench/lobby-load.ts'))) return join(dir, 'test/bench');
-  throw new Error('test/bench not found');
-}
+const benchDir = () => join(repoRoot(), 'test/bench');
 
 async function connectThroughLobby(url: string): Promise<{ close(): Promise<void> }> {
   const lobby = createLobby({ url });

@@ -3,10 +3,10 @@
  * ESR through puppeteer-core (WebDriver BiDi). Both headless, with nothing phoning home.
  */
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser as PwBrowser, type Page as PwPage } from 'playwright-core';
 import puppeteer, { type Browser as PpBrowser, type Page as PpPage } from 'puppeteer-core';
+import { repoRoot } from './repo.js';
 
 export const CHROMIUM_PATH = process.env.RALLYPOINT_CHROMIUM ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.RALLYPOINT_FIREFOX ?? '/usr/bin/firefox-esr';
@@ -83,9 +83,7 @@ export function puppeteerPage(page: PpPage, label: string): GamePage {
 
 /** Where screenshots go: artifacts/ at the repository root (git-ignored). */
 export function artifactPath(name: string): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'demo-game'))) dir = dirname(dir);
-  const out = join(dir, 'artifacts');
+  const out = join(repoRoot(), 'artifacts');
   mkdirSync(out, { recursive: true });
   return join(out, name);
 }

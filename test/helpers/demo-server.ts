@@ -1,13 +1,8 @@
 /** The lobby server serving a fresh build of the demo, for browser tests and benchmarks. */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { startServer, type ServerProcess } from './lobby-server.js';
-
-function repoRoot(): string {
-  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'demo-game/build.mjs'))) return dir;
-  throw new Error('no repository root');
-}
+import { repoRoot } from './repo.js';
 
 export function buildDemo(): string {
   const root = repoRoot();

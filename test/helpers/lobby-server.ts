@@ -5,17 +5,12 @@
  * stopping and restarting the server is part of what is tested.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundleForNode } from '../../scripts/bundle-node.mjs';
+import { repoRoot } from './repo.js';
 import { deadline } from './wait.js';
 
-/** The repository root, found from here whether this runs from source or bundled (benchmarks). */
-function repoRoot(): string {
-  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'server/src/cli.ts'))) return dir;
-  throw new Error(`no repository root above ${import.meta.dirname}`);
-}
 const cliEntry = join(repoRoot(), 'server/src/cli.ts');
 let bundled: Promise<string> | undefined;
 
