@@ -6,19 +6,15 @@
  */
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, playwrightPage } from '../helpers/browsers.js';
-import { until } from '../helpers/demo.js';
+import { startRound } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import { startServer } from '../helpers/lobby-server.js';
+import { repoRoot } from '../helpers/repo.js';
 import { percentile, round, sleep, type Scenario } from './harness.js';
 
-function repoRoot(): string {
-  for (let dir = import.meta.dirname; dir !== dirname(dir); dir = dirname(dir)) if (existsSync(join(dir, 'demo-game/build.mjs'))) return dir;
-  throw new Error('no repository root');
-}
 
 async function buildLinkPage(): Promise<string> {
   const root = repoRoot();
@@ -101,15 +97,7 @@ const game: Scenario = {
       const raws: Page[] = [];
       for (let i = 0; i < 2; i++) raws.push(await (await browser.newContext({ viewport: { width: 960, height: 540 } })).newPage());
       const [a, b] = raws.map((p, i) => playwrightPage(p, i === 0 ? 'host' : 'client')) as [ReturnType<typeof playwrightPage>, ReturnType<typeof playwrightPage>];
-      await a.goto(server.url);
-      await a.click('Create room');
-      const { code } = await until(a, (s) => s.code !== undefined, 'room created');
-      await b.goto(`${server.url}/?room=${code}`);
-      await until(a, (s) => s.members.length === 2, 'both in the room');
-      await b.click('Ready');
-      await until(a, (s) => s.members.some((m) => m.ready), 'ready');
-      await a.click('Start');
-      await until(b, (s) => s.scene === 'game', 'game on');
+      await startRound(a, b, server.url);
       await sleep(1000);
       // Frame times from requestAnimationFrame, and link byte counters, over the scripted play.
       const startFrames = (p: Page) =>

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { artifactPath, launchChromium, playwrightPage, type GamePage } from '../helpers/browsers.js';
-import { collectAGem, demoState, sameScore, until } from '../helpers/demo.js';
+import { collectAGem, demoState, sameScore, startRound, until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
 import { deadline } from '../helpers/wait.js';
@@ -82,15 +82,7 @@ test('quick match puts two pages in the same room', async () => {
 test('a full round: the timer ends it on both pages with the same scores; the host starts a rematch', async () => {
   const a = await openPage('A');
   const b = await openPage('B');
-  await a.goto(`${server.url}/?round=10`);
-  await a.click('Create room');
-  const { code } = await until(a, (s) => s.code !== undefined, 'A is in a room');
-  await b.goto(`${server.url}/?room=${code}`);
-  await until(b, (s) => s.scene === 'room', 'B is in the room');
-  await b.click('Ready');
-  await until(a, (s) => s.members.some((m) => m.ready), 'A sees B ready');
-  await a.click('Start');
-  await until(b, (s) => s.scene === 'game', 'the round runs');
+  await startRound(a, b, server.url, '/?round=10');
   await collectAGem(b);
   const [overA, overB] = await Promise.all([until(a, (s) => s.scene === 'game-over', 'A: game over', 20_000), until(b, (s) => s.scene === 'game-over', 'B: game over', 20_000)]);
   const scoresA = await a.evaluate(() => (globalThis as unknown as { rallypointDemo: { lastScores: unknown } }).rallypointDemo.lastScores);
@@ -107,15 +99,7 @@ test('a full round: the timer ends it on both pages with the same scores; the ho
 test('the host leaves mid-round: the other page ends the round and says why', async () => {
   const a = await openPage('host');
   const b = await openPage('guest');
-  await a.goto(server.url);
-  await a.click('Create room');
-  const { code } = await until(a, (s) => s.code !== undefined, 'room created');
-  await b.goto(`${server.url}/?room=${code}`);
-  await until(a, (s) => s.members.length === 2, 'both in the room');
-  await b.click('Ready');
-  await until(a, (s) => s.members.some((m) => m.ready), 'ready');
-  await a.click('Start');
-  await until(b, (s) => s.scene === 'game', 'the round runs');
+  await startRound(a, b, server.url);
   await a.close();
   await until(b, (s) => s.scene === 'game-over', 'the guest sees the round end', 5000);
   const note = await b.evaluate(() => document.querySelector('.note')?.textContent);

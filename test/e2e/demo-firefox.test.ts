@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser as ChromiumBrowser } from 'playwright-core';
 import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { artifactPath, launchChromium, launchFirefox, playwrightPage, puppeteerPage } from '../helpers/browsers.js';
-import { collectAGem, sameScore, until } from '../helpers/demo.js';
+import { collectAGem, sameScore, startRound, until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
 import { deadline } from '../helpers/wait.js';
@@ -30,16 +30,7 @@ test('a Chromium page and a Firefox page play together', async () => {
   cPage.on('pageerror', (error) => console.error('Chromium page error:', error.message));
   const c = playwrightPage(cPage, 'Chromium');
   const f = puppeteerPage(fPage, 'Firefox');
-  await c.goto(server.url);
-  await c.click('Create room');
-  const { code } = await until(c, (s) => s.scene === 'room' && s.code !== undefined, 'Chromium is in a room');
-  await f.goto(`${server.url}/?room=${code}`);
-  await until(f, (s) => s.scene === 'room' && s.members.length === 2, 'Firefox joined');
-  await until(c, (s) => s.members.length === 2, 'Chromium sees Firefox');
-  await f.click('Ready');
-  await until(c, (s) => s.members.some((m) => m.ready), 'Chromium sees Firefox ready');
-  await c.click('Start');
-  const started = await until(f, (s) => s.scene === 'game' && Object.keys(s.entities).length >= 2, 'Firefox is in the game');
+  const started = await startRound(c, f, server.url);
   const link = (await until(f, (s) => s.links.length === 1 && s.links[0]!.status === 'open', 'Firefox has its link')).links[0]!;
   expect(link.candidateType).toBe('host');
 

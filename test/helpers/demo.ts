@@ -84,3 +84,20 @@ export async function sameScore(a: GamePage, b: GamePage, memberId: string, atLe
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The usual way into a round: `host` creates a room (the page at `path`), `guest` opens the
+ * invite link and readies, the host starts. Resolves with the guest's first view of the game.
+ */
+export async function startRound(host: GamePage, guest: GamePage, origin: string, path = '/'): Promise<DemoState> {
+  await host.goto(`${origin}${path}`);
+  await host.click('Create room');
+  const { code } = await until(host, (s) => s.scene === 'room' && s.code !== undefined, `${host.label} is in a room`);
+  await guest.goto(`${origin}/?room=${code}`);
+  await until(guest, (s) => s.scene === 'room' && s.members.length === 2, `${guest.label} joined from the link`);
+  await until(host, (s) => s.members.length === 2, `${host.label} sees ${guest.label}`);
+  await guest.click('Ready');
+  await until(host, (s) => s.members.some((m) => m.ready), `${host.label} sees ${guest.label} ready`);
+  await host.click('Start');
+  return until(guest, (s) => s.scene === 'game' && Object.keys(s.entities).length >= 2, `${guest.label} is in the game`);
+}
