@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createSeededRandom } from '@rallypoint/core';
-import { InputQueue, Predictor, SyncClient, SyncHost, defineSchema } from '@rallypoint/sync';
+import { InputQueue, Predictor, SyncClient, SyncHost, defineSchema, type StateChannel, type SyncHostInit } from '@rallypoint/sync';
 import { SimClock, simLane } from '../helpers/sim-net.js';
 
 type Input = { dx: number; dy: number };
@@ -10,21 +10,30 @@ const move = (p: Pos, i: Input, dt: number): Pos => ({ x: p.x + i.dx * SPEED * d
 const schema = defineSchema({ x: { type: 'fixed', precision: 0.01 }, y: { type: 'fixed', precision: 0.01 } });
 const DT = 1000 / 60;
 
+type HostInit = SyncHostInit<typeof schema.fields, Input, Map<number, Pos>>;
+
+/** A host whose one entity (id 1) is moved by peer `p1`'s inputs, on the simulated clock. */
+function moverHost(clock: SimClock, channel: StateChannel, extra: Partial<HostInit> = {}) {
+  const host = new SyncHost<typeof schema.fields, Input, Map<number, Pos>>({
+    schema,
+    world: new Map([[1, { x: 0, y: 0 }]]),
+    now: () => clock.now,
+    step: (world, inputs, dt) => {
+      for (const input of inputs.get('p1') ?? []) world.set(1, move(world.get(1)!, input, dt));
+      return world;
+    },
+    entities: (world) => world,
+    ...extra,
+  });
+  host.addPeer('p1', channel);
+  return host;
+}
+
 describe('prediction and reconciliation', () => {
   test('at 150 ms RTT and 10% loss, the prediction matches the host after every reconciliation', () => {
     const clock = new SimClock();
     const { a: hostSide, b: clientSide } = simLane(clock, 7, { latencyMs: 75, jitterMs: 15, loss: 0.1 });
-    const host = new SyncHost<typeof schema.fields, Input, Map<number, Pos>>({
-      schema,
-      world: new Map([[1, { x: 0, y: 0 }]]),
-      now: () => clock.now,
-      step: (world, inputs, dt) => {
-        for (const input of inputs.get('p1') ?? []) world.set(1, move(world.get(1)!, input, dt));
-        return world;
-      },
-      entities: (world) => world,
-    });
-    host.addPeer('p1', hostSide.channel);
+    const host = moverHost(clock, hostSide.channel);
     const client = new SyncClient<typeof schema.fields, Input, Pos>({
       schema,
       channel: clientSide.channel,
@@ -85,19 +94,10 @@ describe('bad input between host and client', () => {
     const clock = new SimClock();
     const { a: hostSide, b: clientSide } = simLane(clock, 1, { latencyMs: 1 });
     const errors: string[] = [];
-    const host = new SyncHost<typeof schema.fields, Input, Map<number, Pos>>({
-      schema,
-      world: new Map([[1, { x: 0, y: 0 }]]),
-      now: () => clock.now,
-      step: (world, inputs, dt) => {
-        for (const input of inputs.get('p1') ?? []) world.set(1, move(world.get(1)!, input, dt));
-        return world;
-      },
-      entities: (world) => world,
+    const host = moverHost(clock, hostSide.channel, {
       validateInput: (input): input is Input => typeof input === 'object' && input !== null && [-1, 0, 1].includes((input as Input).dx) && [-1, 0, 1].includes((input as Input).dy),
       onError: (_peer, error) => errors.push(error.name),
     });
-    host.addPeer('p1', hostSide.channel);
     const client = new SyncClient<typeof schema.fields, Input, Pos>({ schema, channel: clientSide.channel, now: () => clock.now, onError: (error) => errors.push(error.name) });
     for (const garbage of ['hello', [1, 2, 3], [0, -1, 0, []], [0, 0, 1, new Array(65).fill({ dx: 0, dy: 0 })], null]) clientSide.channel.send(garbage);
     clientSide.channel.send([0, 0, 1, [{ dx: 1e9, dy: 0 }, { dx: 1, dy: 0 }]]); // a speed hack, then a fair input
