@@ -102,7 +102,7 @@ export class Match {
     this.#countRates();
     if (this.#host !== undefined) {
       const world = this.#host.world;
-      return { entities: new Map(entitiesOf(world)), myEntity, scores: { ...this.#scores }, slots: this.slots, remainingMs: Math.max(0, this.#endsAtHostMs - now()) };
+      return { entities: entitiesOf(world), myEntity, scores: { ...this.#scores }, slots: this.slots, remainingMs: Math.max(0, this.#endsAtHostMs - now()) };
     }
     const client = this.#client!;
     const { entities, me } = client.frame();

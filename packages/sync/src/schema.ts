@@ -22,6 +22,8 @@ export type QuantizedEntity = readonly number[];
 export interface SnapshotSchema<F extends Record<string, FieldSpec>> {
   readonly fields: F;
   readonly names: readonly (keyof F & string)[];
+  /** The field specs, in `names` order (the order fields go on the wire). */
+  readonly specs: readonly FieldSpec[];
   quantize(entity: EntityOf<F>): QuantizedEntity;
   dequantize(values: QuantizedEntity): EntityOf<F>;
 }
@@ -42,6 +44,7 @@ export function defineSchema<F extends Record<string, FieldSpec>>(fields: F): Sn
   return {
     fields,
     names,
+    specs,
     quantize(entity) {
       // `+ 0` turns -0 into 0: the wire has no negative zero, so the host must not keep one.
       return specs.map((spec, i) => quantizeField(spec, (entity as Record<string, number | boolean>)[names[i] as string]) + 0);

@@ -117,7 +117,7 @@ export function dequantizeWorld<F extends Record<string, FieldSpec>>(schema: Sna
 }
 
 function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, id: number, baselineId: number, world: QuantizedWorld, baseline: QuantizedWorld | undefined): Uint8Array {
-  const specs = schema.names.map((n) => schema.fields[n] as FieldSpec);
+  const { specs } = schema;
   const w = new BitWriter();
   w.varuint(id);
   w.varuint(baselineId);
@@ -154,7 +154,7 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
 }
 
 function readSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, bytes: Uint8Array, baselineOf: (id: number) => QuantizedWorld | undefined) {
-  const specs = schema.names.map((n) => schema.fields[n] as FieldSpec);
+  const { specs } = schema;
   const r = new BitReader(bytes);
   try {
     const id = r.varuint();
