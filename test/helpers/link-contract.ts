@@ -255,7 +255,7 @@ export function describeLinkContract(transport: string, createPair: ContractFact
       const errors: Error[] = [];
       a.on('error', (e) => errors.push(e));
       const garbage: Array<[Lane, Uint8Array | string, string]> = [
-        ['state', new Uint8Array([0xc1]), 'InvalidMessageError'], // msgpackr reads 0xc1 as a value: wrong shape
+        ['state', new Uint8Array([0xc1]), 'MalformedMessageError'], // 0xc1 starts no msgpack value: refused before decoding
         ['state', new Uint8Array([]), 'MalformedMessageError'],
         ['state', bytesOf(64, 9), 'MalformedMessageError'],
         ['state', pack([16, 1]).subarray(0, 2), 'MalformedMessageError'],

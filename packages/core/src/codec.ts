@@ -6,6 +6,7 @@
  * it misdecodes once more distinct shapes than `maxOwnStructures` (32) have been seen, which a
  * long game session reaches. Self-contained frames cost a few bytes and cannot go wrong.
  */
+import { TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, assertWithinLimits, type ScanLimits } from '@rallypoint/msgpack-guard';
 import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { MAX_STRUCTURES } from './wire.js';
 
@@ -24,9 +25,30 @@ export interface FrameEncoder {
 }
 
 export interface FrameDecoder {
-  /** Throws on bytes that are not one complete msgpack value. */
+  /**
+   * Throws on bytes that are not one complete msgpack value, and (`MsgpackGuardError`) on any
+   * beyond the decode limits, before msgpackr builds anything from them.
+   */
   decode(bytes: Uint8Array): unknown;
 }
+
+/** How much one message from the peer may hold; checked before it is decoded. */
+export interface DecodeLimits {
+  /** Deepest nesting of arrays, maps and objects in a payload. @default 64 */
+  maxDepth: number;
+  /**
+   * Most values in one message (keys, items and containers, each counts one; a byte array is one
+   * value). Decoding costs about 0.2 µs a value: the default bounds one message to ~25 ms.
+   * @default 131072
+   */
+  maxNodes: number;
+}
+
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxDepth: 64, maxNodes: 131_072 };
+
+/** Room for the frame around a payload: its array, kind, name or ids (see wire.ts). */
+const FRAME_DEPTH = 1;
+const FRAME_NODES = 8;
 
 const copyStructures = (structures: readonly (readonly string[])[]): string[][] => structures.map((keys) => [...keys]);
 
@@ -45,7 +67,14 @@ export function createFrameEncoder(structures: readonly (readonly string[])[] = 
   };
 }
 
-export function createFrameDecoder(structures: readonly (readonly string[])[] = []): FrameDecoder {
+export function createFrameDecoder(structures: readonly (readonly string[])[] = [], limits: DecodeLimits = DEFAULT_DECODE_LIMITS): FrameDecoder {
+  const scanLimits: ScanLimits = {
+    maxDepth: limits.maxDepth + FRAME_DEPTH,
+    maxNodes: limits.maxNodes + FRAME_NODES,
+    // What our encoder writes besides plain msgpack: `undefined`, Dates, and records.
+    extensions: [UNDEFINED_EXTENSION, TIMESTAMP_EXTENSION],
+    records: { shared: structures.map((keys) => keys.length) },
+  };
   const unpackr = new Unpackr({
     // Loaded through getStructures, msgpackr marks them shared and restores them after any message
     // that redefines their record id inline. Passed as `structures`, one hostile message defining
@@ -53,6 +82,13 @@ export function createFrameDecoder(structures: readonly (readonly string[])[] = 
     getStructures: () => copyStructures(structures),
     maxSharedStructures: structures.length,
     mapsAsObjects: true,
+    // The guard refuses msgpackr's id/pointer extensions already; this keeps them off if it changes.
+    structuredClone: false,
   });
-  return { decode: (bytes) => unpackr.unpack(bytes) };
+  return {
+    decode: (bytes) => {
+      assertWithinLimits(bytes, scanLimits);
+      return unpackr.unpack(bytes);
+    },
+  };
 }

@@ -5,6 +5,37 @@
 
 export type Lane = 'state' | 'events';
 
+/** Longest piece of untrusted text an error message quotes. */
+const QUOTE_MAX_CHARS = 64;
+
+/**
+ * A short, safe description of a value that came from the peer, for error messages: bounded in
+ * length and never walking into the value (a hostile one can be huge, cyclic or hold BigInts,
+ * which JSON.stringify throws on).
+ */
+export function describeValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return value.length > QUOTE_MAX_CHARS ? `${JSON.stringify(value.slice(0, QUOTE_MAX_CHARS))}… (${value.length} characters)` : JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'bigint':
+      return value >= -(10n ** 20n) && value <= 10n ** 20n ? `${value}n` : 'a bigint';
+    case 'object':
+      if (value === null) return 'null';
+      if (Array.isArray(value)) return `an array of ${value.length}`;
+      if (ArrayBuffer.isView(value)) return `${value.byteLength} bytes`;
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}
+
+/** Untrusted text quoted in a message, bounded. */
+const quote = (text: string, maxChars = QUOTE_MAX_CHARS): string => (text.length > maxChars ? `${text.slice(0, maxChars)}…` : text);
+
 abstract class RallypointError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -41,7 +72,7 @@ export class RemoteRequestError extends RallypointError {
     readonly failure: RemoteRequestFailure,
     readonly remoteMessage: string,
   ) {
-    super(`Request "${requestName}" failed on the remote side (${failure}): ${remoteMessage}`);
+    super(`Request "${quote(requestName)}" failed on the remote side (${failure}): ${quote(remoteMessage)}`);
   }
 }
 
@@ -52,7 +83,7 @@ export class ProtocolVersionMismatchError extends RallypointError {
     readonly localVersion: number,
     readonly remoteVersion: unknown,
   ) {
-    super(`Link protocol version mismatch: local ${localVersion}, remote ${String(remoteVersion)}`);
+    super(`Link protocol version mismatch: local ${localVersion}, remote ${describeValue(remoteVersion)}`);
   }
 }
 
@@ -64,14 +95,18 @@ export class HandshakeError extends RallypointError {
   }
 }
 
-/** Bytes from the peer that do not decode as msgpack at all. */
+/**
+ * Bytes from the peer that do not decode as msgpack at all, or hold more than the link's decode
+ * limits allow (then `cause` is a `MsgpackGuardError` that says which).
+ */
 export class MalformedMessageError extends RallypointError {
   override readonly name = 'MalformedMessageError';
   constructor(
     readonly lane: Lane,
     options?: { cause?: unknown },
   ) {
-    super(`Malformed message on the ${lane} lane`, options);
+    const why = options?.cause instanceof Error ? `: ${quote(options.cause.message, 2 * QUOTE_MAX_CHARS)}` : '';
+    super(`Malformed message on the ${lane} lane${why}`, options);
   }
 }
 
@@ -82,7 +117,7 @@ export class UnknownMessageKindError extends RallypointError {
     readonly lane: Lane,
     readonly kind: unknown,
   ) {
-    super(`Unknown message kind ${JSON.stringify(kind) ?? String(kind)} on the ${lane} lane`);
+    super(`Unknown message kind ${describeValue(kind)} on the ${lane} lane`);
   }
 }
 
@@ -124,7 +159,7 @@ export class HandlerError extends RallypointError {
     readonly handler: string,
     options?: { cause?: unknown },
   ) {
-    super(`Handler for "${handler}" threw`, options);
+    super(`Handler for "${quote(handler)}" threw`, options);
   }
 }
 

@@ -218,7 +218,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   receiveText(): void {
     this.totals.messagesIn++;
     this.deps.onActivity();
-    this.#bad(new MalformedMessageError('events', { cause: new TypeError('text message on a binary lane') }));
+    this.bad(new MalformedMessageError('events', { cause: new TypeError('text message on a binary lane') }));
   }
 
   receive(bytes: Uint8Array, decoder: FrameDecoder): void {
@@ -249,20 +249,20 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     try {
       value = decoder.decode(bytes);
     } catch (cause) {
-      return this.#bad(new MalformedMessageError('events', { cause }));
+      return this.bad(new MalformedMessageError('events', { cause }));
     }
     const frame = parseEventsFrame(value);
     if (frame instanceof Error) {
-      if (!(Array.isArray(value) && value[0] === FrameKind.Hello)) return this.#bad(frame);
+      if (!(Array.isArray(value) && value[0] === FrameKind.Hello)) return this.bad(frame);
       this.badInput++;
       return this.deps.onBadHello(frame);
     }
     // The remote's hello is its first frame on this ordered lane; anything before it is not ours.
     if (frame.kind !== FrameKind.Hello && !this.deps.helloReceived()) {
-      return this.#bad(new InvalidMessageError('events', 'frame before the hello'));
+      return this.bad(new InvalidMessageError('events', 'frame before the hello'));
     }
     if (reassembled && (frame.kind === FrameKind.Fragment || frame.kind === FrameKind.Hello)) {
-      return this.#bad(new MalformedMessageError('events', { cause: new Error('fragments must carry an event, request or response') }));
+      return this.bad(new MalformedMessageError('events', { cause: new Error('fragments must carry an event, request or response') }));
     }
     switch (frame.kind) {
       case FrameKind.Hello:
@@ -272,7 +272,8 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       case FrameKind.Event:
         return this.#emitter.emit(frame.name, frame.payload);
       case FrameKind.Request:
-        return void this.#answer(frame.id, frame.name, frame.payload);
+        // #answer reports its own failures; this catches only a bug in that reporting.
+        return void this.#answer(frame.id, frame.name, frame.payload).catch((cause: unknown) => this.deps.warn('answering a request failed', cause));
       case FrameKind.Response: {
         const pending = this.#pending.get(frame.id);
         if (pending === undefined) {
@@ -287,7 +288,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       }
       case FrameKind.Fragment: {
         const result = this.#reassembler.accept(frame);
-        if (result.status === 'dropped') return this.#bad(result.error);
+        if (result.status === 'dropped') return this.bad(result.error);
         if (result.status === 'complete') this.#receiveFrame(result.bytes, decoder, true);
         return;
       }
@@ -298,7 +299,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     const handler = this.#handlers.get(name);
     let response: readonly unknown[];
     if (handler === undefined) {
-      response = [FrameKind.Response, id, false, [RequestFailure.NoHandler, `no handler for "${name}"`]];
+      response = [FrameKind.Response, id, false, [RequestFailure.NoHandler, `no handler for "${name.slice(0, 64)}"`]];
     } else {
       try {
         response = [FrameKind.Response, id, true, await handler(payload as never)];
@@ -334,7 +335,8 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     this.flush();
   }
 
-  #bad(error: Error): void {
+  /** Count and report one piece of bad input from the peer. */
+  bad(error: Error): void {
     this.badInput++;
     this.deps.report(error);
   }

@@ -5,7 +5,7 @@
  */
 import SimplePeer from 'simple-peer';
 import { CandidateGate } from './candidate-gate.js';
-import { createFrameDecoder, createFrameEncoder, type FrameDecoder } from './codec.js';
+import { DEFAULT_DECODE_LIMITS, createFrameDecoder, createFrameEncoder, type DecodeLimits, type FrameDecoder } from './codec.js';
 import { LinkConditioner, type LinkConditions } from './conditioner.js';
 import { Emitter } from './emitter.js';
 import {
@@ -16,7 +16,9 @@ import {
   HeartbeatTimeoutError,
   InvalidSignalError,
   LinkClosedError,
+  MalformedMessageError,
   ProtocolVersionMismatchError,
+  type Lane,
 } from './errors.js';
 import { EventsLane, type EventsLaneApi } from './events-lane.js';
 import {
@@ -112,7 +114,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   /** Refill each lane when its channel drains to a quarter of the high-water mark. */
   readonly #lowWaterMarks: { state: number; events: number };
   readonly #cleanups: Array<() => void> = [];
-  #decoder: FrameDecoder = createFrameDecoder();
+  readonly #decodeLimits: DecodeLimits;
+  #decoder: FrameDecoder;
   #eventsOpen = false;
   #stateOpen = false;
   #helloSent = false;
@@ -137,6 +140,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#lastActivityMs = this.#epochMs;
     this.#logger = init.logger ?? silentLogger;
     this.#structures = init.structures ?? [];
+    this.#decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...init.decodeLimits };
+    this.#decoder = createFrameDecoder([], this.#decodeLimits);
     if (!isStructureList(this.#structures)) {
       throw new TypeError(
         `structures must be at most ${MAX_STRUCTURES} non-empty lists of at most ${MAX_STRUCTURE_KEYS} string keys`,
@@ -296,10 +301,12 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     });
     // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs
     // milliseconds of connect time; the channel's own 'open' is all the handshake needs.
-    peer.on('data', (data: Uint8Array | string) => {
-      if (typeof data === 'string') this.#eventsLane.receiveText(); // the link never sends text
-      else this.#eventsLane.receive(data, this.#decoder);
-    });
+    peer.on('data', (data: Uint8Array | string) =>
+      this.#guard(this.#eventsLane, 'events', () => {
+        if (typeof data === 'string') this.#eventsLane.receiveText(); // the link never sends text
+        else this.#eventsLane.receive(data, this.#decoder);
+      }),
+    );
     peer.on('close', () => this.#close('remote'));
     peer.on('error', (error: Error) =>
       this.#close('connection-failed', new ConnectionFailedError(error.message, { cause: error })),
@@ -353,11 +360,12 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#stateOpen = true;
       this.#maybeSendHello();
     };
-    const onMessage = (event: MessageEvent) => {
-      const data: unknown = event.data;
-      if (data instanceof ArrayBuffer) this.#stateLane.receive(new Uint8Array(data));
-      else this.#stateLane.receiveText(); // the link never sends text
-    };
+    const onMessage = (event: MessageEvent) =>
+      this.#guard(this.#stateLane, 'state', () => {
+        const data: unknown = event.data;
+        if (data instanceof ArrayBuffer) this.#stateLane.receive(new Uint8Array(data));
+        else this.#stateLane.receiveText(); // the link never sends text
+      });
     const onStateLow = () => {
       this.#stateLane.flush();
       this.#emitter.emit('drain', { lane: 'state' });
@@ -405,7 +413,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       return;
     }
     try {
-      this.#decoder = createFrameDecoder(hello.structures);
+      this.#decoder = createFrameDecoder(hello.structures, this.#decodeLimits);
     } catch (cause) {
       this.#close('protocol-error', new HandshakeError('The remote structures are unusable', { cause }));
       return;
@@ -452,6 +460,19 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       },
       (error: unknown) => this.#logger.debug({ error }, 'getStats failed'),
     );
+  }
+
+  /**
+   * Runs a channel's message handler so that nothing the peer sends can throw out of it (into
+   * simple-peer's stream, or the event loop as an uncaught exception): what the lane did not
+   * handle itself is counted as bad input and reported.
+   */
+  #guard(lane: { bad(error: Error): void }, name: Lane, receive: () => void): void {
+    try {
+      receive();
+    } catch (cause) {
+      lane.bad(new MalformedMessageError(name, { cause }));
+    }
   }
 
   #report(error: Error): void {

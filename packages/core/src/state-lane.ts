@@ -118,7 +118,7 @@ export class StateLane<S> implements StateLaneApi<S> {
   receiveText(): void {
     this.totals.messagesIn++;
     this.deps.onActivity();
-    this.#bad(new MalformedMessageError('state', { cause: new TypeError('text message on a binary lane') }));
+    this.bad(new MalformedMessageError('state', { cause: new TypeError('text message on a binary lane') }));
   }
 
   receive(bytes: Uint8Array): void {
@@ -134,10 +134,10 @@ export class StateLane<S> implements StateLaneApi<S> {
     try {
       value = this.#remote.decoder.decode(bytes);
     } catch (cause) {
-      return this.#bad(new MalformedMessageError('state', { cause }));
+      return this.bad(new MalformedMessageError('state', { cause }));
     }
     const frame = parseStateFrame(value);
-    if (frame instanceof Error) return this.#bad(frame);
+    if (frame instanceof Error) return this.bad(frame);
     const arrival = this.window.accept(frame.seq);
     if (arrival === 'duplicate') return;
     if (arrival === 'too-old') {
@@ -186,7 +186,8 @@ export class StateLane<S> implements StateLaneApi<S> {
     this.#channel = null;
   }
 
-  #bad(error: Error): void {
+  /** Count and report one piece of bad input from the peer. */
+  bad(error: Error): void {
     this.badInput++;
     this.deps.report(error);
   }

@@ -1,4 +1,5 @@
 /** Public types of a link, shared by the lanes and the link itself. */
+import type { DecodeLimits } from './codec.js';
 import type { Lane } from './errors.js';
 import type { LinkConditions } from './conditioner.js';
 import type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
@@ -160,6 +161,12 @@ export interface LinkInit {
   connectTimeoutMs?: number;
   /** Largest event accepted in either direction, after encoding. @default 16 MiB */
   maxEventBytes?: number;
+  /**
+   * How deep and how many values a message from the peer may hold; larger ones are refused
+   * before decoding (`MalformedMessageError`, cause `MsgpackGuardError`).
+   * @default { maxDepth: 64, maxNodes: 131072 }
+   */
+  decodeLimits?: Partial<DecodeLimits>;
   /** Events wait in the link's queue while the channel buffers more than this. @default 1 MiB */
   eventsHighWaterMarkBytes?: number;
   /** State waits (newest replacing older) while the channel buffers more than this. @default 64 KiB */

@@ -68,6 +68,8 @@ export type StateLaneFrame = StateFrame | PingFrame | PongFrame;
 export const MAX_STRUCTURES = 32;
 export const MAX_STRUCTURE_KEYS = 64;
 export const MAX_KEY_LENGTH = 128;
+/** Smallest max message size a hello may declare (0: unknown, use the default). */
+export const MIN_MESSAGE_SIZE = 1024;
 
 const U32 = 0x1_0000_0000;
 const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -99,7 +101,9 @@ export function parseEventsFrame(value: unknown): Parsed<EventsLaneFrame> {
     case FrameKind.Hello:
       if (!isUint(a)) return bad('hello without a version');
       if (!isStructureList(b)) return bad('hello with invalid structures');
-      if (!isUint(c) || !(typeof d === 'number') || !isU32(e)) return bad('hello with invalid limits or clock');
+      // A max message size under the fragment overhead would leave fragments no room for data.
+      if (!isUint(c) || (c !== 0 && c < MIN_MESSAGE_SIZE)) return bad('hello with an invalid max message size');
+      if (typeof d !== 'number' || !Number.isFinite(d) || !isU32(e)) return bad('hello with an invalid clock');
       return { kind, version: a, structures: b, maxMessageSize: c, epochMs: d, elapsedUs: e };
     case FrameKind.Event:
       if (value.length !== 3 || typeof a !== 'string') return bad('event needs [kind, name, payload]');
