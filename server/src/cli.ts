@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
 import { ConfigError, parseConfig, usage } from './config.js';
 import { startLobbyServer } from './server.js';
 
@@ -24,7 +25,18 @@ if (config === 'help') {
   process.exit(0);
 }
 
-const server = await startLobbyServer(config);
+const logger = pino({ level: config.logLevel, base: { service: 'rallypoint-server' } });
+// A last line in the log, in the log's own format, for whatever still escapes every handler.
+// After an uncaught exception Node's advice holds: the process state is unknown, so exit (a
+// supervisor restarts it, and with --restore-secret the rooms re-form). A rejected promise
+// nobody awaited is logged and the rooms carry on.
+process.on('uncaughtException', (error) => {
+  logger.fatal({ err: error }, 'uncaught exception');
+  process.exit(1);
+});
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
+const server = await startLobbyServer({ ...config, logger });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     server.close().then(

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { LobbyLimits } from '@rallypoint/protocol';
 import * as v from 'valibot';
 import type { TurnConfig } from './turn.js';
 
@@ -12,6 +13,13 @@ export interface ServerConfig {
   /** STUN/TURN servers handed to every member. @default [] */
   iceServers: RTCIceServer[];
   turn: TurnConfig | undefined;
+  /**
+   * Key of the restore tokens members prove their place with after a restart. Give every process
+   * (and every restart) of one lobby the same secret. @default a random one per process
+   */
+  restoreSecret: string | undefined;
+  /** Open TCP connections allowed from one address (0: no limit, e.g. behind a reverse proxy). @default 64 */
+  connectionsPerAddress: number;
   /** pino level. @default 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -25,6 +33,8 @@ export const flags = {
   'turn-secret': { env: 'RALLYPOINT_TURN_SECRET', help: 'TURN REST API shared secret (coturn static-auth-secret); enables ephemeral TURN credentials.', default: undefined },
   'turn-urls': { env: 'RALLYPOINT_TURN_URLS', help: 'Comma-separated turn:/turns: URLs of that TURN server.', default: undefined },
   'turn-ttl': { env: 'RALLYPOINT_TURN_TTL', help: 'TURN credential lifetime in seconds.', default: '3600' },
+  'restore-secret': { env: 'RALLYPOINT_RESTORE_SECRET', help: 'Secret (16+ characters) that restore tokens are made with; the same across restarts lets rooms re-form after one.', default: undefined },
+  'connections-per-address': { env: 'RALLYPOINT_CONNECTIONS_PER_ADDRESS', help: 'Open connections allowed from one IP address; 0: no limit (behind a reverse proxy).', default: String(LobbyLimits.connectionsPerAddress) },
   'log-level': { env: 'RALLYPOINT_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent.', default: 'info' },
 } as const;
 
@@ -43,6 +53,8 @@ const configSchema = v.object({
   'turn-secret': v.optional(v.pipe(v.string(), v.minLength(1))),
   'turn-urls': v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean)), v.array(v.pipe(v.string(), v.regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))))),
   'turn-ttl': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(60)),
+  'restore-secret': v.optional(v.pipe(v.string(), v.minLength(16, 'the restore secret needs at least 16 characters'))),
+  'connections-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   'log-level': v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -52,7 +64,7 @@ export class ConfigError extends Error {
 
 export function usage(): string {
   const lines = ['Usage: rallypoint-server [options]', '', 'Options (each also read from its environment variable; a flag wins):'];
-  for (const [name, flag] of Object.entries(flags)) lines.push(`  --${name.padEnd(12)} ${flag.env.padEnd(24)} ${flag.help}${flag.default ? ` (default: ${flag.default})` : ''}`);
+  for (const [name, flag] of Object.entries(flags)) lines.push(`  --${name.padEnd(24)} ${flag.env.padEnd(36)} ${flag.help}${flag.default ? ` (default: ${flag.default})` : ''}`);
   lines.push('  --help');
   return lines.join('\n');
 }
@@ -89,6 +101,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     staticDir: c.static ?? defaultStaticDir,
     iceServers: c['ice-servers'] as RTCIceServer[],
     turn: c['turn-secret'] !== undefined && c['turn-urls'] !== undefined ? { secret: c['turn-secret'], urls: c['turn-urls'], ttlSeconds: c['turn-ttl'] } : undefined,
+    restoreSecret: c['restore-secret'],
+    connectionsPerAddress: c['connections-per-address'],
     logLevel: c['log-level'],
   };
 }

@@ -15,12 +15,14 @@ import {
 } from '@rallypoint/protocol';
 import { ClientGuard } from './guard.js';
 import { refuse, screenMessage, type RoomContext } from './screen.js';
+import type { RestoreTokens } from './restore.js';
 import { iceServersFor, type TurnConfig } from './turn.js';
 
 export interface GameRoomContext extends RoomContext {
   iceServers: readonly RTCIceServer[];
   turn: TurnConfig | undefined;
   randomInt: (n: number) => number;
+  restoreTokens: RestoreTokens;
   /** Live game rooms by code: codes are unique among them. */
   rooms: Map<string, GameRoomApi>;
 }
@@ -30,6 +32,8 @@ export interface GameRoomApi {
   readonly code: string;
   readonly memberCount: number;
   status(): 'open' | 'full' | 'closed';
+  /** Whether this member id has a place here: connected, waiting to reconnect, or a seat reserved. */
+  holds(memberId: string): boolean;
   /** Tell every member the server is going down. */
   announceClosing(): void;
 }
@@ -64,11 +68,26 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     /** Guards of clients that are not members (yet): messages before the join completes. */
     strangers = new WeakMap<Client, ClientGuard>();
 
-    /** A restoring member keeps its session id (see RestoreSchema); Colyseus takes it from here. */
+    /**
+     * A restoring member keeps its session id (see RestoreSchema); Colyseus takes it from here.
+     * The claim is checked here, before Colyseus reserves a seat under that id: a reservation
+     * replaces whatever seat the id had, the present member's or its pending reconnection.
+     */
     static override async onAuth(_token: string, options: unknown) {
       const result = validate(JoinOptionsSchema, options);
       if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
-      return result.value.restore === undefined ? {} : { sessionId: result.value.restore.memberId };
+      const { restore } = result.value;
+      if (restore === undefined) return {};
+      if (!ctx.restoreTokens.verify(restore, restore.token)) {
+        ctx.metrics.restoresRefused.inc();
+        throw new ServerError(LobbyErrorCode.RestoreRefused, 'the restore token does not prove this claim');
+      }
+      for (const room of ctx.rooms.values()) {
+        if (!room.holds(restore.memberId)) continue;
+        ctx.metrics.restoresRefused.inc();
+        throw new ServerError(LobbyErrorCode.MemberStillPresent, `member ${restore.memberId} is still in room ${room.code}`);
+      }
+      return { sessionId: restore.memberId };
     }
 
     override onCreate(options: unknown): void {
@@ -77,6 +96,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const { name: _name, restore, ...settings } = result.value;
       this.settings = settings;
       if (restore !== undefined) {
+        // onAuth proved the claim already; the code is the one part of it a room is created with.
+        if (!ctx.restoreTokens.verify(restore, restore.token)) throw new ServerError(LobbyErrorCode.RestoreRefused, 'the restore token does not prove this claim');
         if (ctx.rooms.has(restore.code)) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
         this.code = restore.code;
         this.restoringUntil = ctx.now() + LobbyLimits.reconnectWindowSeconds * 1000;
@@ -96,7 +117,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const result = validate(JoinOptionsSchema, options);
       if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
       const { name, restore } = result.value;
-      if (this.members.has(client.sessionId)) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, 'that member id is in the room already');
+      if (this.members.has(client.sessionId)) throw new ServerError(LobbyErrorCode.MemberStillPresent, 'that member id is in the room already');
+      if (restore !== undefined && restore.code !== this.code) throw new ServerError(LobbyErrorCode.RestoreRefused, `the restore claim is for room ${restore.code}`);
       const restoring = restore !== undefined && ctx.now() < this.restoringUntil;
       const order = restoring ? restore.order : this.nextOrder;
       this.nextOrder = Math.max(this.nextOrder, order + 1);
@@ -118,6 +140,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (member === undefined || this.closing) return;
       if (!consented) {
         member.connected = false;
+        ctx.logger.debug({ code: this.code, member: member.id }, 'member connection lost; its seat waits');
         try {
           await this.allowReconnection(client, LobbyLimits.reconnectWindowSeconds);
           // The client asks for a fresh welcome (`sync`) once its handlers are in place.
@@ -138,7 +161,9 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     }
 
     override onUncaughtException(error: Error, methodName: string): void {
-      ctx.logger.error({ err: error, code: this.code, methodName }, 'uncaught exception in a game room');
+      // Colyseus routes our own refusals (a ServerError thrown from onCreate/onJoin) here too.
+      if (isRefusal(error)) ctx.logger.debug({ err: error, code: this.code, methodName }, 'refused');
+      else ctx.logger.error({ err: error, code: this.code, methodName }, 'uncaught exception in a game room');
     }
 
     protected override _onMessage(client: Parameters<Room['_onMessage']>[0], buffer: Buffer): void {
@@ -193,6 +218,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       return this.members.size;
     }
 
+    holds(memberId: string): boolean {
+      return this.members.has(memberId) || Object.hasOwn(this.reservedSeats, memberId);
+    }
+
     status(): 'open' | 'full' | 'closed' {
       if (this.clients.length + Object.keys(this.reservedSeats).length >= this.maxClients) return 'full';
       return this.locked ? 'closed' : 'open';
@@ -230,6 +259,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         members: [...this.members.values()].map(publicMember),
         settings: this.settings,
         iceServers: iceServersFor(ctx.iceServers, ctx.turn, member.id, ctx.now()),
+        restoreToken: ctx.restoreTokens.issue({ code: this.code, memberId: member.id, order: member.order }),
       };
     }
 
@@ -245,6 +275,11 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       for (const member of this.members.values()) if (member !== except && member.connected) member.client.send(type, payload);
     }
   };
+}
+
+/** A ServerError we threw on purpose, as Colyseus hands it on (wrapped, e.g. `OnCreateException`). */
+function isRefusal(error: Error): boolean {
+  return error instanceof ServerError || (error as { cause?: unknown }).cause instanceof ServerError;
 }
 
 function publicMember({ id, name, ready, order }: MemberRecord): Member {

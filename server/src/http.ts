@@ -12,6 +12,8 @@ export interface HttpContext {
   rooms: () => number;
   clients: () => number;
   roomStatus: (code: string) => RoomStatus['status'];
+  /** A request answered 400: its target could not be parsed, or (`error`) a handler threw on it. */
+  onBadRequest: (req: IncomingMessage, error?: unknown) => void;
 }
 
 /**
@@ -20,30 +22,72 @@ export interface HttpContext {
  */
 export function createHttpHandler(ctx: HttpContext) {
   const serveStatic = ctx.staticDir === undefined ? undefined : sirv(ctx.staticDir, { dev: false, etag: true, gzip: false, brotli: false });
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://server');
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const pathname = requestPath(req.url);
+    if (pathname === undefined) return badRequest(req, res, 'bad request target');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
-    if (url.pathname === '/healthz') {
+    if (pathname === '/healthz') {
       const body = { status: ctx.shuttingDown() ? 'shutting-down' : 'ok', uptimeSeconds: Math.round((ctx.now() - ctx.startedAt) / 1000), rooms: ctx.rooms(), clients: ctx.clients() };
       return send(res, ctx.shuttingDown() ? 503 : 200, 'application/json', JSON.stringify(body));
     }
-    if (url.pathname === '/metrics') {
-      ctx.metrics.registry.metrics().then(
-        (text) => send(res, 200, ctx.metrics.registry.contentType, text),
-        (error: unknown) => send(res, 500, 'text/plain', `metrics failed: ${String(error)}\n`),
-      );
+    if (pathname === '/metrics') {
+      ctx.metrics.registry
+        .metrics()
+        .then(
+          (text) => send(res, 200, ctx.metrics.registry.contentType, text),
+          (error: unknown) => send(res, 500, 'text/plain', `metrics failed: ${String(error)}\n`),
+        )
+        .catch((error: unknown) => ctx.onBadRequest(req, error));
       return;
     }
-    const roomMatch = /^\/rooms\/([^/]{1,32})$/.exec(url.pathname);
+    const roomMatch = /^\/rooms\/([^/]{1,32})$/.exec(pathname);
     if (roomMatch !== null) {
-      const code = normalizeRoomCode(decodeURIComponent(roomMatch[1] ?? ''));
+      const typed = decodePathSegment(roomMatch[1] ?? '');
+      if (typed === undefined) return badRequest(req, res, 'bad room code');
+      const code = normalizeRoomCode(typed);
       const body: RoomStatus = { code: code ?? '', status: code === undefined ? 'not-found' : ctx.roomStatus(code) };
       return send(res, 200, 'application/json', JSON.stringify(body), { 'access-control-allow-origin': '*' });
     }
     if (serveStatic !== undefined) return serveStatic(req, res, () => send(res, 404, 'text/plain', 'not found\n'));
-    if (url.pathname === '/') return send(res, 200, 'text/html; charset=utf-8', statusPage(ctx));
+    if (pathname === '/') return send(res, 200, 'text/html; charset=utf-8', statusPage(ctx));
     send(res, 404, 'text/plain', 'not found\n');
   };
+  // No request may throw out of here: a listener of the HTTP server's 'request' event that throws
+  // ends the process, and with it every room.
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    try {
+      handle(req, res);
+    } catch (error) {
+      if (!res.headersSent) badRequest(req, res, 'bad request', error);
+      else {
+        ctx.onBadRequest(req, error);
+        res.destroy();
+      }
+    }
+  };
+  function badRequest(req: IncomingMessage, res: ServerResponse, what: string, error?: unknown): void {
+    ctx.onBadRequest(req, error);
+    send(res, 400, 'text/plain', `${what}\n`);
+  }
+}
+
+/**
+ * The path of an origin-form request target (`/a/b?c`), or undefined for anything else. Parsed by
+ * hand: `new URL()` reads `//host:port` as an authority and throws on a bad port.
+ */
+export function requestPath(target: string | undefined): string | undefined {
+  if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return undefined;
+  const end = target.search(/[?#]/);
+  return end === -1 ? target : target.slice(0, end);
+}
+
+/** A percent-decoded path segment, or undefined if its escapes are malformed. */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined; // URIError: malformed escape; the caller answers 400
+  }
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {

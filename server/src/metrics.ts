@@ -15,6 +15,9 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   const signals = new Counter({ name: 'rallypoint_signals_relayed_total', help: 'WebRTC signals forwarded between members.', registers: [registry] });
   const rejected = new Counter<'reason'>({ name: 'rallypoint_messages_rejected_total', help: 'Client messages refused, by reason.', labelNames: ['reason'], registers: [registry] });
   const disconnectedForAbuse = new Counter({ name: 'rallypoint_clients_disconnected_for_abuse_total', help: 'Clients closed with code 4429.', registers: [registry] });
+  const connectionsRefused = new Counter({ name: 'rallypoint_connections_refused_total', help: 'TCP connections closed at once: their address had the most open connections allowed.', registers: [registry] });
+  const badRequests = new Counter({ name: 'rallypoint_http_bad_requests_total', help: 'HTTP requests answered 400: a target or escape that could not be parsed.', registers: [registry] });
+  const restoresRefused = new Counter({ name: 'rallypoint_restores_refused_total', help: 'Claims to a member id or room code without a valid restore token, or for a member still present.', registers: [registry] });
   const bytesIn = new Counter({ name: 'rallypoint_bytes_in_total', help: 'Bytes of WebSocket messages received.', registers: [registry] });
   const bytesOut = new Counter({ name: 'rallypoint_bytes_out_total', help: 'Bytes of WebSocket messages sent.', registers: [registry] });
   for (const reason of ['rate_limited', 'too_large', 'undecodable', 'unknown_type', 'invalid', 'signal_target'] as const) rejected.inc({ reason }, 0);
@@ -25,6 +28,9 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
     joins,
     signals,
     disconnectedForAbuse,
+    connectionsRefused,
+    badRequests,
+    restoresRefused,
     bytesIn,
     bytesOut,
     reject(reason: RefusalReason | 'signal_target'): void {

@@ -1,8 +1,8 @@
 import { ClientState, Protocol, type Client } from '@colyseus/core';
-import { unpack } from '@colyseus/msgpackr';
 import { decode } from '@colyseus/schema';
 import { LobbyCloseCode, LobbyErrorCode, LobbyLimits, ServerMessage, type ErrorPayload } from '@rallypoint/protocol';
 import type { Logger } from 'pino';
+import type { MessageDecoder } from './decode.js';
 import type { ClientGuard, RefusalReason } from './guard.js';
 import type { Metrics } from './metrics.js';
 
@@ -11,6 +11,7 @@ export interface RoomContext {
   logger: Logger;
   metrics: Metrics;
   now: () => number;
+  decode: MessageDecoder;
 }
 
 /** A decoded client message, not yet validated against its type's schema. */
@@ -47,17 +48,18 @@ export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Clie
   if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_DATA_BYTES) return refuse(ctx, guard, client, 'undecodable', `not a room message (protocol code ${String(code)})`);
   if (buffer.byteLength > messageMaxBytes) return refuse(ctx, guard, client, 'too_large', `message of ${buffer.byteLength} bytes; the limit is ${messageMaxBytes}`);
   let type: string | number;
-  let payload: unknown;
+  const it = { offset: 1 };
   try {
-    const it = { offset: 1 };
     type = decode.stringCheck(buffer, it) ? decode.string(buffer, it) : decode.number(buffer, it);
-    if (code === Protocol.ROOM_DATA_BYTES) return refuse(ctx, guard, client, 'unknown_type', 'binary messages are not part of the protocol', String(type));
-    payload = buffer.byteLength > it.offset ? unpack(buffer.subarray(it.offset)) : undefined;
   } catch (error) {
-    return refuse(ctx, guard, client, 'undecodable', `not msgpack: ${(error as Error).message}`);
+    return refuse(ctx, guard, client, 'undecodable', `no message type: ${String((error as Error).message).slice(0, 200)}`);
   }
-  if (typeof type !== 'string' || Number.isNaN(type)) return refuse(ctx, guard, client, 'unknown_type', `message type ${String(type)} is not a name`);
-  return { type, payload };
+  if (code === Protocol.ROOM_DATA_BYTES) return refuse(ctx, guard, client, 'unknown_type', 'binary messages are not part of the protocol', String(type));
+  if (typeof type !== 'string') return refuse(ctx, guard, client, 'unknown_type', `message type ${String(type)} is not a name`);
+  if (buffer.byteLength <= it.offset) return { type, payload: undefined };
+  const payload = ctx.decode(buffer.subarray(it.offset));
+  if (!payload.ok) return refuse(ctx, guard, client, 'undecodable', `not msgpack within the limits: ${payload.message}`);
+  return { type, payload: payload.value };
 }
 
 /** Refuse one message: count it, tell the client (floods: once a second), and disconnect a client out of strikes. */
@@ -65,8 +67,10 @@ export function refuse(ctx: RoomContext, guard: ClientGuard, client: Client, rea
   ctx.metrics.reject(reason);
   ctx.logger.debug({ sessionId: client.sessionId, reason, type }, message);
   if (guard.mayReply(reason)) {
-    const error: ErrorPayload = { code: errorCodeFor[reason], message: type === undefined ? message : `${type}: ${message}` };
-    if (type !== undefined) error.type = type.slice(0, 64);
+    // The type and the validator's message can quote the client's input: keep the reply short.
+    const named = type === undefined ? undefined : type.slice(0, 64);
+    const error: ErrorPayload = { code: errorCodeFor[reason], message: (named === undefined ? message : `${named}: ${message}`).slice(0, 256) };
+    if (named !== undefined) error.type = named;
     client.send(ServerMessage.Error, error);
   }
   if (guard.strike()) {

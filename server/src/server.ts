@@ -1,13 +1,16 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 import { Server } from '@colyseus/core';
 import { LobbyLimits, RoomName } from '@rallypoint/protocol';
 import { pino, type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
+import { limitConnectionsPerAddress } from './connection-limit.js';
+import { createMessageDecoder } from './decode.js';
 import { createGameRoom, type GameRoomApi } from './game-room.js';
 import { createHttpHandler } from './http.js';
 import { createListingRoom } from './listing-room.js';
+import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { CountingTransport } from './transport.js';
 
@@ -47,6 +50,13 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   };
   const metrics = createMetrics({ rooms: () => rooms.size, clients: countClients });
   const httpServer = createServer(
+    {
+      maxHeaderSize: LobbyLimits.httpMaxHeaderBytes,
+      headersTimeout: LobbyLimits.httpHeadersTimeoutMs,
+      requestTimeout: LobbyLimits.httpRequestTimeoutMs,
+      // How often Node checks the two timeouts above (its default, 30 s, would stretch them).
+      connectionsCheckingInterval: 1000,
+    },
     createHttpHandler({
       metrics,
       staticDir: init.staticDir,
@@ -56,12 +66,25 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
       rooms: () => rooms.size,
       clients: countClients,
       roomStatus: (code) => rooms.get(code)?.status() ?? 'not-found',
+      onBadRequest: (req, error) => {
+        metrics.badRequests.inc();
+        logger.debug({ err: error, url: req.url?.slice(0, 256) }, 'bad HTTP request');
+      },
     }),
   );
+  httpServer.maxHeadersCount = LobbyLimits.httpMaxHeaders;
+  // Node closes a CONNECT nobody listens for without a word; say why instead.
+  httpServer.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\n\r\n'));
+  limitConnectionsPerAddress(httpServer, init.connectionsPerAddress ?? LobbyLimits.connectionsPerAddress, (address) => {
+    metrics.connectionsRefused.inc();
+    logger.debug({ address }, 'too many connections from one address');
+  });
   const transport = new CountingTransport({ server: httpServer, maxPayload: LobbyLimits.frameMaxBytes }, metrics);
   const colyseus = new Server({ transport, greet: false, gracefullyShutdown: false, logger });
-  const context = { logger, metrics, now };
-  colyseus.define(RoomName.Game, createGameRoom({ ...context, rooms, iceServers: init.iceServers ?? [], turn: init.turn, randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)) }))
+  const context = { logger, metrics, now, decode: createMessageDecoder() };
+  if (init.restoreSecret === undefined) logger.info('no restore secret configured: rooms in memory cannot be re-formed after a restart (see --restore-secret)');
+  const restoreTokens = createRestoreTokens(init.restoreSecret);
+  colyseus.define(RoomName.Game, createGameRoom({ ...context, rooms, restoreTokens, iceServers: init.iceServers ?? [], turn: init.turn, randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)) }))
     .filterBy(['mode'])
     // Quick match joins the fullest open room of the mode.
     .sortBy({ clients: -1 })

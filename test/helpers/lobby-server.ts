@@ -14,6 +14,12 @@ import { deadline } from './wait.js';
 const cliEntry = join(repoRoot(), 'server/src/cli.ts');
 let bundled: Promise<string> | undefined;
 
+/** Log messages of the server (cli.ts, game-room.ts, listing-room.ts) that mean a bug escaped a handler. */
+const FATAL_MESSAGES = new Set(['uncaught exception', 'unhandled rejection', 'uncaught exception in a game room', 'uncaught exception in the listing room']);
+
+/** Servers started and not yet stopped, for the suite-wide check in test/setup.ts. */
+export const liveServers = new Set<ServerProcess>();
+
 export interface ServerProcess {
   readonly url: string;
   readonly port: number;
@@ -25,6 +31,11 @@ export interface ServerProcess {
   metrics(): Promise<string>;
   /** One sample of a metric from `/metrics` (0 when absent). */
   metric(name: string, labels?: string): Promise<number>;
+  /**
+   * What the server logged, since the last call, that says something escaped its handlers: an
+   * uncaught exception or unhandled rejection (the suite fails the test during which it happened).
+   */
+  takeEscapes(): string[];
 }
 
 export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}, logLevel = 'debug'): Promise<ServerProcess> {
@@ -36,7 +47,12 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const escapes: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    stderr.push(text);
+    if (/uncaught|unhandled/i.test(text)) escapes.push(`stderr: ${text.slice(0, 2000)}`);
+  });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const port = await new Promise<number>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`lobby server did not start: ${stderr.join('')}`)), deadline(15_000));
@@ -49,6 +65,7 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
         return;
       }
       logs.push(entry);
+      if (typeof entry.msg === 'string' && FATAL_MESSAGES.has(entry.msg)) escapes.push(line.slice(0, 2000));
       if (entry.msg === 'listening') {
         clearTimeout(timer);
         done(entry.port as number);
@@ -57,7 +74,7 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   });
   const url = `http://127.0.0.1:${port}`;
   const metrics = async () => (await fetch(`${url}/metrics`)).text();
-  return {
+  const server: ServerProcess = {
     url,
     port,
     child,
@@ -66,6 +83,7 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
     },
+    takeEscapes: () => escapes.splice(0),
     metrics,
     async metric(name, labels) {
       const text = await metrics();
@@ -73,4 +91,6 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
       return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
     },
   };
+  liveServers.add(server);
+  return server;
 }

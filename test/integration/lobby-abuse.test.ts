@@ -4,9 +4,10 @@
  * in another room keeps exchanging signals through all of it.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { Client, type Room } from 'colyseus.js';
-import { ClientMessage, LobbyCloseCode, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage, type ErrorPayload } from '@rallypoint/protocol';
+import type { Client, Room } from 'colyseus.js';
+import { ClientMessage, LobbyCloseCode, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage } from '@rallypoint/protocol';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { ROOM_DATA, ROOM_DATA_BYTES, rawMember, roomFrame } from '../helpers/raw-member.js';
 import { deadline, until } from '../helpers/wait.js';
 
 let server: ServerProcess;
@@ -17,52 +18,14 @@ afterAll(async () => {
   expect(await server.stop()).toBe(0);
 });
 
-/** A colyseus.js client that sends whatever it likes and records what comes back. */
-async function rawMember(join: (client: Client) => Promise<Room>) {
-  const room = await join(new Client(server.url));
-  const errors: ErrorPayload[] = [];
-  const signals: { from: string; data: { type: string; n?: number } }[] = [];
-  let welcome: { you: string } | undefined;
-  let closedWith: number | undefined;
-  room.onMessage(ServerMessage.Welcome, (w: { you: string }) => (welcome = w));
-  room.onMessage(ServerMessage.Error, (e: ErrorPayload) => errors.push(e));
-  room.onMessage(ServerMessage.Signal, (s: (typeof signals)[number]) => signals.push(s));
-  room.onMessage('*', () => undefined);
-  room.onLeave((code) => (closedWith = code));
-  await until(() => welcome !== undefined, 'welcome');
-  return {
-    room,
-    errors,
-    signals,
-    get id() {
-      return welcome!.you;
-    },
-    get closedWith() {
-      return closedWith;
-    },
-    /** Send, then wait for the next error. */
-    async expectError(send: () => void): Promise<ErrorPayload> {
-      const before = errors.length;
-      send();
-      await until(() => errors.length > before, 'an error reply', 5000);
-      return errors[before]!;
-    },
-  };
-}
-
-/** Colyseus' frame for a room message: protocol code, msgpack type name, msgpack payload bytes. */
-function frame(code: number, type: string | number, payload: number[] = []): Uint8Array {
-  const head = typeof type === 'number' ? [type] : [0xa0 | type.length, ...Buffer.from(type)];
-  return new Uint8Array([code, ...head, ...payload]);
-}
-const ROOM_DATA = 13;
-const ROOM_DATA_BYTES = 17;
+const member = (join: (client: Client) => Promise<Room>) => rawMember(server.url, join);
+const frame = roomFrame;
 
 test('malformed and hostile messages get named errors; the server and other rooms carry on', async () => {
   // A game in another room, relaying signals back and forth the whole time, within its budget.
   const paced = (fn: () => void) => setTimeout(fn, 1000 / (LobbyLimits.messagesPerSecond / 2));
-  const c = await rawMember((client) => client.create(RoomName.Game, { name: 'C' }));
-  const d = await rawMember((client) => client.joinById(c.room.roomId, { name: 'D' }));
+  const c = await member((client) => client.create(RoomName.Game, { name: 'C' }));
+  const d = await member((client) => client.joinById(c.room.roomId, { name: 'D' }));
   let pingPong = true;
   c.room.onMessage(ServerMessage.Signal, ({ data }: { data: { n: number } }) => {
     if (pingPong) paced(() => c.room.send(ClientMessage.Signal, { to: d.id, data: { type: 'ping', n: data.n + 1 } }));
@@ -73,13 +36,10 @@ test('malformed and hostile messages get named errors; the server and other room
   c.room.send(ClientMessage.Signal, { to: d.id, data: { type: 'ping', n: 0 } });
   await until(() => d.signals.length > 5, 'the other game exchanges signals');
 
-  const host = await rawMember((client) => client.create(RoomName.Game, { name: 'host', maxPlayers: 4 }));
-  const bad = await rawMember((client) => client.joinById(host.room.roomId, { name: 'mallory' }));
+  const host = await member((client) => client.create(RoomName.Game, { name: 'host', maxPlayers: 4 }));
+  const bad = await member((client) => client.joinById(host.room.roomId, { name: 'mallory' }));
   const send = (type: string | number, payload?: unknown) => () => bad.room.send(type, payload);
-  const raw = (bytes: Uint8Array | string) => () => {
-    const transport = bad.room.connection.transport as unknown as { ws: { send(data: Uint8Array | string): void } };
-    transport.ws.send(bytes);
-  };
+  const raw = (bytes: Uint8Array | string) => () => bad.sendRaw(bytes);
   let nested: unknown = { type: 'x' };
   for (let i = 0; i < 10; i++) nested = { type: 'x', inner: nested };
   const validSignal = (data: unknown, to = host.id) => send(ClientMessage.Signal, { to, data });
@@ -154,7 +114,7 @@ test('malformed and hostile messages get named errors; the server and other room
   await until(() => d.signals.length > d2 + 5, 'the other game still exchanges signals');
   pingPong = false;
   // The room of the abuser is fine too: its host is still there and can be joined.
-  const after = await rawMember((client) => client.joinById(host.room.roomId, { name: 'next' }));
+  const after = await member((client) => client.joinById(host.room.roomId, { name: 'next' }));
   expect(after.id).toBeTruthy();
 
   const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };
@@ -169,10 +129,9 @@ test('malformed and hostile messages get named errors; the server and other room
 }, deadline(60_000));
 
 test('a frame over the transport limit closes only that socket', async () => {
-  const host = await rawMember((client) => client.create(RoomName.Game, { name: 'host' }));
-  const big = await rawMember((client) => client.joinById(host.room.roomId, { name: 'big' }));
-  const transport = big.room.connection.transport as unknown as { ws: { send(data: Uint8Array): void } };
-  transport.ws.send(frame(ROOM_DATA, 'signal', new Array<number>(LobbyLimits.frameMaxBytes + 10).fill(0)));
+  const host = await member((client) => client.create(RoomName.Game, { name: 'host' }));
+  const big = await member((client) => client.joinById(host.room.roomId, { name: 'big' }));
+  big.sendRaw(frame(ROOM_DATA, 'signal', new Array<number>(LobbyLimits.frameMaxBytes + 10).fill(0)));
   await until(() => big.closedWith !== undefined, 'the socket closes');
   expect(big.closedWith).toBe(LobbyCloseCode.FrameTooLarge);
   host.room.send(ClientMessage.Ready, { ready: true });

@@ -8,6 +8,7 @@ import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
 import type { LinkTypes } from '@rallypoint/core';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { rawMember } from '../helpers/raw-member.js';
 import { linksOpen, nextEvent } from '../helpers/session.js';
 import { until } from '../helpers/wait.js';
 
@@ -119,17 +120,20 @@ describe('create and join by code', () => {
   });
 });
 
-test('a stranger cannot take over a live room by claiming to restore an earlier place', async () => {
-  const a = await create({ name: 'A', maxPlayers: 3 });
-  const b = await join(a.code, 'B');
+test('a member who comes back late with its restore token joins as anyone would: no host from an old order', async () => {
+  const a = await rawMember(server.url, (client) => client.create(RoomName.Game, { name: 'A', maxPlayers: 3 }));
+  const code = a.welcome.code;
+  const b = await join(code, 'B');
   const hostMoved = nextEvent(b, 'hostChanged');
-  await a.leave();
+  await a.room.leave(true);
   await hostMoved;
   expect(b.isHost).toBe(true);
   const joinSeen = nextEvent(b, 'memberJoined');
-  const room = await new Client(server.url).joinById(a.code, { name: 'C', restore: { code: a.code, memberId: 'claimed01', order: 0 } });
+  const restore = { code, memberId: a.id, order: 0, token: a.welcome.restoreToken };
+  const room = await new Client(server.url).joinById(code, { name: 'A', restore });
   room.onMessage('*', () => undefined);
   const joined = await joinSeen;
+  expect(joined.id).toBe(a.id);
   expect(joined.order).toBeGreaterThan(b.me.order);
   // One more room event round trip: no host change came with it.
   const renamed = nextEvent(b, 'memberChanged');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { Client } from 'colyseus.js';
-import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
+import { RestoreRefusedError, createLobby, type RoomSession } from '@rallypoint/lobby/node';
 import { RoomName, ServerMessage, type WelcomePayload } from '@rallypoint/protocol';
 import type { LinkTypes } from '@rallypoint/core';
 import { startServer } from '../helpers/lobby-server.js';
@@ -151,9 +151,12 @@ test('a dropped lobby connection comes back with presence; links are untouched',
   }
 });
 
+/** The restart tests give both server processes the same restore secret, as a deployment would. */
+const restoreSecret = ['--restore-secret', 'a-secret-for-the-restart-tests'];
+
 for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   test(`lobby server stopped (${signal}) while two peers are linked: the link keeps going; restarted, the room comes back`, async () => {
-    const first = await startServer();
+    const first = await startServer(restoreSecret);
     const lobby = createLobby<Game>({ url: first.url });
     const a = await lobby.create({ name: 'A', maxPlayers: 3 });
     const b = await lobby.join(a.code, { name: 'B' });
@@ -168,7 +171,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     await stateFlows(a, b);
 
     const back = [nextEvent(a, 'lobbyReconnected', undefined, 20_000), nextEvent(b, 'lobbyReconnected', undefined, 20_000)];
-    const second = await startServer(['--port', String(first.port)]);
+    const second = await startServer(['--port', String(first.port), ...restoreSecret]);
     try {
       for (const event of await Promise.all(back)) expect(event).toEqual({ restored: true });
       await until(() => a.members.length === 2 && b.members.length === 2, 'both see both again');
@@ -190,3 +193,24 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     }
   }, deadline(60_000));
 }
+
+test('restarted with another restore secret, the server refuses to re-form the room: sessions end with RestoreRefusedError', async () => {
+  const first = await startServer(restoreSecret);
+  const lobby = createLobby<Game>({ url: first.url });
+  const a = await lobby.create({ name: 'A' });
+  const b = await lobby.join(a.code, { name: 'B' });
+  await linksOpen(a, [b.me.id]);
+  const ends = [a, b].map((session) => Promise.all([nextEvent(session, 'error', (e) => e.error.name === 'RestoreRefusedError', 20_000), nextEvent(session, 'closed', undefined, 20_000)]));
+  await first.stop('SIGKILL');
+  const second = await startServer(['--port', String(first.port)]);
+  try {
+    for (const [error, closed] of await Promise.all(ends)) {
+      expect(error.error).toBeInstanceOf(RestoreRefusedError);
+      expect(closed.reason).toBe('lobby-lost');
+    }
+    expect(await (await fetch(`${second.url}/rooms/${a.code}`)).json()).toMatchObject({ status: 'not-found' });
+    expect(await second.metric('rallypoint_restores_refused_total')).toBeGreaterThanOrEqual(2);
+  } finally {
+    await second.stop();
+  }
+}, deadline(60_000));

@@ -35,6 +35,18 @@ export class RoomClosedError extends LobbyError {
   }
 }
 
+/**
+ * The server would not let this member back into its room after a restart: it could not check the
+ * member's restore token (it restarted with another restore secret, or none), or the token is not
+ * this member's. The room is gone for this session.
+ */
+export class RestoreRefusedError extends LobbyError {
+  override name = 'RestoreRefusedError';
+  constructor(code: string, options?: { cause?: unknown }) {
+    super(`the lobby server refused to restore room ${code} (a restart without the same --restore-secret?)`, LobbyErrorCode.RestoreRefused, options);
+  }
+}
+
 /** Create or join options the server (or this client, first) refused. */
 export class InvalidOptionsError extends LobbyError {
   override name = 'InvalidOptionsError';
@@ -78,6 +90,8 @@ export function errorFromCode(code: number, message: string, roomCode = '?'): Lo
     case LobbyErrorCode.RoomClosed:
     case LobbyErrorCode.ServerShuttingDown:
       return new RoomClosedError(roomCode);
+    case LobbyErrorCode.RestoreRefused:
+      return new RestoreRefusedError(roomCode);
     case LobbyErrorCode.InvalidRoomOptions:
     case LobbyErrorCode.InvalidJoinOptions:
       return new InvalidOptionsError(message, code);

@@ -22,6 +22,7 @@ export {
   LobbyUnavailableError,
   MessageRefusedError,
   NotHostError,
+  RestoreRefusedError,
   RoomClosedError,
   RoomFullError,
   RoomNotFoundError,

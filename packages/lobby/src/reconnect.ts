@@ -17,6 +17,8 @@ export interface ReconnectParams {
   name: string;
   memberId: string;
   order: number;
+  /** From this member's welcome: proves the claim to `code`, `memberId` and `order`. */
+  restoreToken: string;
   isClosed: () => boolean;
   logger: Logger;
   /** @default 120000 */
@@ -29,30 +31,37 @@ export function serverErrorCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+export type ReconnectResult =
+  | { ok: true; room: ColyseusRoom; restored: boolean }
+  /** `code`: the server refused the claim for good (`RestoreRefused`); absent: gave up waiting. */
+  | { ok: false; code?: number; error?: unknown };
+
 /**
  * Get back into the room after the lobby connection dropped. First Colyseus reconnection (the
  * server kept our seat for `LobbyLimits.reconnectWindowSeconds`); if the server no longer knows
- * the room (it restarted: rooms live in memory), re-form it under the same code and member ids:
- * the first member back creates it, the others join it. Retries with backoff while the server is
- * unreachable.
+ * the room (it restarted: rooms live in memory), re-form it under the same code and member ids,
+ * proving the claim with the welcome's restore token: the first member back creates it, the
+ * others join it. Retries with backoff while the server is unreachable, or still holds our old
+ * place (`MemberStillPresent`); stops when it refuses the claim (`RestoreRefused`).
  */
-export async function reconnectRoom(connector: Connector, params: ReconnectParams): Promise<{ room: ColyseusRoom; restored: boolean } | undefined> {
+export async function reconnectRoom(connector: Connector, params: ReconnectParams): Promise<ReconnectResult> {
   const giveUpAt = Date.now() + (params.giveUpAfterMs ?? 120_000);
-  const restore = { code: params.code, memberId: params.memberId, order: params.order };
+  const restore = { code: params.code, memberId: params.memberId, order: params.order, token: params.restoreToken };
   let token = params.reconnectionToken;
   let delayMs = 100;
   while (!params.isClosed() && Date.now() < giveUpAt) {
     try {
-      if (token !== undefined) return { room: await connector.reconnect(token), restored: false };
+      if (token !== undefined) return { ok: true, room: await connector.reconnect(token), restored: false };
       try {
-        return { room: await connector.create({ ...params.settings, name: params.name, restore }), restored: true };
+        return { ok: true, room: await connector.create({ ...params.settings, name: params.name, restore }), restored: true };
       } catch (error) {
         if (serverErrorCode(error) !== LobbyErrorCode.RoomCodeTaken) throw error;
-        return { room: await connector.joinById(params.code, { name: params.name, restore }), restored: true };
+        return { ok: true, room: await connector.joinById(params.code, { name: params.name, restore }), restored: true };
       }
     } catch (error) {
       const code = serverErrorCode(error);
       params.logger.debug({ err: error, code, reconnecting: token !== undefined }, 'not back in the room yet');
+      if (code === LobbyErrorCode.RestoreRefused) return { ok: false, code, error };
       // The server answered but has no seat for us: it restarted. Re-form the room instead.
       if (code !== undefined && token !== undefined) {
         token = undefined;
@@ -62,5 +71,5 @@ export async function reconnectRoom(connector: Connector, params: ReconnectParam
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     delayMs = Math.min(delayMs * 2, 2000);
   }
-  return undefined;
+  return { ok: false };
 }

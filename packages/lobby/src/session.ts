@@ -12,7 +12,7 @@ import {
   type WelcomePayload,
 } from '@rallypoint/protocol';
 import type { Room as ColyseusRoom } from 'colyseus.js';
-import { LobbyUnavailableError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
+import { LobbyUnavailableError, RestoreRefusedError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
 import { PeerLinks } from './peer-links.js';
 import { reconnectRoom, type Connector } from './reconnect.js';
 import { linkedPeers } from './topology.js';
@@ -251,16 +251,21 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       name: this.me.name,
       memberId: this.#welcome.you,
       order: this.me.order,
+      restoreToken: this.#welcome.restoreToken,
       isClosed: () => this.#isClosed(),
       logger: this.deps.logger,
     });
     // leave() may have run while we were away.
     if (this.#isClosed()) {
-      void result?.room.leave(true);
+      if (result.ok) void result.room.leave(true);
       return;
     }
-    if (result === undefined) {
-      this.#emitter.emit('error', { error: new LobbyUnavailableError('could not get back into the room') });
+    if (!result.ok) {
+      const error =
+        result.code === undefined
+          ? new LobbyUnavailableError('could not get back into the room')
+          : new RestoreRefusedError(this.code, { cause: result.error });
+      this.#emitter.emit('error', { error });
       return this.#end('lobby-lost');
     }
     this.#status = 'joined';

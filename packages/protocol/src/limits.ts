@@ -17,6 +17,13 @@ export const LobbyLimits = {
    * before any of it is parsed; everything between `signalMaxBytes` and this gets a named error.
    */
   frameMaxBytes: 16 * 1024,
+  /**
+   * Deepest nesting of a client message's payload, checked before it is decoded (a signal nests at
+   * most 6 levels inside a 2-level envelope).
+   */
+  messageMaxDepth: 16,
+  /** Most msgpack values (keys, items, containers) one client message may hold, checked before decoding. */
+  messageMaxValues: 4096,
   /** Per-client message budget: a token bucket of this size, refilled at `messagesPerSecond`. */
   messageBurst: 200,
   messagesPerSecond: 100,
@@ -25,6 +32,16 @@ export const LobbyLimits = {
    * it is disconnected with `LobbyCloseCode.Abuse`. One is forgiven per second.
    */
   abuseStrikes: 64,
+  /** Largest HTTP request head (request line and headers); a bigger one is answered 431. */
+  httpMaxHeaderBytes: 8 * 1024,
+  /** Headers read from one HTTP request; the rest are ignored. */
+  httpMaxHeaders: 64,
+  /** An HTTP request whose headers take longer than this to arrive is answered 408 and closed. */
+  httpHeadersTimeoutMs: 10_000,
+  /** An HTTP request (headers and body) that takes longer than this is answered 408 and closed. */
+  httpRequestTimeoutMs: 20_000,
+  /** Open TCP connections (WebSocket or HTTP) from one address; more are closed at once. 0: no limit. */
+  connectionsPerAddress: 64,
   /** Seconds a member who lost the lobby connection keeps its place, for reconnection. */
   reconnectWindowSeconds: 20,
 } as const;

@@ -70,6 +70,14 @@ export const LobbyErrorCode = {
   InvalidJoinOptions: 5,
   /** A restore asked for a code that a live room already has. */
   RoomCodeTaken: 6,
+  /**
+   * A restore claim (a member id, an order, a room code) without a restore token that proves it:
+   * the token is missing, forged, for another member or room, or from a server with another
+   * restore secret (one that restarted without `--restore-secret`). Final: retrying cannot help.
+   */
+  RestoreRefused: 7,
+  /** A restore claim for a member id that is in a room now (connected, or waiting to reconnect). */
+  MemberStillPresent: 8,
   /** Well-formed msgpack, wrong shape for its type. */
   InvalidMessage: 10,
   UnknownMessageType: 11,

@@ -20,6 +20,11 @@ export interface WelcomePayload {
   settings: RoomSettings;
   /** STUN/TURN servers for the links, with ephemeral TURN credentials when the server has a secret. */
   iceServers: RTCIceServer[];
+  /**
+   * This member's proof for a later restore claim (`Restore.token`). Sent to this member only;
+   * keep it to yourself: whoever has it can take this member's place once it is gone.
+   */
+  restoreToken: string;
 }
 
 export interface MemberLeftPayload {

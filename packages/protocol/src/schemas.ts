@@ -51,12 +51,17 @@ export const RoomOptionsSchema = v.object({
 export type RoomOptions = v.InferInput<typeof RoomOptionsSchema>;
 export type RoomSettings = v.InferOutput<typeof RoomOptionsSchema>;
 
-/** A member's claim to its place after the lobby server restarted (rooms are in memory). */
+/**
+ * A member's claim to its place after the lobby server restarted (rooms are in memory), or after
+ * its reconnection window ran out. `token` proves the claim: the server gave it to this member
+ * alone in its welcome (`restoreToken`), bound to the code, the id and the order.
+ */
 export const RestoreSchema = v.object({
   code: roomCode,
   memberId,
   /** The member's join order in the lost room, so the host and the order survive. */
   order: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e9)),
+  token: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'not a restore token')),
 });
 export type Restore = v.InferOutput<typeof RestoreSchema>;
 

@@ -1,0 +1,49 @@
+/**
+ * HTTP as raw bytes over a socket, for request lines and paths that fetch() and curl would
+ * normalise away before sending (`//a:99999`, bad escapes, absolute forms).
+ */
+import { connect } from 'node:net';
+import { deadline } from './wait.js';
+
+export interface RawReply {
+  /** The status code of the response line; 0 if the server closed without answering. */
+  status: number;
+  /** The response head (status line and headers) as text. */
+  head: string;
+}
+
+/**
+ * Sends `head` (request line and headers, without the blank line) and `body`; resolves with the
+ * response head once it is in (or the server closes first), and closes the socket.
+ */
+export function rawRequest(port: number, head: string, body = '', timeoutMs = 5000): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const end = received.indexOf('\r\n\r\n');
+      const responseHead = end === -1 ? received : received.slice(0, end);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(responseHead);
+      resolve({ status: status === null ? 0 : Number(status[1]), head: responseHead });
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no reply within ${deadline(timeoutMs)} ms to ${JSON.stringify(head.split('\r\n')[0])}`));
+    }, deadline(timeoutMs));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n\r\n')) finish();
+    });
+    socket.on('error', () => undefined); // a reset ends the reply like a close: 'close' follows
+    socket.on('close', finish);
+    socket.write(`${head}\r\n\r\n${body}`);
+  });
+}
+
+/** A request head: the request line, `Host`, `Connection: close` (unless given) and `headers`. */
+export function requestHead(requestLine: string, headers: Record<string, string> = {}): string {
+  const all: Record<string, string> = { Host: '127.0.0.1', Connection: 'close', ...headers };
+  return [requestLine, ...Object.entries(all).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
+}
