@@ -124,6 +124,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       this.nextOrder = Math.max(this.nextOrder, order + 1);
       const member: MemberRecord = { id: client.sessionId, name, ready: false, order, client, guard: this.strangers.get(client) ?? new ClientGuard(ctx.now), connected: true };
       this.members.set(member.id, member);
+      // ws reports a protocol violation (a frame over frameMaxBytes, bad framing) as 'error', then closes.
+      client.ref.once('error', () => member.guard.expel());
       ctx.metrics.joins.inc();
       this.sendTo(client, ServerMessage.Welcome, this.welcomeFor(member));
       this.broadcastExcept(member, ServerMessage.MemberJoined, publicMember(member));
@@ -138,7 +140,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const member = this.members.get(client.sessionId);
       // On shutdown nobody leaves: everyone is disconnected, and comes back when the server does.
       if (member === undefined || this.closing) return;
-      if (!consented) {
+      // A client disconnected for abuse keeps no seat: it may not come back, and must not hold a place.
+      if (!consented && !member.guard.expelled) {
         member.connected = false;
         ctx.logger.debug({ code: this.code, member: member.id }, 'member connection lost; its seat waits');
         try {
@@ -152,7 +155,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
           return;
         }
       }
-      this.removeMember(member, 'left');
+      this.removeMember(member, consented ? 'left' : 'lost');
     }
 
     override onDispose(): void {

@@ -45,9 +45,14 @@ export class ClientGuard {
     return true;
   }
 
-  /** The client is being disconnected: ignore whatever it still sends. */
+  /** The client is being disconnected: ignore whatever it still sends, and keep no seat for it. */
   get expelled(): boolean {
     return this.#expelled;
+  }
+
+  /** The client broke the WebSocket protocol itself (a frame over the limit, bad framing). */
+  expel(): void {
+    this.#expelled = true;
   }
 
   /**

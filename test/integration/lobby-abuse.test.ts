@@ -108,6 +108,8 @@ test('malformed and hostile messages get named errors; the server and other room
     clearInterval(spam);
   }
   expect(bad.closedWith).toBe(LobbyCloseCode.Abuse);
+  // It keeps no seat: the room sees it gone at once, not after the reconnection window.
+  await until(() => host.received.some(([type, p]) => type === ServerMessage.MemberLeft && (p as { id: string }).id === bad.id), 'the abuser leaves the room', 5000);
 
   // The other game goes on.
   const d2 = d.signals.length;
@@ -134,6 +136,7 @@ test('a frame over the transport limit closes only that socket', async () => {
   big.sendRaw(frame(ROOM_DATA, 'signal', new Array<number>(LobbyLimits.frameMaxBytes + 10).fill(0)));
   await until(() => big.closedWith !== undefined, 'the socket closes');
   expect(big.closedWith).toBe(LobbyCloseCode.FrameTooLarge);
+  await until(() => host.received.some(([type, p]) => type === ServerMessage.MemberLeft && (p as { id: string }).id === big.id), 'the sender leaves the room', 5000);
   host.room.send(ClientMessage.Ready, { ready: true });
   const healthz = await fetch(`${server.url}/healthz`);
   expect(healthz.status).toBe(200);
