@@ -405,7 +405,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
 
   #onHello(hello: HelloFrame): void {
     if (this.#remoteHello !== null) {
-      this.#report(new HandshakeError('The remote sent a second hello'));
+      this.#eventsLane.bad(new HandshakeError('The remote sent a second hello'));
       return;
     }
     if (hello.version !== LINK_PROTOCOL_VERSION) {
