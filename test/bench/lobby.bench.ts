@@ -73,7 +73,8 @@ const scale: Scenario = {
   name: 'lobby.scale',
   description: `${ROOMS * 2} clients in ${ROOMS} rooms, 20 signals a pair, from a load process; baseline: bare ws relay`,
   async run() {
-    const server = await startServer([], {}, 'info');
+    // Every load client comes from one address, as they would through a reverse proxy.
+    const server = await startServer(['--connections-per-address', '0'], {}, 'info');
     let ours: LoadResult;
     let rssMb: number;
     try {

@@ -9,8 +9,9 @@ import { linkScenarios } from './link.bench.js';
 import { lobbyScenarios } from './lobby.bench.js';
 import { syncScenarios } from './sync.bench.js';
 import { browserScenarios } from './browser.bench.js';
+import { hostileScenarios } from './hostile.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...syncScenarios, ...browserScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
