@@ -3,23 +3,16 @@
  * a count in /metrics, the sender's connection stays up until it has abused its budget, and a game
  * in another room keeps exchanging signals through all of it.
  */
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Client, Room } from 'colyseus.js';
 import { ClientMessage, LobbyCloseCode, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage } from '@rallypoint/protocol';
-import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { serverForFile } from '../helpers/server-per-file.js';
 import { ROOM_DATA, ROOM_DATA_BYTES, rawMember, roomFrame } from '../helpers/raw-member.js';
 import { deadline, until } from '../helpers/wait.js';
 
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
+const server = serverForFile();
 
-const member = (join: (client: Client) => Promise<Room>) => rawMember(server.url, join);
-const frame = roomFrame;
+const member = (join: (client: Client) => Promise<Room>) => rawMember(server().url, join);
 
 test('malformed and hostile messages get named errors; the server and other rooms carry on', async () => {
   // A game in another room, relaying signals back and forth the whole time, within its budget.
@@ -69,12 +62,12 @@ test('malformed and hostile messages get named errors; the server and other room
     ['long name', send(ClientMessage.Profile, { name: 'n'.repeat(LobbyLimits.displayNameMaxLength + 1) }), [InvalidMessage]],
     ['huge name', send(ClientMessage.Profile, { name: 'n'.repeat(9000) }), [MessageTooLarge]],
     ['lock by a non-host', send(ClientMessage.Lock, { locked: true }), [NotHost]],
-    ['string longer than the frame', raw(frame(ROOM_DATA, 'signal', [0xd9, 0xff, 0x41])), [UndecodableMessage]],
-    ['unknown msgpack extension', raw(frame(ROOM_DATA, 'signal', [0xc7, 0x05, 0x01])), [UndecodableMessage]],
-    ['truncated map', raw(frame(ROOM_DATA, 'signal', [0x82, 0xa2, 0x74])), [UndecodableMessage]],
-    ['binary payload', raw(frame(ROOM_DATA_BYTES, 'signal', [1, 2, 3])), [UnknownMessageType]],
+    ['string longer than the frame', raw(roomFrame(ROOM_DATA, 'signal', [0xd9, 0xff, 0x41])), [UndecodableMessage]],
+    ['unknown msgpack extension', raw(roomFrame(ROOM_DATA, 'signal', [0xc7, 0x05, 0x01])), [UndecodableMessage]],
+    ['truncated map', raw(roomFrame(ROOM_DATA, 'signal', [0x82, 0xa2, 0x74])), [UndecodableMessage]],
+    ['binary payload', raw(roomFrame(ROOM_DATA_BYTES, 'signal', [1, 2, 3])), [UnknownMessageType]],
     ['type header longer than the frame', raw(new Uint8Array([ROOM_DATA, 0xd9, 0xff, 0x41])), [UnknownMessageType]],
-    ['arrays nested 5000 deep', raw(frame(ROOM_DATA, 'signal', [...new Array<number>(5000).fill(0x91), 0xc0])), [UndecodableMessage, InvalidMessage]],
+    ['arrays nested 5000 deep', raw(roomFrame(ROOM_DATA, 'signal', [...new Array<number>(5000).fill(0x91), 0xc0])), [UndecodableMessage, InvalidMessage]],
     ['unknown protocol code', raw(new Uint8Array([99, 1, 2, 3])), [UndecodableMessage]],
     ['empty frame', raw(new Uint8Array([])), [UndecodableMessage]],
     ['text frame', raw('hello, server'), [UndecodableMessage]],
@@ -119,13 +112,13 @@ test('malformed and hostile messages get named errors; the server and other room
   const after = await member((client) => client.joinById(host.room.roomId, { name: 'next' }));
   expect(after.id).toBeTruthy();
 
-  const health = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };
+  const health = (await (await fetch(`${server().url}/healthz`)).json()) as { status: string };
   expect(health.status).toBe('ok');
   for (const reason of ['invalid', 'unknown_type', 'too_large', 'undecodable', 'rate_limited', 'signal_target']) {
-    expect(await server.metric('rallypoint_messages_rejected_total', `reason="${reason}"`), reason).toBeGreaterThan(0);
+    expect(await server().metric('rallypoint_messages_rejected_total', `reason="${reason}"`), reason).toBeGreaterThan(0);
   }
-  expect(await server.metric('rallypoint_clients_disconnected_for_abuse_total')).toBe(1);
-  expect(await server.metric('rallypoint_signals_relayed_total')).toBeGreaterThanOrEqual(c.signals.length + d.signals.length);
+  expect(await server().metric('rallypoint_clients_disconnected_for_abuse_total')).toBe(1);
+  expect(await server().metric('rallypoint_signals_relayed_total')).toBeGreaterThanOrEqual(c.signals.length + d.signals.length);
   expect([...c.errors, ...d.errors]).toEqual([]);
   for (const member of [c, d, host, after]) await member.room.leave(true);
 }, deadline(60_000));
@@ -133,12 +126,12 @@ test('malformed and hostile messages get named errors; the server and other room
 test('a frame over the transport limit closes only that socket', async () => {
   const host = await member((client) => client.create(RoomName.Game, { name: 'host' }));
   const big = await member((client) => client.joinById(host.room.roomId, { name: 'big' }));
-  big.sendRaw(frame(ROOM_DATA, 'signal', new Array<number>(LobbyLimits.frameMaxBytes + 10).fill(0)));
+  big.sendRaw(roomFrame(ROOM_DATA, 'signal', new Array<number>(LobbyLimits.frameMaxBytes + 10).fill(0)));
   await until(() => big.closedWith !== undefined, 'the socket closes');
   expect(big.closedWith).toBe(LobbyCloseCode.FrameTooLarge);
   await until(() => host.received.some(([type, p]) => type === ServerMessage.MemberLeft && (p as { id: string }).id === big.id), 'the sender leaves the room', 5000);
   host.room.send(ClientMessage.Ready, { ready: true });
-  const healthz = await fetch(`${server.url}/healthz`);
+  const healthz = await fetch(`${server().url}/healthz`);
   expect(healthz.status).toBe(200);
   await host.room.leave(true);
 });

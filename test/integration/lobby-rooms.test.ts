@@ -2,31 +2,25 @@
  * Rooms over the real lobby server (its own process, random port) with real node-datachannel
  * links: codes, joins and their errors, quick match, the live list, topologies, host changes.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, type RoomSession } from '@rallypoint/lobby/node';
 import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
 import type { LinkTypes } from '@rallypoint/core';
-import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { serverForFile } from '../helpers/server-per-file.js';
 import { rawMember } from '../helpers/raw-member.js';
 import { linksOpen, nextEvent } from '../helpers/session.js';
 import { until } from '../helpers/wait.js';
 
 type Game = { events: { hello: string }; state: { x: number } } & LinkTypes;
 
-let server: ServerProcess;
+const server = serverForFile();
 const sessions: RoomSession<Game>[] = [];
-beforeAll(async () => {
-  server = await startServer();
-});
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.leave()));
 });
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
 
-const lobby = () => createLobby<Game>({ url: server.url });
+const lobby = () => createLobby<Game>({ url: server().url });
 const track = (session: RoomSession<Game>) => (sessions.push(session), session);
 const create = async (options: Parameters<ReturnType<typeof lobby>['create']>[0] = {}) => track(await lobby().create(options));
 const join = async (code: string, name = 'guest') => track(await lobby().join(code, { name }));
@@ -35,7 +29,7 @@ describe('create and join by code', () => {
   test('both sides link; events and state flow both ways', async () => {
     const a = await create({ name: 'Ada' });
     expect(a.code).toMatch(new RegExp(`^[${RoomCodeFormat.alphabet}]{${RoomCodeFormat.length}}$`));
-    expect(a.inviteLink).toBe(`${server.url}/?room=${a.code}`);
+    expect(a.inviteLink).toBe(`${server().url}/?room=${a.code}`);
     expect(a.isHost).toBe(true);
     // Codes are case-insensitive and forgive separators.
     const b = await join(`${a.code.slice(0, 3).toLowerCase()}-${a.code.slice(3)}`, 'Bob');
@@ -98,10 +92,10 @@ describe('create and join by code', () => {
     guest.setLocked(true);
     expect((await refused).error).toBeInstanceOf(NotHostError);
     c.setLocked(true);
-    await expect.poll(() => fetch(`${server.url}/rooms/${c.code}`).then((r) => r.json())).toEqual({ code: c.code, status: 'closed' });
+    await expect.poll(() => fetch(`${server().url}/rooms/${c.code}`).then((r) => r.json())).toEqual({ code: c.code, status: 'closed' });
     await expect(lobby().join(c.code)).rejects.toBeInstanceOf(RoomClosedError);
     c.setLocked(false);
-    await expect.poll(() => fetch(`${server.url}/rooms/${c.code}`).then((r) => r.json())).toEqual({ code: c.code, status: 'open' });
+    await expect.poll(() => fetch(`${server().url}/rooms/${c.code}`).then((r) => r.json())).toEqual({ code: c.code, status: 'open' });
     await join(c.code);
   });
 
@@ -110,7 +104,7 @@ describe('create and join by code', () => {
     await expect(lobby().create({ name: 'x'.repeat(33) })).rejects.toBeInstanceOf(InvalidOptionsError);
     await expect(lobby().create({ mode: 'Not A Mode' })).rejects.toBeInstanceOf(InvalidOptionsError);
     // A client that skips the checks gets the server's.
-    const raw = new Client(server.url);
+    const raw = new Client(server().url);
     await expect(raw.create(RoomName.Game, { maxPlayers: 99 })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidRoomOptions });
     await expect(raw.create(RoomName.Game, { name: { $gt: '' } })).rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
     const room = await raw.create(RoomName.Game, {});
@@ -121,7 +115,7 @@ describe('create and join by code', () => {
 });
 
 test('a member who comes back late with its restore token joins as anyone would: no host from an old order', async () => {
-  const a = await rawMember(server.url, (client) => client.create(RoomName.Game, { name: 'A', maxPlayers: 3 }));
+  const a = await rawMember(server().url, (client) => client.create(RoomName.Game, { name: 'A', maxPlayers: 3 }));
   const code = a.welcome.code;
   const b = await join(code, 'B');
   const hostMoved = nextEvent(b, 'hostChanged');
@@ -130,7 +124,7 @@ test('a member who comes back late with its restore token joins as anyone would:
   expect(b.isHost).toBe(true);
   const joinSeen = nextEvent(b, 'memberJoined');
   const restore = { code, memberId: a.id, order: 0, token: a.welcome.restoreToken };
-  const room = await new Client(server.url).joinById(code, { name: 'A', restore });
+  const room = await new Client(server().url).joinById(code, { name: 'A', restore });
   room.onMessage('*', () => undefined);
   const joined = await joinSeen;
   expect(joined.id).toBe(a.id);

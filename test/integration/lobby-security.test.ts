@@ -5,12 +5,13 @@
  * shows to someone without its code.
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { Client, type Room } from 'colyseus.js';
 import { Packr } from 'msgpackr';
 import { createLobby } from '@rallypoint/lobby/node';
 import { LobbyErrorCode, LobbyLimits, RoomName, generateRoomCode, type RoomStatus } from '@rallypoint/protocol';
-import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { startServer } from '../helpers/lobby-server.js';
+import { serverForFile } from '../helpers/server-per-file.js';
 import { startPingPong } from '../helpers/ping-pong.js';
 import { rawMember, ROOM_DATA, roomFrame } from '../helpers/raw-member.js';
 import { rawRequest, requestHead } from '../helpers/raw-http.js';
@@ -23,18 +24,12 @@ import { deadline, until } from '../helpers/wait.js';
  */
 const STALL_BOUND_MS = 1000;
 
-let server: ServerProcess;
-beforeAll(async () => {
-  server = await startServer();
-});
-afterAll(async () => {
-  expect(await server.stop()).toBe(0);
-});
+const server = serverForFile();
 
-const member = (join: (client: Client) => Promise<Room>) => rawMember(server.url, join);
+const member = (join: (client: Client) => Promise<Room>) => rawMember(server().url, join);
 const createRoom = (name: string, options: Record<string, unknown> = {}) => member((client) => client.create(RoomName.Game, { name, maxPlayers: 4, ...options }));
 const joinRoom = (code: string, name: string) => member((client) => client.joinById(code, { name }));
-const roomStatus = async (code: string) => ((await (await fetch(`${server.url}/rooms/${code}`)).json()) as RoomStatus).status;
+const roomStatus = async (code: string) => ((await (await fetch(`${server().url}/rooms/${code}`)).json()) as RoomStatus).status;
 
 test('malformed request lines, paths and escapes are answered; no request ends the server', async () => {
   const host = await createRoom('host');
@@ -74,12 +69,12 @@ test('malformed request lines, paths and escapes are answered; no request ends t
     ['GET http://[::1/x HTTP/1.1', upgrade],
   ];
   for (const [line, headers, body] of requests) {
-    const reply = await rawRequest(server.port, requestHead(line, headers), body);
+    const reply = await rawRequest(server().port, requestHead(line, headers), body);
     expect(reply.status, `${line}: ${reply.head}`).toBeGreaterThanOrEqual(100);
-    expect(server.child.exitCode, `the server exited after ${line}`).toBeNull();
+    expect(server().child.exitCode, `the server exited after ${line}`).toBeNull();
   }
-  expect(await server.metric('rallypoint_http_bad_requests_total')).toBeGreaterThan(0);
-  const health = await fetch(`${server.url}/healthz`);
+  expect(await server().metric('rallypoint_http_bad_requests_total')).toBeGreaterThan(0);
+  const health = await fetch(`${server().url}/healthz`);
   expect(health.status).toBe(200);
   // The room made before is still there, and takes a new player.
   expect(await roomStatus(code)).toBe('open');
@@ -129,7 +124,7 @@ test('a restore claim must prove the place it claims: nobody takes over a presen
   const code = host.welcome.code;
   const guest = await joinRoom(code, 'guest');
   const mallory = await joinRoom(code, 'mallory');
-  const claim = (restore: Record<string, unknown>) => new Client(server.url).joinById(code, { name: 'M', restore });
+  const claim = (restore: Record<string, unknown>) => new Client(server().url).joinById(code, { name: 'M', restore });
   const hostPlace = { code, memberId: host.id, order: 0 };
   await expect(claim(hostPlace), 'no token').rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
   for (const token of ['A'.repeat(43), mallory.welcome.restoreToken, guest.welcome.restoreToken]) {
@@ -145,7 +140,7 @@ test('a restore claim must prove the place it claims: nobody takes over a presen
   expect(host.closedWith).toBeUndefined();
   for (const m of [guest, mallory]) expect(m.received.filter(([type]) => type === 'member.left' || type === 'host.changed')).toEqual([]);
   expect(mallory.signals).toEqual([]);
-  expect(await server.metric('rallypoint_restores_refused_total')).toBeGreaterThanOrEqual(5);
+  expect(await server().metric('rallypoint_restores_refused_total')).toBeGreaterThanOrEqual(5);
   // Each member's token is its own, and reaches nobody else.
   const tokens = [host, guest, mallory].map((m) => m.welcome.restoreToken);
   expect(new Set(tokens).size).toBe(3);
@@ -160,16 +155,16 @@ test('a refused claim leaves a dropped member\'s own reconnection intact', async
   const reconnectionToken = guest.room.reconnectionToken;
   // The guest's connection drops (not a leave): it has the reconnection window to come back.
   (guest.room.connection.transport as unknown as { ws: { terminate(): void } }).ws.terminate();
-  await until(() => server.logs.some((l) => l.msg === 'member connection lost; its seat waits' && l.member === guest.id), 'the server holds the seat');
+  await until(() => server().logs.some((l) => l.msg === 'member connection lost; its seat waits' && l.member === guest.id), 'the server holds the seat');
   const place = { code, memberId: guest.id, order: guest.welcome.members.find((m) => m.id === guest.id)!.order };
-  const claim = (token: string) => new Client(server.url).joinById(code, { name: 'M', restore: { ...place, token } });
+  const claim = (token: string) => new Client(server().url).joinById(code, { name: 'M', restore: { ...place, token } });
   // A stranger claims the guest's place, with made-up tokens and with its own.
   const stranger = await joinRoom(code, 'stranger');
   for (const token of ['B'.repeat(43), stranger.welcome.restoreToken]) await expect(claim(token)).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
   // The guest's own token, while its seat waits: refused without touching the seat.
   await expect(claim(guest.welcome.restoreToken)).rejects.toMatchObject({ code: LobbyErrorCode.MemberStillPresent });
 
-  const back = await new Client(server.url).reconnect(reconnectionToken);
+  const back = await new Client(server().url).reconnect(reconnectionToken);
   back.onMessage('*', () => undefined);
   expect(back.sessionId).toBe(guest.id);
   expect(host.received.filter(([type]) => type === 'member.left')).toEqual([]);
@@ -181,7 +176,7 @@ test('a room code is only re-formed with the proof of a place in that room', asy
   let free: string;
   do free = generateRoomCode((n) => Math.floor(Math.random() * n));
   while ((await roomStatus(free)) !== 'not-found');
-  const squat = (restore: Record<string, unknown>) => new Client(server.url).create(RoomName.Game, { name: 'M', restore });
+  const squat = (restore: Record<string, unknown>) => new Client(server().url).create(RoomName.Game, { name: 'M', restore });
   await expect(squat({ code: free, memberId: 'abcdEFGH1', order: 0, token: 'C'.repeat(43) })).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
   // A real token opens no other code than its own room's.
   await expect(squat({ code: free, memberId: owner.id, order: 0, token: owner.welcome.restoreToken })).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
@@ -224,7 +219,7 @@ test('request heads over the limit are refused, and one address cannot hold ever
 }, deadline(60_000));
 
 test('nothing about a private room shows without its code', async () => {
-  const lobby = () => createLobby({ url: server.url });
+  const lobby = () => createLobby({ url: server().url });
   const list = await lobby().list({});
   const secret = await lobby().create({ name: 'S', private: true, mode: 'hide' });
   try {
@@ -233,11 +228,11 @@ test('nothing about a private room shows without its code', async () => {
     await until(() => list.rooms.some((r) => r.code === found.code), 'the public room is listed');
     expect(list.rooms.map((r) => r.code)).not.toContain(secret.code);
     const seen = [
-      await (await fetch(`${server.url}/healthz`)).text(),
-      await server.metrics(),
-      await (await fetch(`${server.url}/`)).text(),
-      (await rawRequest(server.port, requestHead('GET /matchmake/game HTTP/1.1'))).head,
-      (await rawRequest(server.port, requestHead('GET /matchmake/ HTTP/1.1'))).head,
+      await (await fetch(`${server().url}/healthz`)).text(),
+      await server().metrics(),
+      await (await fetch(`${server().url}/`)).text(),
+      (await rawRequest(server().port, requestHead('GET /matchmake/game HTTP/1.1'))).head,
+      (await rawRequest(server().port, requestHead('GET /matchmake/ HTTP/1.1'))).head,
     ].join('\n');
     expect(seen).not.toContain(secret.code);
     expect(seen).not.toContain(secret.me.id);
