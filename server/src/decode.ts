@@ -1,4 +1,4 @@
-import { UNDEFINED_EXTENSION, scanMsgpack, type ScanLimits } from '@rallypoint/msgpack-guard';
+import { UNDEFINED_EXTENSION, createMsgpackScanner } from '@rallypoint/msgpack-guard';
 import { LobbyLimits } from '@rallypoint/protocol';
 import { Unpackr } from 'msgpackr';
 
@@ -19,10 +19,10 @@ export type MessageDecoder = (bytes: Uint8Array) => DecodeResult;
  * then decodes what is left, with structured clone off as a second lock on the same door.
  */
 export function createMessageDecoder(limits: Pick<typeof LobbyLimits, 'messageMaxDepth' | 'messageMaxValues'> = LobbyLimits): MessageDecoder {
-  const scanLimits: ScanLimits = { maxDepth: limits.messageMaxDepth, maxNodes: limits.messageMaxValues, extensions: [UNDEFINED_EXTENSION], records: { shared: [] } };
+  const scanMessage = createMsgpackScanner({ maxDepth: limits.messageMaxDepth, maxNodes: limits.messageMaxValues, extensions: [UNDEFINED_EXTENSION], records: { shared: [] } });
   const unpackr = new Unpackr({ useRecords: false, structuredClone: false, mapsAsObjects: true });
   return (bytes) => {
-    const scan = scanMsgpack(bytes, scanLimits);
+    const scan = scanMessage(bytes);
     if (!scan.ok) return { ok: false, message: `${scan.reason}: ${scan.message}` };
     try {
       return { ok: true, value: unpackr.unpack(bytes) };

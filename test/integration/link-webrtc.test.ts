@@ -73,8 +73,10 @@ describe('a WebRTC link on its own', () => {
     link.close();
   });
 
-  it('refuses pre-shared structures the remote could not accept', () => {
+  it('refuses pre-shared structures the remote could not accept, and decode limits that make no sense', () => {
     expect(() => createLink({ initiator: true, structures: [[]] })).toThrow(TypeError);
+    expect(() => createLink({ initiator: true, decodeLimits: { maxDepth: 0 } })).toThrow(/decodeLimits/);
+    expect(() => createLink({ initiator: true, decodeLimits: { maxNodes: 1.5 } })).toThrow(/decodeLimits/);
   });
 
   it('says where to find WebRTC when there is none', () => {

@@ -4,11 +4,12 @@
  * followed by more, it fails; depth, value count and extensions are held to their limits; and no
  * input makes it throw.
  */
-import { MsgpackGuardError, TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, assertWithinLimits, scanMsgpack, type ScanLimits } from '@rallypoint/msgpack-guard';
+import { MsgpackGuardError, TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, createMsgpackScanner, type ScanLimits } from '@rallypoint/msgpack-guard';
 import fc from 'fast-check';
 import { Packr, Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 
+const scanMsgpack = (bytes: Uint8Array, limits: ScanLimits) => createMsgpackScanner(limits)(bytes);
 const open: ScanLimits = { maxDepth: 1000, maxNodes: 1e9, extensions: [UNDEFINED_EXTENSION, TIMESTAMP_EXTENSION], records: { shared: [] } };
 const plainPackr = new Packr({ useRecords: false });
 /** As the link's encoder is set up (codec.ts): records, written inline in each message. */
@@ -134,13 +135,17 @@ describe('scanMsgpack', () => {
     expect(scanMsgpack(new Uint8Array([0xd4, 0x72, 0x40, 0x91, 0x01, 0x01]), open)).toMatchObject({ ok: false, reason: 'bad-record' });
   });
 
-  it('assertWithinLimits throws a named error that says why', () => {
-    expect(() => assertWithinLimits(new Uint8Array([0x92, 0x01]), open)).toThrow(MsgpackGuardError);
-    try {
-      assertWithinLimits(new Uint8Array([0x92, 0x01]), open);
-    } catch (error) {
-      expect(error).toMatchObject({ name: 'MsgpackGuardError', reason: 'truncated', offset: 0 });
-    }
+  it('keeps no inline record from one message to the next', () => {
+    const scan = createMsgpackScanner(open);
+    // The first message defines record 0x40 (one key) and uses it; the second only uses it.
+    expect(scan(new Uint8Array([0xd4, 0x72, 0x40, 0x91, 0xa1, 0x61, 0x01]))).toMatchObject({ ok: true, nodes: 4 });
+    expect(scan(new Uint8Array([0x40, 0x01]))).toMatchObject({ ok: false, reason: 'trailing-bytes' });
+  });
+
+  it('names its refusals in MsgpackGuardError', () => {
+    const result = scanMsgpack(new Uint8Array([0x92, 0x01]), open);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(new MsgpackGuardError(result)).toMatchObject({ name: 'MsgpackGuardError', reason: 'truncated', offset: 0 });
   });
 });
 

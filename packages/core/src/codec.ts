@@ -6,7 +6,7 @@
  * it misdecodes once more distinct shapes than `maxOwnStructures` (32) have been seen, which a
  * long game session reaches. Self-contained frames cost a few bytes and cannot go wrong.
  */
-import { TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, assertWithinLimits, type ScanLimits } from '@rallypoint/msgpack-guard';
+import { MsgpackGuardError, TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, createMsgpackScanner } from '@rallypoint/msgpack-guard';
 import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr';
 import { MAX_STRUCTURES } from './wire.js';
 
@@ -68,13 +68,13 @@ export function createFrameEncoder(structures: readonly (readonly string[])[] = 
 }
 
 export function createFrameDecoder(structures: readonly (readonly string[])[] = [], limits: DecodeLimits = DEFAULT_DECODE_LIMITS): FrameDecoder {
-  const scanLimits: ScanLimits = {
+  const scan = createMsgpackScanner({
     maxDepth: limits.maxDepth + FRAME_DEPTH,
     maxNodes: limits.maxNodes + FRAME_NODES,
     // What our encoder writes besides plain msgpack: `undefined`, Dates, and records.
     extensions: [UNDEFINED_EXTENSION, TIMESTAMP_EXTENSION],
     records: { shared: structures.map((keys) => keys.length) },
-  };
+  });
   const unpackr = new Unpackr({
     // Loaded through getStructures, msgpackr marks them shared and restores them after any message
     // that redefines their record id inline. Passed as `structures`, one hostile message defining
@@ -87,7 +87,8 @@ export function createFrameDecoder(structures: readonly (readonly string[])[] = 
   });
   return {
     decode: (bytes) => {
-      assertWithinLimits(bytes, scanLimits);
+      const result = scan(bytes);
+      if (!result.ok) throw new MsgpackGuardError(result);
       return unpackr.unpack(bytes);
     },
   };

@@ -141,6 +141,9 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#logger = init.logger ?? silentLogger;
     this.#structures = init.structures ?? [];
     this.#decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...init.decodeLimits };
+    if (!Object.values(this.#decodeLimits).every((n) => Number.isInteger(n) && n >= 1)) {
+      throw new TypeError('decodeLimits.maxDepth and decodeLimits.maxNodes must be whole numbers of at least 1');
+    }
     this.#decoder = createFrameDecoder([], this.#decodeLimits);
     if (!isStructureList(this.#structures)) {
       throw new TypeError(

@@ -6,21 +6,14 @@
  * it on everything a peer sends.
  *
  * @example
- * import { assertWithinLimits } from '@rallypoint/msgpack-guard';
+ * import { MsgpackGuardError, createMsgpackScanner } from '@rallypoint/msgpack-guard';
  *
- * assertWithinLimits(bytes, { maxDepth: 16, maxNodes: 4096, extensions: [], records: null }); // throws MsgpackGuardError
+ * const scan = createMsgpackScanner({ maxDepth: 16, maxNodes: 4096, extensions: [], records: null });
+ * const result = scan(bytes);
+ * if (!result.ok) throw new MsgpackGuardError(result); // result.reason: 'too-deep', 'trailing-bytes', …
  * const value = unpackr.unpack(bytes);
  */
-import { MsgpackGuardError } from './errors.js';
-import { scanMsgpack, type ScanLimits } from './scan.js';
-
-export { RECORD_DEFINITION_EXTENSION, TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, scanMsgpack } from './scan.js';
+export { RECORD_DEFINITION_EXTENSION, TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, createMsgpackScanner } from './scan.js';
 export { MsgpackGuardError } from './errors.js';
 
-export type { ScanFailure, ScanLimits, ScanResult } from './scan.js';
-
-/** Throws `MsgpackGuardError` unless `bytes` is one msgpack value within `limits`. */
-export function assertWithinLimits(bytes: Uint8Array, limits: ScanLimits): void {
-  const result = scanMsgpack(bytes, limits);
-  if (!result.ok) throw new MsgpackGuardError(result);
-}
+export type { MsgpackScanner, ScanFailure, ScanLimits, ScanResult } from './scan.js';

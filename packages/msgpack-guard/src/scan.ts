@@ -42,19 +42,27 @@ export type ScanResult =
 
 const MAX_RECORD_IDS = 64;
 
-export function scanMsgpack(bytes: Uint8Array, limits: ScanLimits): ScanResult {
-  const end = bytes.byteLength;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Checks msgpack bytes against limits fixed once, so no per-message tables are built. */
+export type MsgpackScanner = (bytes: Uint8Array) => ScanResult;
+
+export function createMsgpackScanner(limits: ScanLimits): MsgpackScanner {
   const allowed = new Uint8Array(256);
   for (const type of limits.extensions) allowed[type & 0xff] = 1;
-  // Key counts by record id & 0x3f; -1 where no structure is defined.
-  let records: Int32Array | null = null;
-  if (limits.records !== null) {
-    records = new Int32Array(MAX_RECORD_IDS).fill(-1);
-    limits.records.shared.forEach((count, i) => {
-      if (i < MAX_RECORD_IDS) (records as Int32Array)[i] = count;
-    });
-  }
+  // Key counts by record id & 0x3f (-1: none), the shared ones first; a scan may add inline ones.
+  const sharedRecords = new Int32Array(MAX_RECORD_IDS).fill(-1);
+  limits.records?.shared.forEach((count, i) => {
+    if (i < MAX_RECORD_IDS) sharedRecords[i] = count;
+  });
+  const scanRecords = limits.records === null ? null : new Int32Array(MAX_RECORD_IDS);
+  return (bytes) => {
+    scanRecords?.set(sharedRecords);
+    return scan(bytes, limits, allowed, scanRecords);
+  };
+}
+
+function scan(bytes: Uint8Array, limits: ScanLimits, allowed: Uint8Array, records: Int32Array | null): ScanResult {
+  const end = bytes.byteLength;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const fail = (reason: ScanFailure, offset: number, message: string): ScanResult => ({ ok: false, reason, offset, message });
   const truncated = (offset: number) => fail('truncated', offset, `the message ends inside a value (at byte ${offset} of ${end})`);
 
