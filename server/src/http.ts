@@ -75,7 +75,7 @@ export function createHttpHandler(ctx: HttpContext) {
  * The path of an origin-form request target (`/a/b?c`), or undefined for anything else. Parsed by
  * hand: `new URL()` reads `//host:port` as an authority and throws on a bad port.
  */
-export function requestPath(target: string | undefined): string | undefined {
+function requestPath(target: string | undefined): string | undefined {
   if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return undefined;
   const end = target.search(/[?#]/);
   return end === -1 ? target : target.slice(0, end);
