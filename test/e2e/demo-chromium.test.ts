@@ -27,7 +27,9 @@ async function openPage(label: string): Promise<GamePage> {
   return playwrightPage(page, label);
 }
 
-test('create, join by invite link, play: movement, a pickup on both screens, a leaver seen within 5 s', async () => {
+const LEAVER_BOUND_MS = 10_000;
+
+test('create, join by invite link, play: movement, a pickup on both screens, a leaver seen within seconds', async () => {
   const a = await openPage('A');
   const b = await openPage('B');
   await a.goto(server.url);
@@ -55,13 +57,17 @@ test('create, join by invite link, play: movement, a pickup on both screens, a l
   const afterPickup = await collectAGem(a);
   expect(await sameScore(a, b, afterPickup.me!, afterPickup.scores[afterPickup.me!]!)).toBeGreaterThan(0);
 
-  // B closes its page: A sees B gone within 5 s.
+  // B closes its page: A sees B gone once the link's heartbeat times out (3 s in the demo), long
+  // before the lobby would say so (it keeps a dropped member's seat for 20 s). 10 s is a bound
+  // only a broken heartbeat crosses; the measured time is printed.
   const bEntity = String(afterPickup.slots[(await demoState(b)).me!]! + 1);
   expect((await demoState(a)).entities[bEntity]).toBeDefined();
   const closedAt = Date.now();
   await b.close();
-  await until(a, (s) => s.entities[bEntity] === undefined, 'A sees B gone', 5000);
-  expect(Date.now() - closedAt).toBeLessThan(5000);
+  await until(a, (s) => s.entities[bEntity] === undefined, 'A sees B gone', LEAVER_BOUND_MS);
+  const goneAfterMs = Date.now() - closedAt;
+  console.log(`demo-chromium: the leaver was gone after ${goneAfterMs} ms`);
+  expect(goneAfterMs).toBeLessThan(LEAVER_BOUND_MS);
   await a.close();
 }, deadline(90_000));
 
@@ -101,7 +107,7 @@ test('the host leaves mid-round: the other page ends the round and says why', as
   const b = await openPage('guest');
   await startRound(a, b, server.url);
   await a.close();
-  await until(b, (s) => s.scene === 'game-over', 'the guest sees the round end', 5000);
+  await until(b, (s) => s.scene === 'game-over', 'the guest sees the round end', LEAVER_BOUND_MS);
   const note = await b.evaluate(() => document.querySelector('.note')?.textContent);
   expect(note).toContain('host left');
   await b.close();
