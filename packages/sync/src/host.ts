@@ -23,6 +23,8 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
   now: () => number;
   /** Inputs applied per peer per tick at most (lets a peer catch up after jitter). @default 2 */
   maxInputsPerTick?: number;
+  /** Inputs kept per peer, by sequence number past the last one applied; further ones are dropped and counted. @default 256 */
+  inputWindow?: number;
   /**
    * Checks each input from a peer before it reaches `step` (peers are not trusted: a modified
    * client can send anything). Refused inputs are counted and skipped. @default every input passes
@@ -46,7 +48,10 @@ export interface SyncHostStats {
   snapshotsSent: number;
   snapshotBytes: number;
   badMessages: number;
+  /** Inputs `validateInput` refused. */
   badInputs: number;
+  /** Inputs dropped for a sequence number too far ahead (see `inputWindow`). */
+  droppedInputs: number;
 }
 
 const REFUSED = Symbol('refused input');
@@ -61,7 +66,7 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   readonly #snapshotEveryMs: number;
   #nextSnapshotAt: number | undefined;
   #world: W;
-  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0 };
+  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0, droppedInputs: 0 };
 
   constructor(private readonly init: SyncHostInit<F, I, W>) {
     this.#world = init.world;
@@ -76,7 +81,7 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   /** Start syncing a peer over its state channel. Returns a function that stops it. */
   addPeer(peerId: string, channel: StateChannel): () => void {
     this.removePeer(peerId);
-    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I | typeof REFUSED>(), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: 0, lastClientTimeAt: 0, off: () => undefined };
+    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I | typeof REFUSED>(this.init.inputWindow), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: 0, lastClientTimeAt: 0, off: () => undefined };
     peer.off = channel.onMessage((message) => {
       try {
         const [clientTime, acked, firstSeq, inputs] = parseClientMessage<I>(message);
@@ -97,7 +102,12 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
           this.stats.badInputs += refused;
           this.init.onError?.(peerId, new MalformedSyncMessageError(`${refused} inputs refused by validateInput`));
         }
+        const dropped = peer.inputs.dropped;
         peer.inputs.receive(checked);
+        if (peer.inputs.dropped > dropped) {
+          this.stats.droppedInputs += peer.inputs.dropped - dropped;
+          this.init.onError?.(peerId, new MalformedSyncMessageError(`${peer.inputs.dropped - dropped} inputs too far ahead of the last applied (${peer.inputs.lastApplied})`));
+        }
       } catch (error) {
         this.stats.badMessages++;
         this.init.onError?.(peerId, error as Error);

@@ -98,14 +98,29 @@ export class Predictor<S, I> {
  * The host's side: inputs from one client, deduplicated (they come redundantly) and handed out in
  * order, each once. Sequence numbers that skip ahead mean lost inputs; those are gone for good
  * only if every message that carried them was lost.
+ *
+ * Only a window of sequence numbers past the last applied one is kept: a client cannot make the
+ * host hold (or search) more than `windowSize` inputs, whatever numbers it sends. An honest
+ * client is never that far ahead: its predictor keeps at most 256 unacknowledged inputs.
  */
 export class InputQueue<I> {
   #lastApplied = 0;
   readonly #waiting = new Map<number, I>();
+  #dropped = 0;
+
+  /** @param windowSize how far past the last applied input a sequence number may be. @default 256 */
+  constructor(private readonly windowSize = 256) {}
 
   /** Everything in a received message. */
   receive(inputs: readonly SequencedInput<I>[]): void {
-    for (const { seq, input } of inputs) if (seq > this.#lastApplied && !this.#waiting.has(seq)) this.#waiting.set(seq, input);
+    for (const { seq, input } of inputs) {
+      if (seq <= this.#lastApplied || this.#waiting.has(seq)) continue; // a redundant copy
+      if (seq > this.#lastApplied + this.windowSize) {
+        this.#dropped++;
+        continue;
+      }
+      this.#waiting.set(seq, input);
+    }
   }
 
   /** The next input to apply, in order, or undefined. Skips a gap only if `allowGap`. */
@@ -113,7 +128,8 @@ export class InputQueue<I> {
     let seq = this.#lastApplied + 1;
     if (!this.#waiting.has(seq)) {
       if (!allowGap || this.#waiting.size === 0) return undefined;
-      seq = Math.min(...this.#waiting.keys());
+      seq = Infinity;
+      for (const waiting of this.#waiting.keys()) if (waiting < seq) seq = waiting;
     }
     const input = this.#waiting.get(seq) as I;
     this.#waiting.delete(seq);
@@ -128,5 +144,10 @@ export class InputQueue<I> {
 
   get waiting(): number {
     return this.#waiting.size;
+  }
+
+  /** Inputs refused for being too far ahead of the last applied one. */
+  get dropped(): number {
+    return this.#dropped;
   }
 }
