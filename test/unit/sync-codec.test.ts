@@ -57,6 +57,59 @@ describe('snapshot codec', () => {
     );
   });
 
+  test('property: long runs past the history, with snapshots lost, delayed and reordered, and acks lost', () => {
+    const runArb = fc.array(
+      fc.record({
+        changes: fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.option(entityArb, { nil: undefined }), fc.boolean()), { maxLength: 4 }),
+        lost: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+        delaySteps: fc.integer({ min: 0, max: 6 }),
+        ackLost: fc.boolean(),
+      }),
+      { minLength: 80, maxLength: 400 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), entityArb), { maxLength: 12 }), runArb, (historySize, initial, steps) => {
+        const world = new Map<number, Entity>(initial);
+        const encoder = new SnapshotEncoder(schema, { historySize });
+        const decoder = new SnapshotDecoder(schema, { historySize });
+        const truth = new Map<number, Map<number, Entity>>();
+        const inFlight: { id: number; bytes: Uint8Array; at: number }[] = [];
+        let decoded = 0;
+        for (const [t, step] of steps.entries()) {
+          for (const [id, replacement, remove] of step.changes) {
+            if (remove) world.delete(id);
+            else if (replacement !== undefined) world.set(id, { ...(world.get(id) ?? replacement), ...pickSome(replacement, id) });
+          }
+          const quantized = quantizeWorld(schema, world);
+          const sent = encoder.encode(quantized);
+          // The baseline is one the receiver surely still remembers.
+          if (sent.baselineId !== 0) expect(sent.id - sent.baselineId).toBeLessThan(historySize);
+          truth.set(sent.id, dequantizeWorld(schema, quantized));
+          if (!step.lost) inFlight.push({ id: sent.id, bytes: sent.bytes, at: t + step.delaySteps });
+          // Deliver what is due, latest-sent first among equals: deliveries overtake each other.
+          const due = inFlight.filter((m) => m.at <= t).sort((x, y) => y.id - x.id);
+          for (const message of due) {
+            inFlight.splice(inFlight.indexOf(message), 1);
+            const newestBefore = decoder.newestId;
+            try {
+              const result = decoder.decode(message.bytes);
+              expect(dequantizeWorld(schema, result.world)).toEqual(truth.get(result.id));
+              decoded++;
+            } catch (error) {
+              // Only a snapshot that arrived after a newer one may find its baseline forgotten.
+              expect(error).toBeInstanceOf(MissingBaselineError);
+              expect(message.id).toBeLessThan(newestBefore);
+            }
+            expect(decoder.remembered).toBeLessThanOrEqual(historySize);
+            if (!step.ackLost) encoder.ack(decoder.newestId);
+          }
+        }
+        expect(decoded).toBeGreaterThan(0);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   test('idle entities cost (almost) nothing; a full snapshot when there is no baseline', () => {
     const world = new Map<number, Entity>(Array.from({ length: 32 }, (_, i) => [i, { x: i, y: i, vx: 0, vy: 0, angle: 0, hp: 100, flags: 0, alive: true }]));
     const encoder = new SnapshotEncoder(schema);

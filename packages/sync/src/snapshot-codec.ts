@@ -87,14 +87,21 @@ export class SnapshotDecoder<F extends Record<string, FieldSpec>> {
     return this.#newest;
   }
 
+  /** Snapshots kept as possible baselines: at most `historySize`. */
+  get remembered(): number {
+    return this.#history.size;
+  }
+
   /** Decode; throws MissingBaselineError or MalformedSnapshotError (nothing is kept then). */
   decode(bytes: Uint8Array): { id: number; baselineId: number; world: QuantizedWorld } {
     const { id, baselineId, world } = readSnapshot(this.schema, bytes, (baseline) => this.#history.get(baseline));
-    if (!this.#history.has(id)) {
-      this.#history.set(id, world);
-      for (const old of this.#history.keys()) if (old <= id - this.#historySize) this.#history.delete(old);
-    }
     this.#newest = Math.max(this.#newest, id);
+    // Keep the newest `historySize` ids only, measured from the newest: a late snapshot is kept
+    // only if it falls among them, so reordering cannot grow the history.
+    if (!this.#history.has(id) && id > this.#newest - this.#historySize) {
+      this.#history.set(id, world);
+      for (const old of this.#history.keys()) if (old <= this.#newest - this.#historySize) this.#history.delete(old);
+    }
     return { id, baselineId, world };
   }
 
