@@ -1,8 +1,27 @@
-/** A TCP proxy in front of the lobby server, so a test can cut a client's connection for real. */
+/**
+ * A TCP proxy in front of the lobby server, so a test can cut a client's connection for real:
+ * all at once (`cut()`), or at a chosen point of a join (`clientData` sees every chunk a client
+ * sends and decides what becomes of it).
+ */
 import { createServer, connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export async function startProxy(targetPort: number) {
+/** One client connection through the proxy, as `clientData` sees it. */
+export interface ProxiedConnection {
+  /** Chunks the client sent before this one on this connection. */
+  readonly chunksBefore: number;
+  /** The first chunk's first line (`POST /matchmake/… HTTP/1.1`, `GET /…?sessionId=… HTTP/1.1`). */
+  readonly firstLine: string;
+}
+
+/** `forward` it; `cut` the connection, both ways; or `swallow` it (a server that never answers). */
+export type ChunkVerdict = 'forward' | 'cut' | 'swallow';
+
+export interface ProxyOptions {
+  clientData?: (chunk: Buffer, connection: ProxiedConnection) => ChunkVerdict;
+}
+
+export async function startProxy(targetPort: number, options: ProxyOptions = {}) {
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
@@ -11,7 +30,19 @@ export async function startProxy(targetPort: number) {
       socket.on('close', () => sockets.delete(socket));
       socket.on('error', () => undefined);
     }
-    client.pipe(upstream).pipe(client);
+    let chunksBefore = 0;
+    let firstLine = '';
+    client.on('data', (chunk: Buffer) => {
+      if (chunksBefore === 0) firstLine = chunk.toString('latin1').split('\r\n', 1)[0] ?? '';
+      const verdict = options.clientData?.(chunk, { chunksBefore, firstLine }) ?? 'forward';
+      chunksBefore++;
+      if (verdict === 'forward') upstream.write(chunk);
+      else if (verdict === 'cut') {
+        client.destroy();
+        upstream.destroy();
+      }
+    });
+    upstream.pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -23,9 +54,10 @@ export async function startProxy(targetPort: number) {
     cut() {
       for (const socket of sockets) socket.destroy();
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

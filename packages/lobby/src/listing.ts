@@ -1,6 +1,7 @@
 import { Emitter, type Logger } from '@rallypoint/core';
 import { ListingMessage, type RoomListing } from '@rallypoint/protocol';
 import type { Room as ColyseusRoom } from 'colyseus.js';
+import { LobbyUnavailableError } from './errors.js';
 
 /** What Colyseus' listing sends for one room. */
 interface ColyseusListing {
@@ -26,14 +27,17 @@ export class RoomList {
     logger: Logger,
   ) {
     this.#emitter = new Emitter((name, error) => logger.warn({ err: error, event: name }, 'a room list listener threw'));
-    this.#ready = new Promise((resolve) => {
+    this.#ready = new Promise((resolve, reject) => {
       room.onMessage(ListingMessage.Rooms, (rooms: ColyseusListing[]) => {
         this.#rooms.clear();
         for (const item of rooms) this.#rooms.set(item.roomId, toListing(item));
         this.#changed();
         resolve();
       });
+      // Settles nothing once the first list is in (a promise settles once).
+      room.onLeave((code) => reject(new LobbyUnavailableError(`the lobby connection closed before the first list (code ${code})`, code)));
     });
+    this.#ready.catch(() => undefined); // handled by whoever awaits ready()
     room.onMessage(ListingMessage.Upsert, ([code, item]: [string, ColyseusListing]) => {
       this.#rooms.set(code, toListing(item));
       this.#changed();
@@ -43,7 +47,7 @@ export class RoomList {
     });
   }
 
-  /** Resolves once the first full list has arrived. */
+  /** Resolves once the first full list has arrived; rejects (`LobbyUnavailableError`) if the connection ends first. */
   ready(): Promise<this> {
     return this.#ready.then(() => this);
   }

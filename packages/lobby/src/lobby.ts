@@ -28,6 +28,11 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   origin?: string;
   /** @default silent */
   logger?: Logger;
+  /**
+   * How long create / join / quickMatch / list may take, from the first request to the welcome
+   * (or the first list); after that they reject with `LobbyUnavailableError`. @default 15000
+   */
+  joinTimeoutMs?: number;
 }
 
 /** Options for create / quick match: the room's settings and my display name. */
@@ -45,6 +50,51 @@ export interface Lobby<T extends LinkTypes = LinkTypes> {
 }
 
 /** A client of the rallypoint lobby server. */
+/**
+ * Joins a Colyseus room and waits until what wraps it is ready, all within `timeoutMs`: whatever
+ * happens on the way (a connection dropped before the join or the welcome, a server that never
+ * answers), this settles, with a named error. A room that arrives after the deadline is left.
+ */
+function settleWithin<W extends { ready(): Promise<W> }>(
+  timeoutMs: number,
+  origin: string,
+  join: () => Promise<ColyseusRoom>,
+  fail: (error: unknown) => Promise<LobbyError>,
+  wrap: (room: ColyseusRoom) => W,
+  abandon: (wrapped: W) => Promise<void>,
+): Promise<W> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let wrapped: W | undefined;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done();
+    };
+    const timer = setTimeout(() => {
+      settle(() => reject(new LobbyUnavailableError(`lobby server ${origin} did not let us in within ${timeoutMs} ms`)));
+      if (wrapped !== undefined) void abandon(wrapped);
+    }, timeoutMs);
+    join().then(
+      (room) => {
+        if (settled) return void room.leave(true).catch(() => undefined); // too late: nobody waits for it
+        wrapped = wrap(room);
+        wrapped.ready().then(
+          (ready) => settle(() => resolve(ready)),
+          (error: unknown) => settle(() => reject(error)),
+        );
+      },
+      (error: unknown) => {
+        fail(error).then(
+          (named) => settle(() => reject(named)),
+          (other: unknown) => settle(() => reject(other)),
+        );
+      },
+    );
+  });
+}
+
 export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>): Lobby<T> {
   const httpOrigin = new URL(init.url.replace(/^ws(s?):/, 'http$1:')).origin;
   const client = new Client(httpOrigin);
@@ -56,16 +106,16 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     joinById: (code, options) => client.joinById(code, options),
   };
 
-  const open = async (join: () => Promise<ColyseusRoom>, name: string, fail: (error: unknown) => Promise<LobbyError>) => {
-    let room: ColyseusRoom;
-    try {
-      room = await join();
-    } catch (error) {
-      throw await fail(error);
-    }
-    const session = new RoomSession<T>(room, { connector, createLink: makeLink, linkInit: init.link ?? {}, logger, origin: init.origin ?? httpOrigin, displayName: name });
-    return session.ready();
-  };
+  const joinTimeoutMs = init.joinTimeoutMs ?? 15_000;
+  const open = (join: () => Promise<ColyseusRoom>, name: string, fail: (error: unknown) => Promise<LobbyError>) =>
+    settleWithin(
+      joinTimeoutMs,
+      httpOrigin,
+      join,
+      fail,
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit: init.link ?? {}, logger, origin: init.origin ?? httpOrigin, displayName: name }),
+      (session) => session.leave(),
+    );
 
   const failure = async (error: unknown, roomCode?: string): Promise<LobbyError> => {
     const code = serverErrorCode(error);
@@ -104,13 +154,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     },
     async list(filter = {}) {
       const checkedFilter = checked(ListingFilterSchema, filter);
-      let room: ColyseusRoom;
-      try {
-        room = await client.joinOrCreate(RoomName.Listing, checkedFilter);
-      } catch (error) {
-        throw await failure(error);
-      }
-      return new RoomList(room, logger).ready();
+      return settleWithin(joinTimeoutMs, httpOrigin, () => client.joinOrCreate(RoomName.Listing, checkedFilter), (error) => failure(error), (room) => new RoomList(room, logger), (list) => list.close());
     },
   };
 }

@@ -60,6 +60,8 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   #status: 'joined' | 'reconnecting' | 'closed' = 'joined';
   #closingAnnounced = false;
   readonly #welcomed: Promise<void>;
+  /** Rejects ready() when the session ends before the first welcome. */
+  #notWelcomed: ((error: Error) => void) | undefined;
 
   constructor(
     room: ColyseusRoom,
@@ -76,10 +78,21 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       onClose: (peerId, reason) => this.#emitter.emit('linkClose', { peerId, reason }),
       onError: (peerId, error) => this.#emitter.emit('error', { error, peerId }),
     });
-    this.#welcomed = new Promise((resolve) => this.#attach(room, resolve));
+    this.#welcomed = new Promise((resolve, reject) => {
+      this.#notWelcomed = reject;
+      this.#attach(room, () => {
+        this.#notWelcomed = undefined;
+        resolve();
+      });
+    });
+    // ready() may never be called; the rejection is still handled there when it is.
+    this.#welcomed.catch(() => undefined);
   }
 
-  /** Resolves once the first welcome is in: members, host and code are known. */
+  /**
+   * Resolves once the first welcome is in: members, host and code are known. Rejects with
+   * `LobbyUnavailableError` if the lobby connection ends first, or the session is left.
+   */
   ready(): Promise<this> {
     return this.#welcomed.then(() => this);
   }
@@ -201,7 +214,9 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     on(ServerMessage.Closing, () => {
       this.#closingAnnounced = true;
     });
-    room.onLeave((code) => this.#onLobbyLost(code));
+    room.onLeave((code) => {
+      this.#onLobbyLost(code).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'handling the lost lobby connection failed'));
+    });
   }
 
   #applyWelcome(welcome: WelcomePayload): void {
@@ -236,6 +251,8 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
 
   async #onLobbyLost(code: number): Promise<void> {
     if (this.#status !== 'joined') return;
+    // Lost before the welcome: there is no room to get back into yet.
+    if (this.#welcome === undefined) return this.#end('lobby-lost', new LobbyUnavailableError(`the lobby connection closed before the room was joined (code ${code})`, code));
     const willReconnect = code !== LobbyCloseCode.Abuse && (code !== LobbyCloseCode.Consented || this.#closingAnnounced);
     this.#status = 'reconnecting';
     this.deps.logger.debug({ code, willReconnect }, 'lobby connection lost');
@@ -286,8 +303,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     return this.#status === 'closed';
   }
 
-  #end(reason: 'left' | 'lobby-lost'): void {
+  #end(reason: 'left' | 'lobby-lost', beforeWelcome?: Error): void {
     this.#status = 'closed';
+    this.#notWelcomed?.(beforeWelcome ?? new LobbyUnavailableError('the session ended before the room was joined'));
+    this.#notWelcomed = undefined;
     for (const timer of this.#missing.values()) clearTimeout(timer);
     this.#missing.clear();
     this.#links.close();
