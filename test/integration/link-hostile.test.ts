@@ -139,3 +139,40 @@ test('a pointer DAG, a DAG with a trailing byte and 16 MiB of empty maps are ref
   }
   await stillServes(pair);
 }, deadline(60_000));
+
+test('a peer cannot grow the events lane without bound: requests in flight, queued answers and reassembly are capped', async () => {
+  const maxEventBytes = 1024 * 1024;
+  pair = await createLinkPair<Game>({ b: { maxEventBytes, maxQueuedBytes: 4 * maxEventBytes, maxPendingRequests: 64, eventsHighWaterMarkBytes: 64 * 1024 } });
+  const errors: Error[] = [];
+  pair.b.on('error', (error) => errors.push(error));
+  pair.b.events.handle('echo', (n) => n);
+  const named = (name: string) => errors.filter((e) => e.name === name).length;
+
+  // Requests whose handler does not answer yet: B answers at most 64 at once, the rest are refused.
+  const held: (() => void)[] = [];
+  pair.b.events.handle('hang' as 'echo', () => new Promise<number>((resolve) => held.push(() => resolve(0))));
+  for (let id = 0; id < 200; id++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Request, id, 'hang', 0]));
+  await until(() => named('TooManyRequestsError') >= 136, 'requests past the limit refused');
+  expect(pair.b.stats().events.answeringRequests).toBe(64);
+  for (const release of held) release();
+  await until(() => pair!.b.stats().events.answeringRequests === 0, 'the held requests answered');
+
+  // Requests for big answers, all at once: the answers that do not fit the queue are dropped.
+  pair.b.events.handle('big' as 'echo', () => new Uint8Array(maxEventBytes - 1024) as never);
+  for (let id = 1000; id < 1040; id++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Request, id, 'big', 0]));
+  let worstQueued = 0;
+  await until(() => {
+    worstQueued = Math.max(worstQueued, pair!.b.stats().events.queuedBytes);
+    return named('SendBufferFullError') > 0;
+  }, 'answers past the queue limit dropped');
+  expect(worstQueued).toBeLessThanOrEqual(4 * maxEventBytes + maxEventBytes);
+
+  // Fragments of many messages that never complete: held up to about one max-size message.
+  const chunk = new Uint8Array(50 * 1024);
+  for (let message = 0; message < 8; message++) {
+    for (let index = 0; index < 5; index++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Fragment, 5000 + message, index, 1000, chunk]));
+  }
+  await until(() => named('FragmentError') > 0, 'reassembly past its budget dropped');
+  expect(pair.b.stats().events.reassemblyBytes).toBeLessThanOrEqual(maxEventBytes + 64 * 1024);
+  await stillServes(pair);
+}, deadline(60_000));

@@ -12,9 +12,24 @@ const asFrame = ([kind, messageId, index, count, data]: [number, number, number,
   count,
   bytes: data,
 });
-const reassembler = (maxMessageBytes = 1 << 20, maxIncomplete = 4) => new Reassembler({ maxMessageBytes, maxIncomplete });
+const reassembler = (maxMessageBytes = 1 << 20, maxIncomplete = 4, maxBufferedBytes = 8 << 20) => new Reassembler({ maxMessageBytes, maxIncomplete, maxBufferedBytes });
 
 describe('fragmentation', () => {
+  it('holds at most maxBufferedBytes in all incomplete messages together', () => {
+    const r = reassembler(1000, 8, 2500);
+    const chunk = bytes(900);
+    expect(r.accept(asFrame([FrameKind.Fragment, 1, 0, 3, chunk])).status).toBe('partial');
+    expect(r.accept(asFrame([FrameKind.Fragment, 2, 0, 3, chunk])).status).toBe('partial');
+    const third = r.accept(asFrame([FrameKind.Fragment, 3, 0, 3, chunk]));
+    expect(third).toMatchObject({ status: 'dropped' });
+    expect(third.status === 'dropped' && third.error.message).toMatch(/more than 2500 bytes/);
+    expect(r.bufferedBytes).toBe(1800);
+    // Completing one gives its bytes back.
+    expect(r.accept(asFrame([FrameKind.Fragment, 1, 1, 3, bytes(50)])).status).toBe('partial');
+    expect(r.accept(asFrame([FrameKind.Fragment, 1, 2, 3, bytes(50)])).status).toBe('complete');
+    expect(r.bufferedBytes).toBe(900);
+  });
+
   it('splits to fit the max message size once encoded, and reassembles exactly', () => {
     const message = bytes(10_000);
     const encoder = createFrameEncoder();

@@ -152,6 +152,35 @@ export class MessageTooLargeError extends RallypointError {
   }
 }
 
+/**
+ * The link's send queue is over `maxQueuedBytes`: thrown by `emit()` / `request()`, or reported
+ * when an answer to the peer's request could not be queued (a peer that sends requests and does
+ * not read the answers). Slow down, or wait for the link's `drain` event.
+ */
+export class SendBufferFullError extends RallypointError {
+  override readonly name = 'SendBufferFullError';
+  constructor(
+    readonly queuedBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`The events lane has ${queuedBytes} bytes queued; the limit is ${limitBytes}`);
+  }
+}
+
+/**
+ * More than `maxPendingRequests` requests without an answer: `request()` rejects with it when
+ * ours are, and it is reported (the request dropped, unanswered) when the peer's are.
+ */
+export class TooManyRequestsError extends RallypointError {
+  override readonly name = 'TooManyRequestsError';
+  constructor(
+    readonly direction: 'outgoing' | 'incoming',
+    readonly limit: number,
+  ) {
+    super(`More than ${limit} ${direction} requests await an answer`);
+  }
+}
+
 /** A listener or request handler supplied by the game threw; the link carries on. */
 export class HandlerError extends RallypointError {
   override readonly name = 'HandlerError';

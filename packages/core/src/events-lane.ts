@@ -13,6 +13,8 @@ import {
   MessageTooLargeError,
   RemoteRequestError,
   RequestTimeoutError,
+  SendBufferFullError,
+  TooManyRequestsError,
   type RemoteRequestFailure,
 } from './errors.js';
 import { Reassembler, splitIntoFragments, type FragmentFrameArray } from './fragment.js';
@@ -25,6 +27,10 @@ export interface EventsLaneDeps {
   conditioner: LinkConditioner;
   highWaterMarkBytes: number;
   maxEventBytes: number;
+  /** Bytes the link's own send queue may hold (see SendBufferFullError). */
+  maxQueuedBytes: number;
+  /** Requests awaiting an answer, each way (see TooManyRequestsError). */
+  maxPendingRequests: number;
   requestTimeoutMs: number;
   /** True once the handshake is done: queued events may go out. */
   isOpen: () => boolean;
@@ -50,13 +56,17 @@ export interface RequestOptions {
 export interface EventsLaneApi<E extends Record<string, unknown>, R extends Record<string, RequestType>> {
   /**
    * Send an event; it arrives exactly once, in order. Queued until the link opens. Throws
-   * `LinkClosedError` once the link is closed and `MessageTooLargeError` above `maxEventBytes`.
+   * `LinkClosedError` once the link is closed, `MessageTooLargeError` above `maxEventBytes`, and
+   * `SendBufferFullError` when the queue already holds `maxQueuedBytes`.
    */
   emit<K extends keyof E & string>(name: K, payload: E[K]): void;
   on<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void;
   once<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void;
   off<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): void;
-  /** Ask the other side; resolves with what its `handle(name)` handler returns. */
+  /**
+   * Ask the other side; resolves with what its `handle(name)` handler returns. Rejects with
+   * `TooManyRequestsError` when `maxPendingRequests` of ours already await an answer.
+   */
   request<K extends keyof R & string>(name: K, payload: R[K]['request'], options?: RequestOptions): Promise<R[K]['response']>;
   /** Answer requests named `name`; returns an unsubscribe function. */
   handle<K extends keyof R & string>(
@@ -79,6 +89,8 @@ interface PendingRequest {
 
 /** Incomplete fragmented messages kept at once before the oldest is dropped. */
 const MAX_INCOMPLETE_MESSAGES = 8;
+/** Room over one max-size message in the reassembly budget: the fragment framing around it. */
+const REASSEMBLY_SLACK_BYTES = 64 * 1024;
 
 export class EventsLane<E extends Record<string, unknown>, R extends Record<string, RequestType>>
   implements EventsLaneApi<E, R>
@@ -97,10 +109,21 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   readonly totals = emptyTotals();
   badInput = 0;
   lateResponses = 0;
+  /** The peer's requests being answered: handler running, or answer not yet queued. */
+  answering = 0;
 
   constructor(private readonly deps: EventsLaneDeps) {
     this.#emitter = new Emitter((name, cause) => deps.report(new HandlerError(name, { cause })));
-    this.#reassembler = new Reassembler({ maxMessageBytes: deps.maxEventBytes, maxIncomplete: MAX_INCOMPLETE_MESSAGES });
+    this.#reassembler = new Reassembler({
+      maxMessageBytes: deps.maxEventBytes,
+      maxIncomplete: MAX_INCOMPLETE_MESSAGES,
+      maxBufferedBytes: deps.maxEventBytes + REASSEMBLY_SLACK_BYTES,
+    });
+  }
+
+  /** Bytes held in incomplete fragmented messages from the peer. */
+  get reassemblyBytes(): number {
+    return this.#reassembler.bufferedBytes;
   }
 
   attach(channel: RTCDataChannel): void {
@@ -121,7 +144,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   }
 
   emit<K extends keyof E & string>(name: K, payload: E[K]): void {
-    this.#enqueue(this.#encode([FrameKind.Event, name, payload]));
+    this.#enqueue(this.#encodeQueued([FrameKind.Event, name, payload]));
   }
 
   on<K extends keyof E & string>(name: K, fn: (payload: E[K]) => void): () => void {
@@ -142,7 +165,8 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     this.#nextRequestId = (this.#nextRequestId + 1) % 0x1_0000_0000;
     let frame: Bytes;
     try {
-      frame = this.#encode([FrameKind.Request, id, name, payload]);
+      if (this.#pending.size >= this.deps.maxPendingRequests) throw new TooManyRequestsError('outgoing', this.deps.maxPendingRequests);
+      frame = this.#encodeQueued([FrameKind.Request, id, name, payload]);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -272,8 +296,13 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       case FrameKind.Event:
         return this.#emitter.emit(frame.name, frame.payload);
       case FrameKind.Request:
+        // A peer that keeps asking without reading the answers must not pile them up here.
+        if (this.answering >= this.deps.maxPendingRequests) return this.bad(new TooManyRequestsError('incoming', this.deps.maxPendingRequests));
+        this.answering++;
         // #answer reports its own failures; this catches only a bug in that reporting.
-        return void this.#answer(frame.id, frame.name, frame.payload).catch((cause: unknown) => this.deps.warn('answering a request failed', cause));
+        return void this.#answer(frame.id, frame.name, frame.payload)
+          .catch((cause: unknown) => this.deps.warn('answering a request failed', cause))
+          .finally(() => this.answering--);
       case FrameKind.Response: {
         const pending = this.#pending.get(frame.id);
         if (pending === undefined) {
@@ -310,14 +339,25 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       }
     }
     if (this.deps.isClosed()) return;
+    if (this.queuedBytes >= this.deps.maxQueuedBytes) {
+      // The peer is not reading what we send: its answer is dropped (it will time out there).
+      this.bad(new SendBufferFullError(this.queuedBytes, this.deps.maxQueuedBytes));
+      return;
+    }
     try {
       this.#enqueue(this.#encode(response));
     } catch (cause) {
       // The answer itself could not be sent (too large, unencodable): tell both sides.
       this.deps.report(new HandlerError(name, { cause }));
       const message = cause instanceof Error ? cause.message : String(cause);
-      this.#enqueue(this.#encode([FrameKind.Response, id, false, [RequestFailure.HandlerFailed, message]]));
+      this.#enqueue(this.#encode([FrameKind.Response, id, false, [RequestFailure.HandlerFailed, message.slice(0, 256)]]));
     }
+  }
+
+  /** Encodes a frame the game sends, refusing it while the queue is full. */
+  #encodeQueued(frame: readonly unknown[]): Bytes {
+    if (this.queuedBytes >= this.deps.maxQueuedBytes) throw new SendBufferFullError(this.queuedBytes, this.deps.maxQueuedBytes);
+    return this.#encode(frame);
   }
 
   #encode(frame: readonly unknown[]): Bytes {

@@ -28,6 +28,11 @@ export interface ReassemblerOptions {
   maxMessageBytes: number;
   /** How many messages may be incomplete at once before the oldest is dropped. */
   maxIncomplete: number;
+  /**
+   * Bytes held in all incomplete messages together; a fragment that would go past it drops its
+   * message. An honest sender sends one message's fragments back to back, so one at a time.
+   */
+  maxBufferedBytes: number;
 }
 
 interface Partial {
@@ -44,11 +49,17 @@ export type ReassemblyResult =
 
 export class Reassembler {
   readonly #partials = new Map<number, Partial>();
+  #bufferedBytes = 0;
 
   constructor(private readonly options: ReassemblerOptions) {}
 
   get incomplete(): number {
     return this.#partials.size;
+  }
+
+  /** Bytes held in incomplete messages. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes;
   }
 
   accept(fragment: FragmentFrame): ReassemblyResult {
@@ -58,7 +69,7 @@ export class Reassembler {
       if (index !== 0) return this.#drop(messageId, `message ${messageId} starts at fragment ${index}, not 0`);
       if (this.#partials.size >= this.options.maxIncomplete) {
         const oldest = this.#partials.keys().next().value as number;
-        this.#partials.delete(oldest);
+        this.#forget(oldest);
         // The new message still proceeds; the evicted one is reported.
         partial = this.#start(messageId, count);
         const result = this.#append(messageId, partial, index, count, bytes);
@@ -74,6 +85,14 @@ export class Reassembler {
   /** Forget everything (on close). */
   clear(): void {
     this.#partials.clear();
+    this.#bufferedBytes = 0;
+  }
+
+  #forget(messageId: number): void {
+    const partial = this.#partials.get(messageId);
+    if (partial === undefined) return;
+    this.#bufferedBytes -= partial.bytes;
+    this.#partials.delete(messageId);
   }
 
   #start(messageId: number, count: number): Partial {
@@ -85,14 +104,18 @@ export class Reassembler {
   #append(messageId: number, partial: Partial, index: number, count: number, bytes: Uint8Array): ReassemblyResult {
     if (count !== partial.count) return this.#drop(messageId, `fragment count changed from ${partial.count} to ${count}`);
     if (index !== partial.next) return this.#drop(messageId, `expected fragment ${partial.next}, got ${index}`);
-    partial.bytes += bytes.byteLength;
-    if (partial.bytes > this.options.maxMessageBytes) {
+    if (partial.bytes + bytes.byteLength > this.options.maxMessageBytes) {
       return this.#drop(messageId, `message exceeds ${this.options.maxMessageBytes} bytes`);
     }
+    if (this.#bufferedBytes + bytes.byteLength > this.options.maxBufferedBytes) {
+      return this.#drop(messageId, `incomplete messages would hold more than ${this.options.maxBufferedBytes} bytes`);
+    }
+    partial.bytes += bytes.byteLength;
+    this.#bufferedBytes += bytes.byteLength;
     partial.chunks.push(bytes);
     partial.next++;
     if (partial.next < partial.count) return { status: 'partial' };
-    this.#partials.delete(messageId);
+    this.#forget(messageId);
     const whole = new Uint8Array(partial.bytes);
     let offset = 0;
     for (const chunk of partial.chunks) {
@@ -103,7 +126,7 @@ export class Reassembler {
   }
 
   #drop(messageId: number, detail: string): ReassemblyResult {
-    this.#partials.delete(messageId);
+    this.#forget(messageId);
     return { status: 'dropped', error: new FragmentError(detail) };
   }
 }

@@ -36,6 +36,8 @@ export {
   ProtocolVersionMismatchError,
   RemoteRequestError,
   RequestTimeoutError,
+  SendBufferFullError,
+  TooManyRequestsError,
   UnknownMessageKindError,
 } from './errors.js';
 export { silentLogger } from './types.js';

@@ -169,6 +169,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     const stateHighWater = init.stateHighWaterMarkBytes ?? 64 * KiB;
     this.#lowWaterMarks = { state: Math.floor(stateHighWater / 4), events: Math.floor(eventsHighWater / 4) };
     const encoder = createFrameEncoder(this.#structures);
+    const maxEventBytes = init.maxEventBytes ?? 16 * MiB;
     const shared = {
       encoder,
       conditioner: this.#conditioner,
@@ -181,7 +182,9 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#eventsLane = new EventsLane({
       ...shared,
       highWaterMarkBytes: eventsHighWater,
-      maxEventBytes: init.maxEventBytes ?? 16 * MiB,
+      maxEventBytes,
+      maxQueuedBytes: init.maxQueuedBytes ?? 2 * maxEventBytes,
+      maxPendingRequests: init.maxPendingRequests ?? 256,
       requestTimeoutMs: init.requestTimeoutMs ?? 10_000,
       isClosed: () => this.#status === 'closed',
       onHello: (hello) => this.#onHello(hello),

@@ -69,7 +69,7 @@ export interface StatsSources {
     window: SequenceWindow;
     rtt: RttEstimator;
   };
-  events: { totals: LaneTotals; channelBufferedAmount: number; badInput: number; queuedBytes: number; pendingRequests: number };
+  events: { totals: LaneTotals; channelBufferedAmount: number; badInput: number; queuedBytes: number; pendingRequests: number; answering: number; reassemblyBytes: number };
   rates: { state: RateMeter; events: RateMeter };
 }
 
@@ -97,6 +97,8 @@ export function linkStats({ status, candidateType, state, events, rates }: Stats
       badInput: events.badInput,
       queuedBytes: events.queuedBytes,
       pendingRequests: events.pendingRequests,
+      answeringRequests: events.answering,
+      reassemblyBytes: events.reassemblyBytes,
     },
   };
 }

@@ -118,6 +118,10 @@ export interface EventsLaneStats extends LaneStats {
   queuedBytes: number;
   /** Requests sent and not yet answered. */
   pendingRequests: number;
+  /** The peer's requests being answered (handler running). */
+  answeringRequests: number;
+  /** Bytes held in the peer's fragmented events still being reassembled. */
+  reassemblyBytes: number;
 }
 
 export interface LinkStats {
@@ -161,6 +165,17 @@ export interface LinkInit {
   connectTimeoutMs?: number;
   /** Largest event accepted in either direction, after encoding. @default 16 MiB */
   maxEventBytes?: number;
+  /**
+   * Bytes the events lane's own queue may hold (behind the channel's high-water mark or the
+   * handshake): past it `emit()` throws `SendBufferFullError`, and answers to a peer that does not
+   * read are dropped and reported. @default 2 × maxEventBytes (32 MiB)
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Requests awaiting an answer, in each direction: past it our `request()` rejects with
+   * `TooManyRequestsError`, and the peer's further requests are dropped and reported. @default 256
+   */
+  maxPendingRequests?: number;
   /**
    * How deep and how many values a message from the peer may hold; larger ones are refused
    * before decoding (`MalformedMessageError`, cause `MsgpackGuardError`).
