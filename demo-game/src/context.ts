@@ -5,10 +5,13 @@
 import type { Lobby, RoomSession } from '@rallypoint/lobby';
 import type { DemoTypes } from './net/protocol.js';
 import type { Match, MatchEvents, MatchView } from './net/match.js';
+import type { DemoLog } from './log.js';
 import type { Ui } from './ui.js';
 
 export interface DemoContext {
   lobby: Lobby<DemoTypes>;
+  /** Where the lobby, the links and the netcode write what goes wrong. */
+  log: DemoLog;
   ui: Ui;
   name: string;
   session: RoomSession<DemoTypes> | undefined;
@@ -19,8 +22,8 @@ export interface DemoContext {
   lastScores: { name: string; score: number; color: number }[];
   /** Why the last game ended early, if it did. */
   endNote: string | undefined;
-  /** The scene that wants the current match's events. */
-  matchListener: MatchEvents | undefined;
+  /** The scene that wants the current match's events (errors go to `log`). */
+  matchListener: Omit<MatchEvents, 'error'> | undefined;
   /** What the game scene drew last (read by the debug handle). */
   lastView: MatchView | undefined;
   /** Round length (`?round=SECONDS`, 10–300; default 60 s): the host's choice applies. */

@@ -65,6 +65,7 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement): { tog
     }
     const match = ctx.match;
     if (match !== undefined) lines.push(`${match.isHost ? 'host' : 'client'}: ${match.stats.ticksPerSecond.toFixed(0)} ticks/s, ${match.stats.snapshotsPerSecond.toFixed(0)} snapshots/s`);
+    if (ctx.log.recent.length > 0) lines.push('warnings:', ...ctx.log.recent.map((line) => `  ${line}`));
     stats.textContent = lines.join('\n');
     drawGraph(graph, [...rtts.values()]);
   };

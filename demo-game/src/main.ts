@@ -7,6 +7,7 @@ import { normalizeRoomCode } from '@rallypoint/protocol';
 import type { DemoContext } from './context.js';
 import { createDebugOverlay } from './debug-overlay.js';
 import { exposeDebugHandle } from './debug-handle.js';
+import { createDemoLog } from './log.js';
 import type { DemoTypes } from './net/protocol.js';
 import { ARENA, ROUND_MS } from './rules.js';
 import { createUi } from './ui.js';
@@ -15,8 +16,10 @@ export async function startGame(parent: HTMLElement): Promise<void> {
   const params = new URLSearchParams(location.search);
   const invite = params.get('room');
   const roundSeconds = Number(params.get('round') ?? ROUND_MS / 1000);
+  const log = createDemoLog();
   const ctx: DemoContext = {
-    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, link: { heartbeatTimeoutMs: 3000 } }),
+    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, logger: log.logger, link: { heartbeatTimeoutMs: 3000 } }),
+    log,
     ui: createUi(parent),
     name: localStorage.getItem('rallypoint-demo-name') ?? `Player ${Math.floor(100 + Math.random() * 900)}`,
     session: undefined,

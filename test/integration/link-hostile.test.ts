@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FrameKind, MalformedMessageError, UnknownMessageKindError, type LinkTypes } from '@rallypoint/core';
 import { MsgpackGuardError } from '@rallypoint/msgpack-guard';
 import { Packr } from 'msgpackr';
-import { afterEach, expect, test } from 'vitest';
+import { afterEach, expect, test, vi } from 'vitest';
 import { createLinkPair, type LinkPair } from '../helpers/pair.js';
 import { deadline, until } from '../helpers/wait.js';
 
@@ -176,3 +176,33 @@ test('a peer cannot grow the events lane without bound: requests in flight, queu
   expect(pair.b.stats().events.reassemblyBytes).toBeLessThanOrEqual(maxEventBytes + 64 * 1024);
   await stillServes(pair);
 }, deadline(60_000));
+
+test('with no error listener, bad input and throwing game listeners are written to the console, once per kind', async () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    pair = await createLinkPair<Game>(); // no logger given: the default writes warnings to the console
+    pair.b.events.handle('echo', (n) => n);
+    pair.b.events.on('note', () => {
+      throw new Error('a bug in the game');
+    });
+    for (let i = 0; i < 20; i++) {
+      pair.spyA.sendRaw('events', 'text');
+      pair.spyA.sendRaw('events', plain.pack([99, i]));
+      pair.a.events.emit('note', `n${i}`);
+    }
+    await until(() => pair!.b.stats().events.badInput >= 40 && warn.mock.calls.length >= 3, 'the bad input arrived and was written');
+    await stillServes(pair);
+    const lines = warn.mock.calls.map(([line]) => String(line));
+    expect(lines).toHaveLength(3);
+    for (const kind of ['MalformedMessageError', 'UnknownMessageKindError', 'HandlerError']) expect(lines.some((line) => line.includes(kind)), kind).toBe(true);
+    // With a listener, the game hears it and the console stays quiet.
+    warn.mockClear();
+    const heard: string[] = [];
+    pair.b.on('error', (error) => heard.push(error.name));
+    pair.spyA.sendRaw('state', 'text');
+    await until(() => heard.length > 0, 'the listener heard it');
+    expect(warn).not.toHaveBeenCalled();
+  } finally {
+    warn.mockRestore();
+  }
+});

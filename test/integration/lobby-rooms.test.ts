@@ -2,7 +2,7 @@
  * Rooms over the real lobby server (its own process, random port) with real node-datachannel
  * links: codes, joins and their errors, quick match, the live list, topologies, host changes.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, type RoomSession } from '@rallypoint/lobby/node';
 import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
@@ -198,4 +198,21 @@ describe('topologies', () => {
       expect([...g.links.keys()]).toEqual([next.me.id]);
     }
   });
+});
+
+test('with no error listener, a refusal from the server is written to the console, once per kind', async () => {
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    const a = await create({ name: 'A' });
+    const b = await join(a.code, 'B');
+    for (let i = 0; i < 5; i++) b.setLocked(true); // only the host may: NotHostError, five times
+    const renamed = nextEvent(a, 'memberChanged', (m) => m.name === 'B2');
+    b.setName('B2'); // one room round trip after the refusals
+    await renamed;
+    await until(() => warn.mock.calls.length > 0, 'the refusal was written');
+    const lines = warn.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('only the host'));
+    expect(lines).toHaveLength(1);
+  } finally {
+    warn.mockRestore();
+  }
 });

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createSeededRandom } from '@rallypoint/core';
 import { InputQueue, Predictor, SyncClient, SyncHost, defineSchema, type StateChannel, type SyncHostInit } from '@rallypoint/sync';
 import { SimClock, simLane } from '../helpers/sim-net.js';
@@ -122,6 +122,23 @@ describe('prediction and reconciliation', () => {
 });
 
 describe('bad input between host and client', () => {
+  test('with no onError, bad messages are written to the console once per kind, and still counted', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const clock = new SimClock();
+      const { a: hostSide, b: clientSide } = simLane(clock, 4, { latencyMs: 1 });
+      const client = new SyncClient<typeof schema.fields, Input, Pos>({ schema, channel: clientSide.channel, now: () => clock.now });
+      for (let i = 0; i < 10; i++) hostSide.channel.send(['not', 'a', 'snapshot']);
+      clock.runUntil(100);
+      expect(client.stats.badMessages).toBe(10);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toContain('MalformedSyncMessageError');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+
   test('inputs numbered far ahead cannot stop the host loop: a window is kept, the rest is dropped and counted', () => {
     const clock = new SimClock();
     const hostile = simLane(clock, 2, { latencyMs: 1 });

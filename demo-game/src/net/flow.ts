@@ -1,14 +1,18 @@
 /** Starting rounds: the host starts one; everyone else follows the host's `start` event. */
+import { UnheardErrors } from '@rallypoint/core';
 import type { DemoContext } from '../context.js';
 import { Match, type MatchEvents } from './match.js';
 import type { GameEvents } from './protocol.js';
 
 /** Match events go to whatever scene is listening now (the game scene sets these). */
 function relay(ctx: DemoContext): MatchEvents {
+  const unheard = new UnheardErrors(ctx.log.logger, () => performance.now());
   return {
     pickup: (event) => ctx.matchListener?.pickup(event),
     over: (scores, note) => ctx.matchListener?.over(scores, note),
     left: (id) => ctx.matchListener?.left(id),
+    // The same rule as the library's: written down, at most once per kind a minute.
+    error: (error, peerId) => unheard.report(error, peerId === undefined ? {} : { peerId }),
   };
 }
 

@@ -32,6 +32,8 @@ export interface MatchEvents {
   pickup: (event: GameEvents['pickup']) => void;
   over: (scores: Record<string, number>, note?: string) => void;
   left: (id: string) => void;
+  /** A bad message between host and client (counted and dropped by the netcode). */
+  error: (error: Error, peerId?: string) => void;
 }
 
 export interface MatchStats {
@@ -137,6 +139,7 @@ export class Match {
       now,
       world,
       validateInput: isMoveInput,
+      onError: (peerId, error) => this.on.error(error, peerId),
       entities: entitiesOf,
       step: (w, inputs, dtMs) => {
         this.#counters.ticks++;
@@ -180,6 +183,7 @@ export class Match {
       schema: snapshotSchema,
       now,
       channel: stateChannel(link),
+      onError: (error) => this.on.error(error, this.session.hostId),
       prediction: { entityId: myEntity, initial: spawnPoint(myEntity - 1), step: move, dtMs: 1000 / TICK_RATE_HZ, smooth: ['x', 'y'], fromEntity: (e) => ({ x: e.x, y: e.y }) },
     });
     this.#client = client;

@@ -41,6 +41,7 @@ export {
   UnknownMessageKindError,
 } from './errors.js';
 export { silentLogger } from './types.js';
+export { UnheardErrors, consoleLogger } from './unheard.js';
 export { Emitter } from './emitter.js';
 
 export type { Link } from './link.js';

@@ -33,8 +33,8 @@ import {
 import { RemoteClock } from './sequence.js';
 import { StateLane, type StateLaneApi } from './state-lane.js';
 import { RateMeter, linkStats } from './stats.js';
+import { UnheardErrors, consoleLogger } from './unheard.js';
 import {
-  silentLogger,
   type CloseReason,
   type EventsOf,
   type LinkEvents,
@@ -111,6 +111,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   readonly #options: Required<Pick<LinkInit, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'connectTimeoutMs'>>;
   readonly #structures: readonly (readonly string[])[];
   readonly #logger;
+  /** Errors reported while nobody listens for 'error'. */
+  readonly #unheard: UnheardErrors;
   /** Refill each lane when its channel drains to a quarter of the high-water mark. */
   readonly #lowWaterMarks: { state: number; events: number };
   readonly #cleanups: Array<() => void> = [];
@@ -138,7 +140,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#now = init.now ?? (() => performance.now());
     this.#epochMs = this.#now();
     this.#lastActivityMs = this.#epochMs;
-    this.#logger = init.logger ?? silentLogger;
+    this.#logger = init.logger ?? consoleLogger;
+    this.#unheard = new UnheardErrors(this.#logger, this.#now);
     this.#structures = init.structures ?? [];
     this.#decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...init.decodeLimits };
     if (!Object.values(this.#decodeLimits).every((n) => Number.isInteger(n) && n >= 1)) {
@@ -483,7 +486,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
 
   #report(error: Error): void {
     if (this.#emitter.has('error')) this.#emitter.emit('error', error);
-    else this.#logger.warn({ error }, error.message);
+    else this.#unheard.report(error);
   }
 
   #close(reason: CloseReason, error?: Error): void {

@@ -194,5 +194,9 @@ export interface LinkInit {
   conditions?: LinkConditions;
   /** Monotonic clock in ms. @default performance.now */
   now?: () => number;
+  /**
+   * Where the link writes what it does (debug) and what goes wrong (warn). An `error` with no
+   * listener is written here too, once per kind a minute. @default warnings to the console
+   */
   logger?: Logger;
 }

@@ -1,4 +1,4 @@
-import { createLink as createBrowserLink, silentLogger, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import { consoleLogger, createLink as createBrowserLink, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
 import {
   CreateOptionsSchema,
   JoinOptionsSchema,
@@ -26,7 +26,7 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   createLink?: (init: LinkInit) => Link<T>;
   /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
   origin?: string;
-  /** @default silent */
+  /** Where the lobby and its links write; an `error` nobody listens for is written here too. @default warnings to the console */
   logger?: Logger;
   /**
    * How long create / join / quickMatch / list may take, from the first request to the welcome
@@ -98,7 +98,7 @@ function settleWithin<W extends { ready(): Promise<W> }>(
 export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>): Lobby<T> {
   const httpOrigin = new URL(init.url.replace(/^ws(s?):/, 'http$1:')).origin;
   const client = new Client(httpOrigin);
-  const logger = init.logger ?? silentLogger;
+  const logger = init.logger ?? consoleLogger;
   const makeLink = init.createLink ?? ((linkInit: LinkInit) => createBrowserLink<T>(linkInit));
   const connector: Connector = {
     reconnect: (token) => client.reconnect(token),

@@ -69,7 +69,8 @@ export class PeerLinks<T extends LinkTypes> {
   }
 
   #open(peerId: string): Link<T> {
-    const link = this.init.createLink({ ...this.init.linkInit, initiator: initiates(this.#me, peerId), iceServers: this.#iceServers });
+    // The lobby's logger, unless the game gave its links one of their own.
+    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, initiator: initiates(this.#me, peerId), iceServers: this.#iceServers });
     this.#links.set(peerId, link);
     link.on('signal', (data) => this.init.sendSignal(peerId, data));
     link.on('open', () => this.init.onOpen(peerId, link));

@@ -1,4 +1,4 @@
-import { Emitter, type CloseReason, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import { Emitter, UnheardErrors, type CloseReason, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
 import {
   ClientMessage,
   LobbyCloseCode,
@@ -60,6 +60,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   #status: 'joined' | 'reconnecting' | 'closed' = 'joined';
   #closingAnnounced = false;
   readonly #welcomed: Promise<void>;
+  readonly #unheard: UnheardErrors;
   /** Rejects ready() when the session ends before the first welcome. */
   #notWelcomed: ((error: Error) => void) | undefined;
 
@@ -68,6 +69,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     private readonly deps: SessionDeps<T>,
   ) {
     this.#room = room;
+    this.#unheard = new UnheardErrors(deps.logger, () => Date.now());
     this.#emitter = new Emitter((name, error) => deps.logger.warn({ err: error, event: name }, 'a room session listener threw'));
     this.#links = new PeerLinks<T>({
       createLink: deps.createLink,
@@ -76,7 +78,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       sendSignal: (to, data) => this.#send(ClientMessage.Signal, { to, data }),
       onOpen: (peerId, link) => this.#emitter.emit('linkOpen', { peerId, link }),
       onClose: (peerId, reason) => this.#emitter.emit('linkClose', { peerId, reason }),
-      onError: (peerId, error) => this.#emitter.emit('error', { error, peerId }),
+      onError: (peerId, error) => this.#error(error, peerId),
     });
     this.#welcomed = new Promise((resolve, reject) => {
       this.#notWelcomed = reject;
@@ -210,7 +212,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       this.#reconcile();
     });
     on(ServerMessage.Signal, ({ from, data }) => this.#links.signal(from, data));
-    on(ServerMessage.Error, ({ code, message }) => this.#emitter.emit('error', { error: errorFromCode(code, message, this.#welcome?.code) }));
+    on(ServerMessage.Error, ({ code, message }) => this.#error(errorFromCode(code, message, this.#welcome?.code)));
     on(ServerMessage.Closing, () => {
       this.#closingAnnounced = true;
     });
@@ -258,7 +260,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.deps.logger.debug({ code, willReconnect }, 'lobby connection lost');
     this.#emitter.emit('lobbyDisconnected', { code, willReconnect });
     if (!willReconnect) {
-      this.#emitter.emit('error', { error: new LobbyUnavailableError(`the lobby closed our connection (code ${code})`, code) });
+      this.#error(new LobbyUnavailableError(`the lobby closed our connection (code ${code})`, code));
       return this.#end('lobby-lost');
     }
     const result = await reconnectRoom(this.deps.connector, {
@@ -282,7 +284,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
         result.code === undefined
           ? new LobbyUnavailableError('could not get back into the room')
           : new RestoreRefusedError(this.code, { cause: result.error });
-      this.#emitter.emit('error', { error });
+      this.#error(error);
       return this.#end('lobby-lost');
     }
     this.#status = 'joined';
@@ -297,6 +299,12 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#attach(result.room);
     this.#room.send(ClientMessage.Sync, {});
     this.#emitter.emit('lobbyReconnected', { restored: result.restored });
+  }
+
+  /** An `error` event; with no listener, written to the logger (once per kind a minute). */
+  #error(error: Error, peerId?: string): void {
+    if (this.#emitter.has('error')) this.#emitter.emit('error', peerId === undefined ? { error } : { error, peerId });
+    else this.#unheard.report(error, peerId === undefined ? {} : { peerId });
   }
 
   #isClosed(): boolean {

@@ -7,6 +7,7 @@ import { parseHostMessage, type ClientMessage, type StateChannel } from './chann
 import { ClockSync, type ClockSyncInit } from './clock.js';
 import { SnapshotInterpolator, type InterpolatorInit } from './interpolation.js';
 import { Predictor, type PredictorInit } from './prediction.js';
+import { warnOncePerKind } from './report.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
 import { SnapshotDecoder } from './snapshot-codec.js';
 
@@ -23,7 +24,7 @@ export interface SyncClientInit<F extends Record<string, FieldSpec>, I, S> {
   };
   interpolation?: InterpolatorInit<EntityOf<F>>;
   clock?: ClockSyncInit;
-  /** Bad or undecodable messages from the host (counted, then dropped). */
+  /** Bad or undecodable messages from the host (counted, then dropped). @default a console warning, once per kind a minute */
   onError?: (error: Error) => void;
 }
 
@@ -38,12 +39,14 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
   readonly predictor: Predictor<S, I> | undefined;
   readonly #decoder: SnapshotDecoder<F>;
   readonly #off: () => void;
+  readonly #onError: (error: Error) => void;
   #lastFrameAt: number | undefined;
   #newestHostTime = -Infinity;
   #newestEntities = new Map<number, EntityOf<F>>();
   readonly stats: SyncClientStats = { snapshots: 0, badMessages: 0 };
 
   constructor(private readonly init: SyncClientInit<F, I, S>) {
+    this.#onError = init.onError ?? warnOncePerKind(init.now);
     this.clock = new ClockSync(init.clock);
     this.interpolator = new SnapshotInterpolator(init.interpolation);
     this.predictor = init.prediction === undefined ? undefined : new Predictor(init.prediction);
@@ -107,7 +110,7 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
       }
     } catch (error) {
       this.stats.badMessages++;
-      this.init.onError?.(error as Error);
+      this.#onError(error as Error);
     }
   }
 }

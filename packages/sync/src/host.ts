@@ -5,6 +5,7 @@
  */
 import { MalformedSyncMessageError, parseClientMessage, type HostMessage, type StateChannel } from './channel.js';
 import { InputQueue, type SequencedInput } from './prediction.js';
+import { warnOncePerKind } from './report.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
 import { SnapshotEncoder, quantizeWorld } from './snapshot-codec.js';
 import { Ticker } from './ticker.js';
@@ -30,7 +31,7 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
    * client can send anything). Refused inputs are counted and skipped. @default every input passes
    */
   validateInput?: (input: unknown) => input is I;
-  /** Called with bad messages from a peer (counted, then dropped). */
+  /** Called with bad messages from a peer (counted, then dropped). @default a console warning, once per kind a minute */
   onError?: (peerId: string, error: Error) => void;
 }
 
@@ -66,10 +67,13 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   readonly #snapshotEveryMs: number;
   #nextSnapshotAt: number | undefined;
   #world: W;
+  readonly #onError: (peerId: string, error: Error) => void;
   readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0, droppedInputs: 0 };
 
   constructor(private readonly init: SyncHostInit<F, I, W>) {
     this.#world = init.world;
+    const warn = warnOncePerKind(init.now);
+    this.#onError = init.onError ?? ((peerId, error) => warn(error, peerId));
     this.#snapshotEveryMs = 1000 / (init.snapshotRateHz ?? 30);
     this.ticker = new Ticker({ tickRateHz: init.tickRateHz ?? 60, onTick: (tick, dtMs) => this.#tick(tick, dtMs) });
   }
@@ -100,17 +104,17 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
         });
         if (refused > 0) {
           this.stats.badInputs += refused;
-          this.init.onError?.(peerId, new MalformedSyncMessageError(`${refused} inputs refused by validateInput`));
+          this.#onError(peerId, new MalformedSyncMessageError(`${refused} inputs refused by validateInput`));
         }
         const dropped = peer.inputs.dropped;
         peer.inputs.receive(checked);
         if (peer.inputs.dropped > dropped) {
           this.stats.droppedInputs += peer.inputs.dropped - dropped;
-          this.init.onError?.(peerId, new MalformedSyncMessageError(`${peer.inputs.dropped - dropped} inputs too far ahead of the last applied (${peer.inputs.lastApplied})`));
+          this.#onError(peerId, new MalformedSyncMessageError(`${peer.inputs.dropped - dropped} inputs too far ahead of the last applied (${peer.inputs.lastApplied})`));
         }
       } catch (error) {
         this.stats.badMessages++;
-        this.init.onError?.(peerId, error as Error);
+        this.#onError(peerId, error as Error);
       }
     });
     this.#peers.set(peerId, peer);
