@@ -4,7 +4,7 @@
  * in another room keeps exchanging signals through all of it.
  */
 import { expect, test } from 'vitest';
-import type { Client, Room } from 'colyseus.js';
+import { Client, type Room } from 'colyseus.js';
 import { ClientMessage, LobbyCloseCode, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage } from '@rallypoint/protocol';
 import { serverForFile } from '../helpers/server-per-file.js';
 import { ROOM_DATA, ROOM_DATA_BYTES, rawMember, roomFrame } from '../helpers/raw-member.js';
@@ -134,4 +134,26 @@ test('a frame over the transport limit closes only that socket', async () => {
   const healthz = await fetch(`${server().url}/healthz`);
   expect(healthz.status).toBe(200);
   await host.room.leave(true);
+});
+
+// The screen is an override of Colyseus' Room._onMessage (protected in 0.16, private in 0.17).
+// If an update stopped calling it, Colyseus would decode these frames itself: it closes the
+// socket on undecodable bytes and ignores unknown types, so these replies are what pins the seam.
+test('the abuse screen sees every message of both room kinds (it pins the seam it depends on)', async () => {
+  const game = await member((client) => client.create(RoomName.Game, { name: 'g' }));
+  const listing = await new Client(server().url).joinOrCreate(RoomName.Listing, {});
+  const listingErrors: { code: number }[] = [];
+  let listingClosed: number | undefined;
+  listing.onMessage('*', () => undefined);
+  listing.onMessage(ServerMessage.Error, (e: { code: number }) => listingErrors.push(e));
+  listing.onLeave((code) => (listingClosed = code));
+  const undecodable = roomFrame(ROOM_DATA, 'filter', [0xc1]);
+  expect((await game.expectError(() => game.sendRaw(undecodable))).code).toBe(LobbyErrorCode.UndecodableMessage);
+  expect((await game.expectError(() => game.room.send('hack', {}))).code).toBe(LobbyErrorCode.UnknownMessageType);
+  (listing.connection.transport as unknown as { ws: { send(data: Uint8Array): void } }).ws.send(undecodable);
+  listing.send('hack', {});
+  await until(() => listingErrors.length >= 2, 'the listing room screened both');
+  expect(listingErrors.map((e) => e.code)).toEqual([LobbyErrorCode.UndecodableMessage, LobbyErrorCode.UnknownMessageType]);
+  expect([game.closedWith, listingClosed]).toEqual([undefined, undefined]);
+  await Promise.all([game.room.leave(true), listing.leave(true)]);
 });
