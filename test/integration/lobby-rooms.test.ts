@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, type RoomSession } from '@rallypoint/lobby/node';
 import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
-import type { LinkTypes } from '@rallypoint/core';
+import { MessageTooLargeError, type LinkTypes } from '@rallypoint/core';
 import { serverForFile } from '../helpers/server-per-file.js';
 import { rawMember } from '../helpers/raw-member.js';
 import { linksOpen, nextEvent } from '../helpers/session.js';
@@ -215,4 +215,31 @@ test('with no error listener, a refusal from the server is written to the consol
   } finally {
     warn.mockRestore();
   }
+});
+
+test('one peer refusing a message does not cost the others theirs', async () => {
+  const a = await create({ name: 'A', maxPlayers: 3 });
+  const b = await join(a.code, 'B');
+  const c = await join(a.code, 'C');
+  await linksOpen(a, [b.me.id, c.me.id]);
+  await linksOpen(c, [a.me.id]);
+  // The link to B refuses everything, as a link whose peer takes only smaller messages would.
+  const toB = a.links.get(b.me.id)!;
+  const refuse = () => {
+    throw new MessageTooLargeError('state', 100_000, 65_536);
+  };
+  Object.assign(toB.state, { send: refuse });
+  Object.assign(toB.events, { emit: refuse });
+  const errors: { name: string; peerId: string | undefined }[] = [];
+  a.on('error', ({ error, peerId }) => errors.push({ name: error.name, peerId }));
+  const cGotState = new Promise<number>((resolve) => c.links.get(a.me.id)!.state.onMessage(({ payload }) => resolve(payload.x)));
+  const cGotEvent = new Promise<string>((resolve) => c.links.get(a.me.id)!.events.on('hello', resolve));
+  expect(a.sendState({ x: 7 })).toBe(1);
+  expect(a.emit('hello', 'to all')).toBe(1);
+  expect(await cGotState).toBe(7);
+  expect(await cGotEvent).toBe('to all');
+  expect(errors).toEqual([
+    { name: 'MessageTooLargeError', peerId: b.me.id },
+    { name: 'MessageTooLargeError', peerId: b.me.id },
+  ]);
 });

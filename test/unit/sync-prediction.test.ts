@@ -122,6 +122,34 @@ describe('prediction and reconciliation', () => {
 });
 
 describe('bad input between host and client', () => {
+  test('a peer whose channel refuses a snapshot costs the other peers nothing', () => {
+    const clock = new SimClock();
+    const good = simLane(clock, 8, { latencyMs: 1 });
+    const errors: string[] = [];
+    const host = new SyncHost<typeof schema.fields, Input, Map<number, Pos>>({
+      schema,
+      world: new Map([[1, { x: 0, y: 0 }]]),
+      now: () => clock.now,
+      step: (world) => world,
+      entities: (world) => world,
+      onError: (peer, error) => errors.push(`${peer}: ${error.name}`),
+    });
+    const refusing: StateChannel = {
+      send: () => {
+        throw Object.assign(new Error('too large for this peer'), { name: 'MessageTooLargeError' });
+      },
+      onMessage: () => () => undefined,
+    };
+    host.addPeer('refusing', refusing);
+    host.addPeer('good', good.a.channel);
+    const client = new SyncClient<typeof schema.fields, Input, Pos>({ schema, channel: good.b.channel, now: () => clock.now });
+    clock.loop(5, 500, () => host.update());
+    expect(client.stats.snapshots).toBeGreaterThan(10);
+    expect(errors.length).toBe(host.stats.snapshotsSent);
+    expect(new Set(errors)).toEqual(new Set(['refusing: MessageTooLargeError']));
+  });
+
+
   test('with no onError, bad messages are written to the console once per kind, and still counted', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {

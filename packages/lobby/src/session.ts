@@ -147,12 +147,16 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#send(ClientMessage.Profile, { name });
   }
 
-  /** Send on the state lane to every open link, or to one member. Returns how many links sent it. */
+  /**
+   * Send on the state lane to every open link, or to one member. Returns how many links took it.
+   * A link that refuses it (too large for that peer, say) is reported as an `error` with its
+   * `peerId`; the others still get it.
+   */
   sendState(payload: T['state'], to?: string): number {
     return this.#eachOpen(to, (link) => link.state.send(payload as never));
   }
 
-  /** Send a named event on the events lane to every open link, or to one member. */
+  /** Send a named event on the events lane to every open link, or to one member; failures as for `sendState`. */
   emit<K extends keyof NonNullable<T['events']> & string>(name: K, data: NonNullable<T['events']>[K], to?: string): number {
     return this.#eachOpen(to, (link) => link.events.emit(name as never, data as never));
   }
@@ -171,8 +175,13 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     let sent = 0;
     for (const [peerId, link] of this.#links.links) {
       if ((to === undefined || peerId === to) && link.status === 'open') {
-        send(link);
-        sent++;
+        // One peer's failure must not cost the others their message.
+        try {
+          send(link);
+          sent++;
+        } catch (error) {
+          this.#error(error instanceof Error ? error : new Error(String(error)), peerId);
+        }
       }
     }
     return sent;

@@ -146,11 +146,17 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   sendSnapshots(): void {
     const now = this.init.now();
     const world = quantizeWorld(this.init.schema, this.init.entities(this.#world));
-    for (const peer of this.#peers.values()) {
+    for (const [peerId, peer] of this.#peers) {
       const { bytes } = peer.encoder.encode(world);
       const held = peer.lastClientTimeAt === 0 ? 0 : now - peer.lastClientTimeAt;
       const message: HostMessage = [now, peer.lastClientTime, held, peer.inputs.lastApplied, bytes];
-      peer.channel.send(message);
+      // One peer's channel refusing (a snapshot too large for it, say) costs the others nothing.
+      try {
+        peer.channel.send(message);
+      } catch (error) {
+        this.#onError(peerId, error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       this.stats.snapshotsSent++;
       this.stats.snapshotBytes += bytes.byteLength;
     }
