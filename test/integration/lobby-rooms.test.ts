@@ -3,14 +3,15 @@
  * links: codes, joins and their errors, quick match, the live list, topologies, host changes.
  */
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, type RoomSession } from '@rallypoint/lobby/node';
+import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, initiates, linkRetryDelayMs, type RoomSession } from '@rallypoint/lobby/node';
+import { createLink as createNodeLink } from '@rallypoint/core/node';
 import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
 import { MessageTooLargeError, type LinkTypes } from '@rallypoint/core';
 import { serverForFile } from '../helpers/server-per-file.js';
 import { rawMember } from '../helpers/raw-member.js';
 import { linksOpen, nextEvent } from '../helpers/session.js';
-import { until } from '../helpers/wait.js';
+import { deadline, until } from '../helpers/wait.js';
 
 type Game = { events: { hello: string }; state: { x: number } } & LinkTypes;
 
@@ -242,4 +243,47 @@ test('one peer refusing a message does not cost the others theirs', async () => 
     { name: 'MessageTooLargeError', peerId: b.me.id },
     { name: 'MessageTooLargeError', peerId: b.me.id },
   ]);
+});
+
+test('a link that keeps failing is retried with growing waits, then given up on with linkFailed; retryLink tries again', async () => {
+  const retry = { baseDelayMs: 100, maxDelayMs: 400, maxAttempts: 3 };
+  const created: { at: number; peer: string }[] = [];
+  // Relay-only links with no TURN server gather no candidates: they can never connect.
+  const failingLobby = (who: string) =>
+    createLobby<Game>({
+      url: server().url,
+      linkRetry: retry,
+      random: () => 1, // no jitter: each wait is the full backoff
+      link: { iceTransportPolicy: 'relay', connectTimeoutMs: 300 },
+      createLink: (init) => {
+        created.push({ at: Date.now(), peer: who });
+        return createNodeLink<Game>(init);
+      },
+    });
+  const a = track(await failingLobby('a').create({ name: 'A' }));
+  const b = track(await failingLobby('b').join(a.code, { name: 'B' }));
+  // The member with the lower id offers; its side's retries are the ones it decides on.
+  const [initiator, other] = initiates(a.me.id, b.me.id) ? [a, b] : [b, a];
+  const side = initiator === a ? 'a' : 'b';
+  const failed = await nextEvent(initiator, 'linkFailed', undefined, 15_000);
+  expect(failed).toMatchObject({ peerId: other.me.id, attempts: 3, reason: 'timeout' });
+  expect(failed.error?.name).toBe('ConnectTimeoutError');
+  const tries = created.filter((c) => c.peer === side).map((c) => c.at);
+  expect(tries).toHaveLength(3);
+  // Each retry waited out the link's connect timeout and at least its backoff, which doubles.
+  expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(300 + 100);
+  expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(300 + 200);
+  // Given up: nothing more on its own...
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(created.filter((c) => c.peer === side)).toHaveLength(3);
+  // ...until the game asks.
+  initiator.retryLink(other.me.id);
+  expect(created.filter((c) => c.peer === side)).toHaveLength(4);
+}, deadline(30_000));
+
+test('link retry waits double from the base, are capped, and jittered between half and all', () => {
+  const policy = { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 6 };
+  expect([1, 2, 3, 4, 5, 6, 9].map((n) => linkRetryDelayMs(policy, n, () => 1))).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000]);
+  expect(linkRetryDelayMs(policy, 1, () => 0)).toBe(250);
+  expect(linkRetryDelayMs(policy, 3, () => 0.5)).toBe(1500);
 });

@@ -16,6 +16,7 @@ export { createLobby } from './lobby.js';
 export { RoomSession } from './session.js';
 export { RoomList } from './listing.js';
 export { initiates, linkedPeers } from './topology.js';
+export { DEFAULT_LINK_RETRY, linkRetryDelayMs } from './peer-links.js';
 export {
   InvalidOptionsError,
   LobbyError,
@@ -33,5 +34,6 @@ export {
 
 export type { CreateRoomOptions, Lobby, LobbyInit } from './lobby.js';
 export type { RoomSessionEvents } from './session.js';
+export type { LinkFailure, LinkRetryPolicy } from './peer-links.js';
 export type { RoomListEvents } from './listing.js';
 export type { ListingFilter, Member, RoomListing, RoomOptions, RoomSettings, Topology } from '@rallypoint/protocol';

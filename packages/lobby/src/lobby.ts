@@ -14,6 +14,7 @@ import {
 import { Client, type Room as ColyseusRoom } from 'colyseus.js';
 import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, errorFromCode, type LobbyError } from './errors.js';
 import { RoomList } from './listing.js';
+import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
 import { RoomSession } from './session.js';
 
@@ -33,6 +34,10 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
    * (or the first list); after that they reject with `LobbyUnavailableError`. @default 15000
    */
   joinTimeoutMs?: number;
+  /** How a failed link to a member is tried again. @default { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 6 } */
+  linkRetry?: Partial<LinkRetryPolicy>;
+  /** Random numbers in [0, 1), for the retry jitter. @default Math.random */
+  random?: () => number;
 }
 
 /** Options for create / quick match: the room's settings and my display name. */
@@ -107,13 +112,15 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
   };
 
   const joinTimeoutMs = init.joinTimeoutMs ?? 15_000;
+  const linkRetry: LinkRetryPolicy = { ...DEFAULT_LINK_RETRY, ...init.linkRetry };
+  const random = init.random ?? Math.random;
   const open = (join: () => Promise<ColyseusRoom>, name: string, fail: (error: unknown) => Promise<LobbyError>) =>
     settleWithin(
       joinTimeoutMs,
       httpOrigin,
       join,
       fail,
-      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit: init.link ?? {}, logger, origin: init.origin ?? httpOrigin, displayName: name }),
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit: init.link ?? {}, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random }),
       (session) => session.leave(),
     );
 

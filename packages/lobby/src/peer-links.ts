@@ -9,18 +9,57 @@ export interface PeerLinksInit<T extends LinkTypes> {
   onOpen: (peerId: string, link: Link<T>) => void;
   onClose: (peerId: string, reason: CloseReason) => void;
   onError: (peerId: string, error: Error) => void;
+  /** A link failed `policy.maxAttempts` times in a row; it is not tried again until `retry()` (or the peer offers). */
+  onFailed: (peerId: string, failure: LinkFailure) => void;
   logger: Logger;
-  /** Wait before a failed link to a member who is still wanted is tried again. @default 1000 */
-  retryDelayMs?: number;
+  retry: LinkRetryPolicy;
+  /** For the jitter. */
+  random: () => number;
+}
+
+/** How a failed link to a member who is still there is tried again. */
+export interface LinkRetryPolicy {
+  /** Wait before the first retry; each next one waits twice as long. @default 500 */
+  baseDelayMs: number;
+  /** The longest wait. @default 8000 */
+  maxDelayMs: number;
+  /** Failures in a row before giving up and telling the game (`linkFailed`). @default 6 */
+  maxAttempts: number;
+}
+
+export const DEFAULT_LINK_RETRY: LinkRetryPolicy = { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 6 };
+
+/** Why a link to a member was given up on. */
+export interface LinkFailure {
+  /** Attempts made, all failed. */
+  attempts: number;
+  /** How the last one closed. */
+  reason: CloseReason;
+  error?: Error;
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first): doubling from `baseDelayMs`, capped at
+ * `maxDelayMs`, then between half of it and all of it at random, so that peers who failed together
+ * do not retry together.
+ */
+export function linkRetryDelayMs(policy: LinkRetryPolicy, retry: number, random: () => number): number {
+  const full = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return full * (0.5 + 0.5 * random());
 }
 
 /**
  * The links of one room session, by member id: opens the ones the topology wants, closes the
- * rest, carries signals, and tries a failed link again while its member is still wanted.
+ * rest, carries signals, and tries a failed link again while its member is still wanted, with
+ * backoff, until it gives up and tells the session.
  */
 export class PeerLinks<T extends LinkTypes> {
   readonly #links = new Map<string, Link<T>>();
   readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Failures in a row, by member; gone once a link to it opens. */
+  readonly #failures = new Map<string, number>();
+  /** Members given up on: no automatic retry until `retry()` or their offer. */
+  readonly #gaveUp = new Set<string>();
   #wanted = new Set<string>();
   #me = '';
   #iceServers: RTCIceServer[] = [];
@@ -40,7 +79,16 @@ export class PeerLinks<T extends LinkTypes> {
     this.#wanted = wanted;
     for (const peerId of [...this.#links.keys()]) if (!wanted.has(peerId)) this.#drop(peerId);
     for (const peerId of [...this.#retries.keys()]) if (!wanted.has(peerId)) this.#cancelRetry(peerId);
-    for (const peerId of wanted) if (!this.#links.has(peerId) && !this.#retries.has(peerId)) this.#open(peerId);
+    for (const peerId of [...this.#failures.keys()]) if (!wanted.has(peerId)) this.#forgetFailures(peerId);
+    for (const peerId of wanted) if (!this.#links.has(peerId) && !this.#retries.has(peerId) && !this.#gaveUp.has(peerId)) this.#open(peerId);
+  }
+
+  /** Try a link given up on (after `linkFailed`) again, from a clean slate. */
+  retry(peerId: string): void {
+    if (this.#closed || !this.#wanted.has(peerId) || this.#links.has(peerId)) return;
+    this.#forgetFailures(peerId);
+    this.#cancelRetry(peerId);
+    this.#open(peerId);
   }
 
   /** A signal from `from`, relayed by the lobby. */
@@ -56,7 +104,9 @@ export class PeerLinks<T extends LinkTypes> {
       link = undefined;
     }
     if (link === undefined) {
+      // The peer is trying: whatever we had given up on, try along.
       this.#cancelRetry(from);
+      this.#gaveUp.delete(from);
       link = this.#open(from);
     }
     link.signal(data);
@@ -64,6 +114,8 @@ export class PeerLinks<T extends LinkTypes> {
 
   close(): void {
     this.#closed = true;
+    this.#failures.clear();
+    this.#gaveUp.clear();
     for (const peerId of [...this.#retries.keys()]) this.#cancelRetry(peerId);
     for (const peerId of [...this.#links.keys()]) this.#drop(peerId);
   }
@@ -73,15 +125,42 @@ export class PeerLinks<T extends LinkTypes> {
     const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, initiator: initiates(this.#me, peerId), iceServers: this.#iceServers });
     this.#links.set(peerId, link);
     link.on('signal', (data) => this.init.sendSignal(peerId, data));
-    link.on('open', () => this.init.onOpen(peerId, link));
+    link.on('open', () => {
+      this.#forgetFailures(peerId);
+      this.init.onOpen(peerId, link);
+    });
     link.on('error', (error) => this.init.onError(peerId, error));
-    link.on('close', ({ reason }) => {
+    link.on('close', ({ reason, error }) => {
       if (this.#links.get(peerId) !== link) return;
       this.#links.delete(peerId);
       this.init.onClose(peerId, reason);
-      if (reason !== 'local' && !this.#closed && this.#wanted.has(peerId)) this.#scheduleRetry(peerId);
+      if (reason !== 'local' && !this.#closed && this.#wanted.has(peerId)) this.#failed(peerId, error === undefined ? { reason } : { reason, error });
     });
     return link;
+  }
+
+  /** A link to a wanted member closed on its own: retry after a backoff, or give up and say so. */
+  #failed(peerId: string, last: Omit<LinkFailure, 'attempts'>): void {
+    const attempts = (this.#failures.get(peerId) ?? 0) + 1;
+    this.#failures.set(peerId, attempts);
+    if (attempts >= this.init.retry.maxAttempts) {
+      this.#gaveUp.add(peerId);
+      this.init.logger.debug({ peerId, attempts, reason: last.reason }, 'giving up on a link');
+      this.init.onFailed(peerId, { attempts, ...last });
+      return;
+    }
+    const delayMs = linkRetryDelayMs(this.init.retry, attempts, this.init.random);
+    this.init.logger.debug({ peerId, attempts, delayMs, reason: last.reason }, 'link closed while its member is still here; trying again');
+    const timer = setTimeout(() => {
+      this.#retries.delete(peerId);
+      if (!this.#closed && this.#wanted.has(peerId) && !this.#links.has(peerId)) this.#open(peerId);
+    }, delayMs);
+    this.#retries.set(peerId, timer);
+  }
+
+  #forgetFailures(peerId: string): void {
+    this.#failures.delete(peerId);
+    this.#gaveUp.delete(peerId);
   }
 
   #drop(peerId: string): void {
@@ -90,15 +169,6 @@ export class PeerLinks<T extends LinkTypes> {
     this.#links.delete(peerId);
     link.close();
     this.init.onClose(peerId, 'local');
-  }
-
-  #scheduleRetry(peerId: string): void {
-    this.init.logger.debug({ peerId }, 'link closed while its member is still here; trying again');
-    const timer = setTimeout(() => {
-      this.#retries.delete(peerId);
-      if (!this.#closed && this.#wanted.has(peerId) && !this.#links.has(peerId)) this.#open(peerId);
-    }, this.init.retryDelayMs ?? 1000);
-    this.#retries.set(peerId, timer);
   }
 
   #cancelRetry(peerId: string): void {

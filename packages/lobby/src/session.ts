@@ -13,7 +13,7 @@ import {
 } from '@rallypoint/protocol';
 import type { Room as ColyseusRoom } from 'colyseus.js';
 import { LobbyUnavailableError, RestoreRefusedError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
-import { PeerLinks } from './peer-links.js';
+import { PeerLinks, type LinkRetryPolicy } from './peer-links.js';
 import { reconnectRoom, type Connector } from './reconnect.js';
 import { linkedPeers } from './topology.js';
 
@@ -25,6 +25,12 @@ export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
   /** A link to another member opened: both lanes are usable. */
   linkOpen: { peerId: string; link: Link<T> };
   linkClose: { peerId: string; reason: CloseReason };
+  /**
+   * A link to a member failed `maxAttempts` times in a row (see `LobbyInit.linkRetry`) and is not
+   * tried again on its own: tell the player, and call `retryLink(peerId)` to try again. A new
+   * offer from the member also tries again.
+   */
+  linkFailed: { peerId: string; attempts: number; reason: CloseReason; error?: Error };
   /** A refusal from the server, or bad input on a link (`peerId` set); nothing is closed by it. */
   error: { error: LobbyError | Error; peerId?: string };
   /** The lobby connection dropped. Open links keep working. */
@@ -42,6 +48,8 @@ export interface SessionDeps<T extends LinkTypes> {
   logger: Logger;
   origin: string;
   displayName: string;
+  linkRetry: LinkRetryPolicy;
+  random: () => number;
 }
 
 /**
@@ -79,6 +87,9 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       onOpen: (peerId, link) => this.#emitter.emit('linkOpen', { peerId, link }),
       onClose: (peerId, reason) => this.#emitter.emit('linkClose', { peerId, reason }),
       onError: (peerId, error) => this.#error(error, peerId),
+      onFailed: (peerId, failure) => this.#emitter.emit('linkFailed', { peerId, ...failure }),
+      retry: deps.linkRetry,
+      random: deps.random,
     });
     this.#welcomed = new Promise((resolve, reject) => {
       this.#notWelcomed = reject;
@@ -134,6 +145,12 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   }
   off<K extends keyof RoomSessionEvents<T>>(name: K, fn: (event: RoomSessionEvents<T>[K]) => void): void {
     this.#emitter.off(name, fn);
+  }
+
+  /** Try a link given up on (`linkFailed`) again. */
+  retryLink(peerId: string): void {
+    if (this.#status === 'closed') throw new SessionClosedError();
+    this.#links.retry(peerId);
   }
 
   setReady(ready: boolean): void {
