@@ -42,6 +42,34 @@ describe('a WebRTC link on its own', () => {
     }
   });
 
+  it('a burst of bulk events does not inflate the RTT: heartbeats behind a backlog are left out', async () => {
+    const pair = await createLinkPair<{ events: { blob: Uint8Array } }>({ a: { heartbeatIntervalMs: 100 }, b: { heartbeatIntervalMs: 100 } });
+    try {
+      const rtt = () => Math.max(pair.a.stats().rttMs ?? 0, pair.b.stats().rttMs ?? 0);
+      let quietWorst = 0;
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        quietWorst = Math.max(quietWorst, rtt());
+      }
+      let arrived = 0;
+      pair.a.events.on('blob', () => arrived++);
+      pair.b.events.on('blob', () => arrived++);
+      for (let i = 0; i < 4; i++) {
+        pair.a.events.emit('blob', new Uint8Array(5 << 20));
+        pair.b.events.emit('blob', new Uint8Array(5 << 20));
+      }
+      await until(() => arrived === 8, 'the 40 MiB arrived', 30_000);
+      await new Promise((r) => setTimeout(r, 300)); // three heartbeats
+      const after = rtt();
+      console.log(`link-webrtc: rtt quiet worst ${quietWorst.toFixed(2)} ms, after the burst ${after.toFixed(2)} ms, heartbeats left out ${pair.a.stats().rttSamplesSkipped}/${pair.b.stats().rttSamplesSkipped}`);
+      // Before, it read 40 to 100 times the quiet figure here, for seconds (tens at 1 s heartbeats).
+      expect(after).toBeLessThan(4 * quietWorst + 10);
+      expect(pair.a.stats().rttSamplesSkipped + pair.b.stats().rttSamplesSkipped).toBeGreaterThan(0);
+    } finally {
+      pair.close();
+    }
+  });
+
   it('closes with ConnectTimeoutError when nobody answers', async () => {
     const link = createLink({ initiator: true, connectTimeoutMs: 300 });
     const event = await waitFor(link, 'close');

@@ -207,6 +207,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       now: this.#now,
       epochMs: this.#epochMs,
       highWaterMarkBytes: stateHighWater,
+      backlogBytes: () => this.#stateLane.bufferedAmount + this.#eventsLane.bufferedAmount,
     });
     this.#rates = {
       state: new RateMeter(this.#epochMs, () => ({

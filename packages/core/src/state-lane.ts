@@ -22,7 +22,17 @@ export interface StateLaneDeps {
   report: (error: Error) => void;
   onActivity: () => void;
   warn: (message: string, error: unknown) => void;
+  /** Bytes this side has waiting to go out, on both lanes (channel buffers and the events queue). */
+  backlogBytes: () => number;
 }
+
+/**
+ * A heartbeat sent (or answered) while this much waits to go out would measure our own queue,
+ * not the network: it is left out of the RTT. A few kilobytes is milliseconds on any uplink.
+ */
+const RTT_BACKLOG_LIMIT_BYTES = 4096;
+/** Pings whose answer is not counted, remembered until answered (or this many newer ones). */
+const MAX_QUEUED_PINGS = 16;
 
 /** What a game sees of the state lane: `link.state`. */
 export interface StateLaneApi<S> {
@@ -51,12 +61,16 @@ export class StateLane<S> implements StateLaneApi<S> {
   #remote: { decoder: FrameDecoder; clock: RemoteClock } | null = null;
   #early: Uint8Array | null = null;
   readonly #listeners = new Set<(message: StateMessage<S>) => void>();
+  /** sentAtUs of pings that left behind a backlog: their pongs are no RTT sample. */
+  readonly #queuedPings = new Set<number>();
   readonly window = new SequenceWindow();
   readonly rtt = new RttEstimator();
   readonly totals = emptyTotals();
   stale = 0;
   replaced = 0;
   badInput = 0;
+  /** Heartbeats left out of the RTT: sent or answered behind a backlog. */
+  rttSkipped = 0;
 
   constructor(private readonly deps: StateLaneDeps) {}
 
@@ -92,9 +106,14 @@ export class StateLane<S> implements StateLaneApi<S> {
     return () => this.#listeners.delete(fn);
   }
 
-  /** Sends a heartbeat; the answer gives an RTT sample. */
+  /** Sends a heartbeat; the answer gives an RTT sample, unless the ping waited behind our own backlog. */
   ping(): void {
-    this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Ping, this.#seq++, this.#nowUs()]));
+    const sentAtUs = this.#nowUs();
+    if (this.deps.backlogBytes() > RTT_BACKLOG_LIMIT_BYTES) {
+      this.#queuedPings.add(sentAtUs);
+      if (this.#queuedPings.size > MAX_QUEUED_PINGS) this.#queuedPings.delete(this.#queuedPings.values().next().value as number);
+    }
+    this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Ping, this.#seq++, sentAtUs]));
   }
 
   /** The channel drained below its low-water mark: send the newest waiting state, if any. */
@@ -168,10 +187,20 @@ export class StateLane<S> implements StateLaneApi<S> {
       }
       case FrameKind.Ping:
         this.#remote.clock.toRemoteMs(frame.sentAtUs);
+        // A pong that would wait behind our backlog measures it, not the network: none then
+        // (the ping already counted as traffic; the peer samples the next one).
+        if (this.deps.backlogBytes() > RTT_BACKLOG_LIMIT_BYTES) {
+          this.rttSkipped++;
+          return;
+        }
         this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Pong, this.#seq++, this.#nowUs(), frame.sentAtUs]));
         return;
       case FrameKind.Pong: {
         this.#remote.clock.toRemoteMs(frame.sentAtUs);
+        if (this.#queuedPings.delete(frame.echoUs)) {
+          this.rttSkipped++;
+          return;
+        }
         const rttUs = wrapU32(this.#nowUs() - frame.echoUs);
         this.rtt.sample(rttUs / 1000);
         return;

@@ -68,6 +68,7 @@ export interface StatsSources {
     replaced: number;
     window: SequenceWindow;
     rtt: RttEstimator;
+    rttSkipped: number;
   };
   events: { totals: LaneTotals; channelBufferedAmount: number; badInput: number; queuedBytes: number; pendingRequests: number; answering: number; reassemblyBytes: number };
   rates: { state: RateMeter; events: RateMeter };
@@ -78,6 +79,7 @@ export function linkStats({ status, candidateType, state, events, rates }: Stats
     status,
     rttMs: state.rtt.rttMs,
     jitterMs: state.rtt.jitterMs,
+    rttSamplesSkipped: state.rttSkipped,
     candidateType,
     state: {
       ...state.totals,

@@ -126,10 +126,15 @@ export interface EventsLaneStats extends LaneStats {
 
 export interface LinkStats {
   status: LinkStatus;
-  /** Smoothed round-trip time from heartbeats; null until the first heartbeat returns. */
+  /**
+   * Smoothed round-trip time from heartbeats; null until the first heartbeat returns. Heartbeats
+   * that waited behind a backlog of outgoing data on either side are left out (see `rttSamplesSkipped`).
+   */
   rttMs: number | null;
   /** Smoothed variation between successive RTT samples. */
   jitterMs: number | null;
+  /** Heartbeats left out of the RTT because they waited behind our own (or the peer's) backlog of outgoing data. */
+  rttSamplesSkipped: number;
   /** Local candidate type of the selected ICE pair; null until known. */
   candidateType: CandidateType | null;
   state: StateLaneStats;
