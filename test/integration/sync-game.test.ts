@@ -5,7 +5,7 @@
  * host had them at the host time being drawn.
  *
  * Time is simulated, so the result does not depend on how busy the machine is: everyone reads one
- * virtual clock, which moves a frame (1/60 s) per step, and each step waits until every state
+ * virtual clock (from origins 12 s and an hour apart), which moves a frame (1/60 s) per step, and each step waits until every state
  * message sent so far has arrived over the real links. Messages thus take exactly one frame, and
  * the figures are the same on every run; `npm run bench -- sync.quality` measures quality in real
  * time, where it belongs.
@@ -65,11 +65,14 @@ test('a scripted minute: clients track the host', async () => {
   });
   for (const s of sessions) host.addPeer(s.me.id, stateChannel(hostSession.links.get(s.me.id)!));
 
+  // Each client's clock starts elsewhere, as two pages' performance.now() would: 12 s ahead of the
+  // host's, and an hour behind it (negative).
+  const origins = [12_000, -3_600_000];
   const clients = sessions.map((s, i) => {
     const id = i + 1;
     return new SyncClient<typeof schema.fields, Input, Pos>({
       schema,
-      now,
+      now: () => virtualMs + origins[i]!,
       channel: stateChannel(s.links.get(hostSession.me.id)!),
       prediction: { entityId: id, initial: id === 1 ? { x: 0, y: 0 } : { x: 100, y: 0 }, step: move, dtMs: DT, smooth: ['x', 'y'], fromEntity: (e) => e },
     });

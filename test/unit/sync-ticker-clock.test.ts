@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ClockSync, Ticker } from '@rallypoint/sync';
+import { ClockSync, SyncClient, SyncHost, Ticker, defineSchema } from '@rallypoint/sync';
 import { SimClock, simLane } from '../helpers/sim-net.js';
 
 describe('Ticker', () => {
@@ -63,12 +63,59 @@ describe('ClockSync', () => {
     expect(Math.max(...errors.slice(-300).map(Math.abs))).toBeLessThan(10);
   });
 
-  test('does not jump: corrections are slewed', () => {
-    const sync = new ClockSync({ maxSlewMsPerSecond: 10 });
-    sync.addSample(0, 1000, 0, 10);
+  test('the first samples and big corrections are steps; small corrections are slewed', () => {
+    const sync = new ClockSync({ maxSlewMsPerSecond: 10, maxSlewedCorrectionMs: 100, directSamples: 1 });
+    sync.addSample(0, 1000, 0, 10); // RTT 10, offset 995
     expect(sync.hostNow(10)).toBeCloseTo(1005);
-    for (let i = 0; i < 40; i++) sync.addSample(100 + i, 1500 + 100 + i, 0, 100 + i);
+    expect(sync.steps).toBe(1);
+    // The host clock turns out 40 ms further ahead: slewed, 10 ms a second at most.
+    for (let i = 0; i < 40; i++) sync.addSample(100 + i, 1035 + 100 + i + 5, 0, 110 + i);
     const before = sync.hostNow(200);
-    expect(sync.hostNow(300) - before).toBeLessThanOrEqual(100 + 1 + 1e-9);
+    expect(sync.hostNow(1200) - before).toBeCloseTo(1000 + 10, 5);
+    expect(sync.steps).toBe(1);
+    // An hour off (the other clock restarted, say): taken at once.
+    for (let i = 0; i < 40; i++) sync.addSample(2000 + i, 3_600_000 + 2000 + i + 5, 0, 2010 + i);
+    expect(Math.abs(sync.hostNow(2100) - (2100 + 3_600_000))).toBeLessThan(1);
+    expect(sync.steps).toBe(2);
   });
+});
+
+describe('host and client with clocks of different origins', () => {
+  const schema = defineSchema({ x: { type: 'fixed', precision: 0.01 } });
+  const SPEED = 0.2; // units per ms
+  // performance.now() starts when each page (or process) does: the origins never agree.
+  for (const [label, clientOriginMs] of [['the same origin', 0], ['12 s apart', 12_000], ['an hour apart', 3_600_000], ['a negative clock', -5_000_000]] as const) {
+    test(`${label}: the client locks on at once and draws the host's entity moving at its speed`, () => {
+      const clock = new SimClock();
+      const { a: hostSide, b: clientSide } = simLane(clock, 9, { latencyMs: 40, jitterMs: 5 });
+      const hostNow = () => clock.now + 1_000;
+      const host = new SyncHost<typeof schema.fields, never, Map<number, { x: number }>>({
+        schema,
+        now: hostNow,
+        world: new Map([[1, { x: 0 }]]),
+        step: (world) => world.set(1, { x: hostNow() * SPEED }),
+        entities: (world) => world,
+      });
+      host.addPeer('client', hostSide.channel);
+      const clientNow = () => clock.now + clientOriginMs;
+      const client = new SyncClient<typeof schema.fields, never, { x: number }>({ schema, channel: clientSide.channel, now: clientNow });
+      const drawn: { at: number; x: number; hostTime: number }[] = [];
+      clock.loop(1000 / 60, 3000, () => {
+        host.update();
+        client.flush();
+        const { entities, renderHostTimeMs } = client.frame();
+        const x = entities.get(1)?.x;
+        if (x !== undefined) drawn.push({ at: clock.now, x, hostTime: renderHostTimeMs });
+      });
+      // Locked on within the first half second: the estimate of the host clock is right...
+      expect(Math.abs(client.hostNow() - hostNow())).toBeLessThan(5);
+      // ...the entity is drawn a little in the host's past, not seconds (or an hour) behind...
+      const late = drawn.filter((d) => d.at > 500);
+      for (const d of late) expect(hostNow() - (clock.now - d.at) - d.hostTime).toBeLessThan(250);
+      // ...and it moves at its speed from then on: no freeze, no catching up at a multiple of it.
+      const first = late[0]!;
+      const last = late.at(-1)!;
+      expect((last.x - first.x) / (last.at - first.at)).toBeCloseTo(SPEED, 1);
+    });
+  }
 });

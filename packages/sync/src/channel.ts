@@ -19,7 +19,7 @@ export function stateChannel(link: { state: { send(payload: never): unknown; onM
 /** Client → host, as an array to keep it small: `[clientTimeMs, ackedSnapshotId, firstInputSeq, inputs]`. */
 export type ClientMessage<I> = [clientTimeMs: number, ackedSnapshotId: number, firstInputSeq: number, inputs: I[]];
 
-/** Host → client: `[hostTimeMs, echoedClientTimeMs, heldMs, lastAppliedInputSeq, snapshot]`. */
+/** Host → client: `[hostTimeMs, echoedClientTimeMs, heldMs, lastAppliedInputSeq, snapshot]`; `heldMs` is -1 while there is no client stamp to echo. */
 export type HostMessage = [hostTimeMs: number, echoedClientTimeMs: number, heldMs: number, lastAppliedInputSeq: number, snapshot: Uint8Array];
 
 export class MalformedSyncMessageError extends Error {

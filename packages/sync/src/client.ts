@@ -96,11 +96,16 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
     const now = this.init.now();
     try {
       const [hostTime, echo, held, lastApplied, bytes] = parseHostMessage(message);
-      if (echo > 0) this.clock.addSample(echo, hostTime, held, now);
+      // held < 0: the host has no stamp of ours to echo yet.
+      if (held >= 0) {
+        const steps = this.clock.steps;
+        this.clock.addSample(echo, hostTime, held, now);
+        if (this.clock.steps !== steps) this.interpolator.resetLag();
+      }
       const { world } = this.#decoder.decode(bytes);
       const entities = this.#decoder.entities(world);
       this.stats.snapshots++;
-      this.interpolator.push(hostTime, entities, this.clock.hostNow(now));
+      this.interpolator.push(hostTime, entities, this.clock.synced ? this.clock.hostNow(now) : undefined);
       if (hostTime > this.#newestHostTime) {
         this.#newestHostTime = hostTime;
         this.#newestEntities = entities;

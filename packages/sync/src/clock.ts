@@ -3,8 +3,12 @@
  * time, the host answers with that stamp, its own time and how long it held the message; each
  * answer is one sample of RTT and offset. The estimate takes the median offset of the samples with
  * the lowest RTT (queueing only ever adds delay, so fast samples are the honest ones) over a
- * sliding window, which also follows drift; `hostNow()` moves toward it at a bounded rate, so a
- * new estimate never makes host time jump backwards by much.
+ * sliding window, which also follows drift.
+ *
+ * The two clocks can start anywhere (each page's `performance.now()` starts with the page), so
+ * the first samples are taken as they come, and so is any later correction too big to slew: those
+ * are steps (`steps` counts them). Only small corrections are slewed at a bounded rate, so that
+ * host time as drawn never jumps for jitter's sake.
  */
 export interface ClockSyncInit {
   /** Samples kept. @default 32 */
@@ -13,6 +17,10 @@ export interface ClockSyncInit {
   bestShare?: number;
   /** Largest correction of `hostNow()` per second of local time, once synced. @default 50 */
   maxSlewMsPerSecond?: number;
+  /** A correction larger than this is applied at once instead of slewed. @default 100 */
+  maxSlewedCorrectionMs?: number;
+  /** The first samples, each applied at once: the estimate settles in a few round trips. @default 4 */
+  directSamples?: number;
 }
 
 export interface ClockSample {
@@ -26,6 +34,10 @@ export class ClockSync {
   readonly #windowSize: number;
   readonly #bestShare: number;
   readonly #maxSlew: number;
+  readonly #maxSlewed: number;
+  readonly #directSamples: number;
+  #sampleCount = 0;
+  #steps = 0;
   #estimate: number | undefined;
   #applied: number | undefined;
   #appliedAt = 0;
@@ -35,6 +47,8 @@ export class ClockSync {
     this.#windowSize = init.windowSize ?? 32;
     this.#bestShare = init.bestShare ?? 0.25;
     this.#maxSlew = init.maxSlewMsPerSecond ?? 50;
+    this.#maxSlewed = init.maxSlewedCorrectionMs ?? 100;
+    this.#directSamples = init.directSamples ?? 4;
   }
 
   /**
@@ -49,10 +63,17 @@ export class ClockSync {
     const fastest = [...this.#samples].sort((a, b) => a.rttMs - b.rttMs).slice(0, Math.max(1, Math.ceil(this.#samples.length * this.#bestShare)));
     this.#estimate = median(fastest.map((s) => s.offsetMs));
     this.#rttMs = median(fastest.map((s) => s.rttMs));
-    if (this.#applied === undefined) {
+    this.#sampleCount++;
+    if (this.#applied === undefined || this.#sampleCount <= this.#directSamples || Math.abs(this.#estimate - this.#applied) > this.#maxSlewed) {
+      if (this.#applied !== this.#estimate) this.#steps++;
       this.#applied = this.#estimate;
       this.#appliedAt = receivedAtMs;
     }
+  }
+
+  /** How many times `hostNow()` was set at once rather than slewed (the first sample included). */
+  get steps(): number {
+    return this.#steps;
   }
 
   get synced(): boolean {
@@ -84,8 +105,12 @@ export class ClockSync {
   }
 }
 
+/**
+ * The middle value; of an even count, the lower middle one. Not the mean of the two: when the
+ * host clock changed (a restart, a new host), half old and half new samples must give one of the
+ * two offsets, not a point halfway that neither clock was ever at.
+ */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted[(sorted.length - 1) >> 1] as number;
 }

@@ -39,7 +39,8 @@ interface Peer<F extends Record<string, FieldSpec>, I> {
   channel: StateChannel;
   inputs: InputQueue<I | typeof REFUSED>;
   encoder: SnapshotEncoder<F>;
-  lastClientTime: number;
+  /** The newest client stamp seen, to echo for clock sync; undefined until one arrives. */
+  lastClientTime: number | undefined;
   lastClientTimeAt: number;
   off: () => void;
 }
@@ -85,12 +86,13 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   /** Start syncing a peer over its state channel. Returns a function that stops it. */
   addPeer(peerId: string, channel: StateChannel): () => void {
     this.removePeer(peerId);
-    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I | typeof REFUSED>(this.init.inputWindow), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: 0, lastClientTimeAt: 0, off: () => undefined };
+    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I | typeof REFUSED>(this.init.inputWindow), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: undefined, lastClientTimeAt: 0, off: () => undefined };
     peer.off = channel.onMessage((message) => {
       try {
         const [clientTime, acked, firstSeq, inputs] = parseClientMessage<I>(message);
         peer.encoder.ack(acked);
-        if (clientTime > peer.lastClientTime) {
+        // Any number is a fine stamp (a page's clock may read negative, or an hour ahead of ours).
+        if (peer.lastClientTime === undefined || clientTime > peer.lastClientTime) {
           peer.lastClientTime = clientTime;
           peer.lastClientTimeAt = this.init.now();
         }
@@ -148,8 +150,9 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
     const world = quantizeWorld(this.init.schema, this.init.entities(this.#world));
     for (const [peerId, peer] of this.#peers) {
       const { bytes } = peer.encoder.encode(world);
-      const held = peer.lastClientTimeAt === 0 ? 0 : now - peer.lastClientTimeAt;
-      const message: HostMessage = [now, peer.lastClientTime, held, peer.inputs.lastApplied, bytes];
+      // held -1: no stamp of the client's to echo yet.
+      const message: HostMessage =
+        peer.lastClientTime === undefined ? [now, 0, -1, peer.inputs.lastApplied, bytes] : [now, peer.lastClientTime, now - peer.lastClientTimeAt, peer.inputs.lastApplied, bytes];
       // One peer's channel refusing (a snapshot too large for it, say) costs the others nothing.
       try {
         peer.channel.send(message);

@@ -46,17 +46,13 @@ export class SnapshotInterpolator<E extends object, Id = number> {
 
   /**
    * A snapshot taken at `hostTimeMs`, arriving when the host clock (as estimated here) reads
-   * `arrivedHostTimeMs`. Older-than-newest snapshots still fill gaps; duplicates are ignored.
+   * `arrivedHostTimeMs` (undefined while that clock is not known yet: the snapshot is kept, its
+   * lag is not measured). Older-than-newest snapshots still fill gaps; duplicates are ignored.
    */
-  push(hostTimeMs: number, entities: ReadonlyMap<Id, E>, arrivedHostTimeMs: number): void {
+  push(hostTimeMs: number, entities: ReadonlyMap<Id, E>, arrivedHostTimeMs: number | undefined): void {
     const newest = this.#buffer.at(-1);
     if (this.#buffer.some((s) => s.hostTimeMs === hostTimeMs)) return;
-    const lag = arrivedHostTimeMs - hostTimeMs;
-    if (this.#lagMs === undefined) this.#lagMs = lag;
-    else {
-      this.#jitterMs += (Math.abs(lag - this.#lagMs) - this.#jitterMs) / 16;
-      this.#lagMs += (lag - this.#lagMs) / 16;
-    }
+    if (arrivedHostTimeMs !== undefined) this.#measureLag(arrivedHostTimeMs - hostTimeMs);
     if (newest !== undefined && hostTimeMs > newest.hostTimeMs) {
       const interval = hostTimeMs - newest.hostTimeMs;
       this.#intervalMs = this.#intervalMs === undefined ? interval : this.#intervalMs + (interval - this.#intervalMs) / 16;
@@ -64,6 +60,23 @@ export class SnapshotInterpolator<E extends object, Id = number> {
     const index = this.#buffer.findIndex((s) => s.hostTimeMs > hostTimeMs);
     this.#buffer.splice(index === -1 ? this.#buffer.length : index, 0, { hostTimeMs, entities });
     if (this.#buffer.length > this.#bufferSize) this.#buffer.shift();
+  }
+
+  /**
+   * Forget the arrival lag measured so far: the host clock estimate it was measured with moved
+   * by a step (see `ClockSync.steps`), so the old lag says nothing about the new one.
+   */
+  resetLag(): void {
+    this.#lagMs = undefined;
+    this.#jitterMs = 0;
+  }
+
+  #measureLag(lag: number): void {
+    if (this.#lagMs === undefined) this.#lagMs = lag;
+    else {
+      this.#jitterMs += (Math.abs(lag - this.#lagMs) - this.#jitterMs) / 16;
+      this.#lagMs += (lag - this.#lagMs) / 16;
+    }
   }
 
   /** How far behind the host clock entities are drawn: arrival lag + one interval + 2 × jitter. */
