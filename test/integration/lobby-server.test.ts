@@ -164,6 +164,8 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     await linksOpen(b, [a.me.id]);
     const link = b.links.get(a.me.id);
     const ids = a.members.map((m) => m.id);
+    const hostChanges: string[] = [];
+    for (const session of [a, b]) session.on('hostChanged', (e) => hostChanges.push(`${e.previousHostId} -> ${e.hostId}`));
     const lost = [nextEvent(a, 'lobbyDisconnected'), nextEvent(b, 'lobbyDisconnected')];
     await first.stop(signal);
     await Promise.all(lost);
@@ -178,8 +180,10 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       expect(a.members.map((m) => m.id)).toEqual(ids);
       expect(b.members.map((m) => m.id)).toEqual(ids);
       expect([a.code, b.code]).toEqual([a.code, a.code]);
-      // Whoever came back first re-formed the room; the host is the one who hosted before.
+      // Whoever came back first re-formed the room; the host is the one who hosted before, and
+      // nobody was told otherwise on the way.
       await until(() => a.isHost && !b.isHost, 'A hosts again, for both');
+      expect(hostChanges).toEqual([]);
       expect(b.links.get(a.me.id)).toBe(link);
       await stateFlows(a, b);
       // The re-formed room takes new players under the same code.
@@ -211,6 +215,71 @@ test('restarted with another restore secret, the server refuses to re-form the r
     expect(await (await fetch(`${second.url}/rooms/${a.code}`)).json()).toMatchObject({ status: 'not-found' });
     expect(await second.metric('rallypoint_restores_refused_total')).toBeGreaterThanOrEqual(2);
   } finally {
+    await second.stop();
+  }
+}, deadline(60_000));
+
+test('restarted, the room re-forms around its old host even when another member is back first: no hostChanged', async () => {
+  const first = await startServer(restoreSecret);
+  let holdBackA = false;
+  // A's lobby connection goes through a proxy that can keep A out for a while.
+  const proxy = await startProxy(first.port, { clientData: () => (holdBackA ? 'cut' : 'forward') });
+  const a = await createLobby<Game>({ url: proxy.url }).create({ name: 'A', maxPlayers: 3 });
+  const b = await createLobby<Game>({ url: first.url }).join(a.code, { name: 'B' });
+  await linksOpen(a, [b.me.id]);
+  await linksOpen(b, [a.me.id]);
+  const hostChanges: string[] = [];
+  a.on('hostChanged', (e) => hostChanges.push(`A saw ${e.previousHostId} -> ${e.hostId}`));
+  b.on('hostChanged', (e) => hostChanges.push(`B saw ${e.previousHostId} -> ${e.hostId}`));
+  const lost = [nextEvent(a, 'lobbyDisconnected'), nextEvent(b, 'lobbyDisconnected')];
+  holdBackA = true;
+  await first.stop('SIGKILL');
+  await Promise.all(lost);
+  const second = await startServer(['--port', String(first.port), ...restoreSecret]);
+  try {
+    // B is back first and re-forms the room: the server makes it host, for now.
+    expect(await nextEvent(b, 'lobbyReconnected', undefined, 20_000)).toEqual({ restored: true });
+    expect(b.hostId).toBe(a.me.id); // A is expected back: still the host as B reports it
+    holdBackA = false;
+    expect(await nextEvent(a, 'lobbyReconnected', undefined, 20_000)).toEqual({ restored: true });
+    await until(() => a.members.length === 2 && b.members.length === 2 && a.isHost && b.hostId === a.me.id, 'both see A host again');
+    // One more room round trip for any late host.changed to arrive.
+    const renamed = nextEvent(a, 'memberChanged', (m) => m.name === 'B2');
+    b.setName('B2');
+    await renamed;
+    expect(hostChanges).toEqual([]);
+    await a.leave();
+    await b.leave();
+  } finally {
+    await proxy.close();
+    await second.stop();
+  }
+}, deadline(60_000));
+
+test('restarted, if the old host never comes back, the others hear of the new host once, when its place runs out', async () => {
+  const first = await startServer(restoreSecret);
+  let holdBackA = false;
+  const proxy = await startProxy(first.port, { clientData: () => (holdBackA ? 'cut' : 'forward') });
+  const a = await createLobby<Game>({ url: proxy.url }).create({ name: 'A', maxPlayers: 3 });
+  const b = await createLobby<Game>({ url: first.url }).join(a.code, { name: 'B' });
+  await linksOpen(b, [a.me.id]);
+  const hostChanges: { hostId: string; previousHostId: string }[] = [];
+  b.on('hostChanged', (e) => hostChanges.push(e));
+  const lost = nextEvent(b, 'lobbyDisconnected');
+  holdBackA = true;
+  await first.stop('SIGKILL');
+  await lost;
+  const second = await startServer(['--port', String(first.port), ...restoreSecret]);
+  try {
+    await nextEvent(b, 'lobbyReconnected', undefined, 20_000);
+    const left = await nextEvent(b, 'memberLeft', (e) => e.member.id === a.me.id, 30_000);
+    expect(left.reason).toBe('lost');
+    expect(hostChanges).toEqual([{ hostId: b.me.id, previousHostId: a.me.id }]);
+    expect(b.isHost).toBe(true);
+    await a.leave();
+    await b.leave();
+  } finally {
+    await proxy.close();
     await second.stop();
   }
 }, deadline(60_000));

@@ -69,6 +69,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   #closingAnnounced = false;
   readonly #welcomed: Promise<void>;
   readonly #unheard: UnheardErrors;
+  /** The host last reported (hostChanged) to the game. */
+  #reportedHost: string | undefined;
+  /** While a room re-forms after a lobby restart: who hosted before it (see #hostId). */
+  #hostBeforeRestore: string | undefined;
   /** Rejects ready() when the session ends before the first welcome. */
   #notWelcomed: ((error: Error) => void) | undefined;
 
@@ -121,10 +125,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     return this.#members.get(this.#welcome.you) ?? { id: this.#welcome.you, name: this.deps.displayName, ready: false, order: -1 };
   }
   get hostId(): string {
-    return this.#welcome.hostId;
+    return this.#hostId();
   }
   get isHost(): boolean {
-    return this.#welcome.hostId === this.#welcome.you;
+    return this.#hostId() === this.#welcome.you;
   }
   get members(): readonly Member[] {
     return [...this.#members.values()].sort((a, b) => a.order - b.order);
@@ -232,9 +236,9 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       this.#emitter.emit('memberChanged', member);
     });
     on(ServerMessage.MemberLeft, ({ id, reason }) => this.#removeMember(id, reason));
-    on(ServerMessage.HostChanged, ({ hostId, previousHostId }) => {
+    on(ServerMessage.HostChanged, ({ hostId }) => {
       this.#welcome.hostId = hostId;
-      this.#emitter.emit('hostChanged', { hostId, previousHostId });
+      this.#hostMaybeChanged();
       this.#reconcile();
     });
     on(ServerMessage.Signal, ({ from, data }) => this.#links.signal(from, data));
@@ -249,8 +253,8 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
 
   #applyWelcome(welcome: WelcomePayload): void {
     const first = this.#welcome === undefined;
-    const previousHost = this.#welcome?.hostId;
     this.#welcome = welcome;
+    if (first) this.#reportedHost = welcome.hostId;
     const present = new Set(welcome.members.map((m) => m.id));
     for (const member of welcome.members) {
       const known = this.#members.has(member.id);
@@ -258,8 +262,30 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       if (!first) this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
     }
     for (const id of [...this.#members.keys()]) if (!present.has(id) && !this.#missing.has(id)) this.#removeMember(id, 'left');
-    if (!first && previousHost !== welcome.hostId) this.#emitter.emit('hostChanged', { hostId: welcome.hostId, previousHostId: previousHost ?? '' });
+    this.#hostMaybeChanged();
     this.#reconcile();
+  }
+
+  /**
+   * The host as this session reports it. While a room re-forms after a lobby restart, whoever
+   * is back first hosts on the server until the member who hosted before returns and takes it
+   * back; that flip is not news to anyone, so the earlier host stays the host here until the
+   * server agrees, or that member is gone for good (see #missing).
+   */
+  #hostId(): string {
+    const before = this.#hostBeforeRestore;
+    return before !== undefined && this.#members.has(before) ? before : this.#welcome.hostId;
+  }
+
+  /** After news from the room: report a new host, and end the restore's hold once it is settled. */
+  #hostMaybeChanged(): void {
+    const before = this.#hostBeforeRestore;
+    if (before !== undefined && (before === this.#welcome.hostId || !this.#members.has(before))) this.#hostBeforeRestore = undefined;
+    const hostId = this.#hostId();
+    if (hostId === this.#reportedHost) return;
+    const previousHostId = this.#reportedHost ?? '';
+    this.#reportedHost = hostId;
+    this.#emitter.emit('hostChanged', { hostId, previousHostId });
   }
 
   #removeMember(id: string, reason: 'left' | 'lost'): void {
@@ -268,13 +294,14 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     clearTimeout(this.#missing.get(id));
     this.#missing.delete(id);
     this.#members.delete(id);
+    this.#hostMaybeChanged();
     this.#reconcile();
     this.#emitter.emit('memberLeft', { member, reason });
   }
 
   #reconcile(): void {
-    const { you, hostId, settings, iceServers } = this.#welcome;
-    this.#links.reconcile(you, linkedPeers(you, hostId, this.#members.keys(), settings.topology), iceServers);
+    const { you, settings, iceServers } = this.#welcome;
+    this.#links.reconcile(you, linkedPeers(you, this.#hostId(), this.#members.keys(), settings.topology), iceServers);
   }
 
   async #onLobbyLost(code: number): Promise<void> {
@@ -316,6 +343,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#status = 'joined';
     this.#closingAnnounced = false;
     if (result.restored) {
+      this.#hostBeforeRestore = this.#reportedHost;
       // Everyone else is coming back too: keep their links while they do.
       for (const id of this.#members.keys()) {
         if (id === this.#welcome.you) continue;
