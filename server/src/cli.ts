@@ -37,6 +37,8 @@ process.on('uncaughtException', (error) => {
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
 const server = await startLobbyServer({ ...config, logger });
+// Whatever the log level (silent included): where to find the server, above all with --port 0.
+console.log(`rallypoint-server listening on ${server.url} (port ${server.port})`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     server.close().then(

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LobbyLimits } from '@rallypoint/protocol';
 import * as v from 'valibot';
@@ -83,18 +84,23 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
   }
   if (parsed.values.help === true) return 'help';
   const raw: Record<string, string | undefined> = {};
+  /** Where each value came from, to name it in an error: the flag, or the variable that set it. */
+  const source: Record<string, string> = {};
   for (const [name, flag] of Object.entries(flags)) {
     const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[name];
-    raw[name] = typeof fromFlag === 'string' ? fromFlag : (env[flag.env] ?? (name === 'port' ? env.PORT : undefined) ?? flag.default);
+    const fromEnv = env[flag.env] !== undefined ? flag.env : name === 'port' && env.PORT !== undefined ? 'PORT' : undefined;
+    raw[name] = typeof fromFlag === 'string' ? fromFlag : fromEnv !== undefined ? env[fromEnv] : flag.default;
+    source[name] = typeof fromFlag === 'string' || fromEnv === undefined ? `--${name}` : `${fromEnv} (--${name})`;
   }
   const result = v.safeParse(configSchema, raw);
   if (!result.success) {
     const issue = result.issues[0];
-    const name = issue.path?.[0]?.key;
-    throw new ConfigError(`--${String(name)}: ${issue.message}`);
+    const name = String(issue.path?.[0]?.key);
+    throw new ConfigError(`${source[name] ?? `--${name}`}: ${issue.message}`);
   }
   const c = result.output;
   if ((c['turn-secret'] === undefined) !== (c['turn-urls'] === undefined)) throw new ConfigError('--turn-secret and --turn-urls go together');
+  if (c.static !== undefined && !isFolder(c.static)) throw new ConfigError(`${source.static}: no folder at ${c.static}`);
   return {
     port: c.port,
     host: c.host,
@@ -105,4 +111,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     connectionsPerAddress: c['connections-per-address'],
     logLevel: c['log-level'],
   };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // missing or unreadable: the caller reports it as no folder
+  }
 }

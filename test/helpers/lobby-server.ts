@@ -38,9 +38,14 @@ export interface ServerProcess {
   takeEscapes(): string[];
 }
 
-export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}, logLevel = 'debug'): Promise<ServerProcess> {
+/** The CLI, bundled from source once per test process. */
+export function bundledCli(): Promise<string> {
   bundled ??= bundleForNode(cliEntry, `lobby-server-${process.pid}`);
-  const file = await bundled;
+  return bundled;
+}
+
+export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}, logLevel = 'debug'): Promise<ServerProcess> {
+  const file = await bundledCli();
   const child = spawn(process.execPath, [file, '--host', '127.0.0.1', '--port', '0', '--log-level', logLevel, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createLobby, RoomClosedError, RoomFullError, RoomNotFoundError, InvalidOptionsError, NotHostError, initiates, linkRetryDelayMs, type RoomSession } from '@rallypoint/lobby/node';
 import { createLink as createNodeLink } from '@rallypoint/core/node';
+import { WebRtcUnavailableError, createLobby as createBrowserLobby } from '@rallypoint/lobby';
 import { LobbyErrorCode, RoomCodeFormat, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
 import { MessageTooLargeError, type LinkTypes } from '@rallypoint/core';
@@ -286,4 +287,13 @@ test('link retry waits double from the base, are capped, and jittered between ha
   expect([1, 2, 3, 4, 5, 6, 9].map((n) => linkRetryDelayMs(policy, n, () => 1))).toEqual([500, 1000, 2000, 4000, 8000, 8000, 8000]);
   expect(linkRetryDelayMs(policy, 1, () => 0)).toBe(250);
   expect(linkRetryDelayMs(policy, 3, () => 0.5)).toBe(1500);
+});
+
+test('createLobby refuses, by name, a URL without a scheme and a place with no WebRTC', () => {
+  for (const url of ['localhost:2567', '127.0.0.1', 'ftp://x', '']) expect(() => createLobby({ url }), url).toThrow(InvalidOptionsError);
+  expect(() => createLobby({ url: 'ws://127.0.0.1:2567' })).not.toThrow();
+  // Node has no RTCPeerConnection: the browser entry point says to import the Node one.
+  expect(() => createBrowserLobby({ url: server().url })).toThrow(WebRtcUnavailableError);
+  expect(() => createBrowserLobby({ url: server().url })).toThrow(/@rallypoint\/lobby\/node/);
+  expect(() => createBrowserLobby({ url: server().url, createLink: (init) => createNodeLink(init) })).not.toThrow();
 });

@@ -3,7 +3,9 @@
  * shutdown, and what players see when their lobby connection drops or the server restarts.
  */
 import { createHmac } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { get } from 'node:http';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { Client } from 'colyseus.js';
 import { RestoreRefusedError, createLobby, type RoomSession } from '@rallypoint/lobby/node';
 import { RoomName, ServerMessage, type WelcomePayload } from '@rallypoint/protocol';
 import type { LinkTypes } from '@rallypoint/core';
-import { startServer } from '../helpers/lobby-server.js';
+import { bundledCli, startServer } from '../helpers/lobby-server.js';
 import { linksOpen, nextEvent } from '../helpers/session.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { deadline, until } from '../helpers/wait.js';
@@ -96,9 +98,27 @@ test('serves a static folder at /', async () => {
 });
 
 test('bad flags stop the CLI with exit code 2 and say why', async () => {
-  await expect(startServer(['--port', 'eighty'])).rejects.toThrow(/--port/);
-  await expect(startServer([], { RALLYPOINT_ICE_SERVERS: '[{"urls":"http://x"}]' })).rejects.toThrow(/--ice-servers/);
-  await expect(startServer(['--turn-secret', 'x'])).rejects.toThrow(/--turn-urls/);
+  await expect(startServer(['--port', 'eighty'])).rejects.toThrow(/exited with 2: --port/);
+  await expect(startServer([], { RALLYPOINT_ICE_SERVERS: '[{"urls":"http://x"}]' })).rejects.toThrow(/exited with 2: RALLYPOINT_ICE_SERVERS \(--ice-servers\)/);
+  await expect(startServer(['--turn-secret', 'x'])).rejects.toThrow(/exited with 2: --turn-secret and --turn-urls/);
+  await expect(startServer(['--static', '/no/such/folder'])).rejects.toThrow(/exited with 2: --static: no folder at \/no\/such\/folder\n$/);
+});
+
+test('the CLI says where it listens on stdout whatever the log level, --port 0 included', async () => {
+  const cli = spawn(process.execPath, [await bundledCli(), '--host', '127.0.0.1', '--port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: cli.stdout }).once('line', resolve);
+      cli.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    const match = /^rallypoint-server listening on (http:\/\/127\.0\.0\.1:(\d+)) \(port (\d+)\)$/.exec(line);
+    expect(match, line).not.toBeNull();
+    expect(match![2]).toBe(match![3]);
+    expect(Number(match![3])).toBeGreaterThan(0);
+    expect((await fetch(`${match![1]}/healthz`)).status).toBe(200);
+  } finally {
+    cli.kill('SIGTERM');
+  }
 });
 
 test('with a TURN secret, each member gets its own ephemeral TURN credentials', async () => {

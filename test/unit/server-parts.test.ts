@@ -56,6 +56,12 @@ describe('server configuration', () => {
     expect(() => parseConfig(['--ice-servers', '{'], {}, undefined)).toThrow(/--ice-servers/);
     expect(() => parseConfig(['--log-level', 'loud'], {}, undefined)).toThrow(/--log-level/);
     expect(() => parseConfig(['--turn-urls', 'http://x'], { RALLYPOINT_TURN_SECRET: 'x' }, undefined)).toThrow(/--turn-urls/);
+    // A bad variable is named as the variable that set it.
+    expect(() => parseConfig([], { RALLYPOINT_PORT: 'eighty' }, undefined)).toThrow(/^RALLYPOINT_PORT \(--port\): /);
+    expect(() => parseConfig([], { PORT: '-1' }, undefined)).toThrow(/^PORT \(--port\): /);
+    expect(() => parseConfig(['--port', 'x'], { RALLYPOINT_PORT: '1' }, undefined)).toThrow(/^--port: /);
+    expect(() => parseConfig(['--static', '/no/such/folder'], {}, undefined)).toThrow(/^--static: no folder at \/no\/such\/folder/);
+    expect(() => parseConfig([], { RALLYPOINT_STATIC: '/no/such/folder' }, undefined)).toThrow(/^RALLYPOINT_STATIC \(--static\): no folder/);
   });
 });
 

@@ -72,6 +72,17 @@ export class LobbyUnavailableError extends LobbyError {
   override name = 'LobbyUnavailableError';
 }
 
+/**
+ * There is no WebRTC here to link players with: in Node, import `createLobby` from
+ * `@rallypoint/lobby/node` (node-datachannel), or pass `createLink`.
+ */
+export class WebRtcUnavailableError extends LobbyError {
+  override name = 'WebRtcUnavailableError';
+  constructor() {
+    super('no WebRTC here (no RTCPeerConnection): in Node, import { createLobby } from "@rallypoint/lobby/node", or pass createLink');
+  }
+}
+
 /** The session was left; it sends nothing more. */
 export class SessionClosedError extends LobbyError {
   override name = 'SessionClosedError';

@@ -29,6 +29,7 @@ export {
   RoomNotFoundError,
   SessionClosedError,
   SignalTargetUnknownError,
+  WebRtcUnavailableError,
   errorFromCode,
 } from './errors.js';
 

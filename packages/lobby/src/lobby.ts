@@ -1,4 +1,4 @@
-import { consoleLogger, createLink as createBrowserLink, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import { consoleLogger, createLink as createBrowserLink, globalRtc, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
 import {
   CreateOptionsSchema,
   JoinOptionsSchema,
@@ -12,7 +12,7 @@ import {
   type RoomStatus,
 } from '@rallypoint/protocol';
 import { Client, type Room as ColyseusRoom } from 'colyseus.js';
-import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, errorFromCode, type LobbyError } from './errors.js';
+import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, errorFromCode, type LobbyError } from './errors.js';
 import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
@@ -55,6 +55,18 @@ export interface Lobby<T extends LinkTypes = LinkTypes> {
 }
 
 /** A client of the rallypoint lobby server. */
+/** The server's http(s) origin from the URL a game gave: `http(s)://` or `ws(s)://`, nothing else. */
+function lobbyOrigin(url: unknown): string {
+  if (typeof url !== 'string' || !/^(https?|wss?):\/\//i.test(url)) {
+    throw new InvalidOptionsError(`url must start with http://, https://, ws:// or wss:// (got ${JSON.stringify(String(url)).slice(0, 80)})`);
+  }
+  try {
+    return new URL(url.replace(/^ws(s?):/i, 'http$1:')).origin;
+  } catch (cause) {
+    throw new InvalidOptionsError(`url is not a URL: ${url.slice(0, 80)}`, undefined, { cause });
+  }
+}
+
 /**
  * Joins a Colyseus room and waits until what wraps it is ready, all within `timeoutMs`: whatever
  * happens on the way (a connection dropped before the join or the welcome, a server that never
@@ -100,8 +112,14 @@ function settleWithin<W extends { ready(): Promise<W> }>(
   });
 }
 
+/**
+ * A client of the rallypoint lobby server. Throws `InvalidOptionsError` for a URL that is not
+ * `http(s)://` or `ws(s)://`, and `WebRtcUnavailableError` where there is no WebRTC to make links
+ * with (in Node: import `@rallypoint/lobby/node`).
+ */
 export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>): Lobby<T> {
-  const httpOrigin = new URL(init.url.replace(/^ws(s?):/, 'http$1:')).origin;
+  const httpOrigin = lobbyOrigin(init.url);
+  if (init.createLink === undefined && globalRtc() === undefined) throw new WebRtcUnavailableError();
   const client = new Client(httpOrigin);
   const logger = init.logger ?? consoleLogger;
   const makeLink = init.createLink ?? ((linkInit: LinkInit) => createBrowserLink<T>(linkInit));
