@@ -11,7 +11,7 @@ import { Encoder, MapSchema, schema as colyseusSchema } from '@colyseus/schema';
 import { Packr, pack } from 'msgpackr';
 import { createLink, createSeededRandom, type Link } from '@rallypoint/core/node';
 import { SnapshotDecoder, SnapshotEncoder, SyncClient, SyncHost, defineSchema, dequantizeWorld, quantizeWorld, stateChannel, type EntityOf } from '@rallypoint/sync';
-import { round, sleep, type Scenario } from './harness.js';
+import { percentile, round, sleep, type Scenario } from './harness.js';
 
 const schema = defineSchema({
   x: { type: 'fixed', precision: 0.01 },
@@ -83,9 +83,18 @@ const snapshot: Scenario = {
     const ours = new SnapshotEncoder(schema);
     const decoder = new SnapshotDecoder(schema);
     const ourSizes: number[] = [];
-    for (const w of worlds) {
+    // What the state lane carries for each: the link's frame [State, seq, sentAtUs, message] around
+    // SyncHost's message [hostTimeMs, echoedClientTimeMs, heldMs, lastInputSeq, snapshot], encoded
+    // as the link encodes it, with times as a page's performance.now() gives them.
+    const linkPackr = new Packr({ structures: [], maxSharedStructures: 0 });
+    const messageSizes: number[] = [];
+    let hostTime = 123_456.789;
+    for (const [tick, w] of worlds.entries()) {
       const encoded = ours.encode(quantizeWorld(schema, w));
       ourSizes.push(encoded.bytes.byteLength);
+      hostTime += 1000 / 60;
+      const message = [hostTime, hostTime - 51.37, 3.4, 1000 + tick, encoded.bytes];
+      messageSizes.push(linkPackr.pack([16, 5000 + tick, Math.round(hostTime * 1000) % 2 ** 32, message]).byteLength);
       decoder.decode(encoded.bytes);
       ours.ack(encoded.id);
     }
@@ -123,6 +132,7 @@ const snapshot: Scenario = {
       structures_bytes: round(structures, 1),
       colyseus_schema_bytes: round(colyseus, 1),
       ours_bytes: round(oursBytes, 1),
+      ours_message_bytes: round(average(messageSizes), 1),
       ratio_vs_json: round(oursBytes / json),
       ratio_vs_colyseus: round(oursBytes / colyseus),
       ours_us: round(oursT, 1),
@@ -152,7 +162,7 @@ const QUALITY_MS = 20_000;
 
 const quality: Scenario = {
   name: 'sync.quality',
-  description: `host + client over conditioned links (100 ms RTT, 20 ms jitter, 5% loss), ${QUALITY_MS / 1000} s: drawn vs true position, ours vs naive`,
+  description: `host + client over conditioned links (100 ms RTT, 20 ms jitter, 5% loss), ${QUALITY_MS / 1000} s: drawn vs true position (at the time drawn, and now) and path jerk, ours vs naive`,
   async run() {
     const links = await conditionedPair();
     const now = () => performance.now();
@@ -193,9 +203,12 @@ const quality: Scenario = {
       const k = (t - a.t) / (b.t - a.t);
       return { x: a.p.x + (b.p.x - a.p.x) * k, y: a.p.y + (b.p.y - a.p.y) * k };
     };
-    const ours: number[] = [];
-    const naive: number[] = [];
+    // Per frame: squared error against the truth at the time drawn, and against the truth now.
+    const ours = { displayed: [] as number[], now: [] as number[], path: [] as Pos[] };
+    const naive = { displayed: [] as number[], now: [] as number[], path: [] as Pos[] };
     let extrapolated = 0;
+    const ages: number[] = [];
+    const sq = (a: Pos, b: Pos) => (a.x - b.x) ** 2 + (a.y - b.y) ** 2;
     const random = createSeededRandom(9);
     let input: Input = { dx: 1, dy: 0 };
     const hostLoop = setInterval(() => host.update(), 4);
@@ -209,12 +222,21 @@ const quality: Scenario = {
     const frames = setInterval(() => {
       const { entities, renderHostTimeMs } = client.frame();
       const truth = truthAt(renderHostTimeMs);
+      // Host and client share one clock here: the truth now is the host's position now.
+      const truthNow = bot(now() - t0);
       const drawn = entities.get(BOT);
       const newest = client.newest.get(BOT);
-      if (truth === undefined || drawn === undefined || newest === undefined) return;
+      const newestTruth = truthAt(client.newestHostTimeMs);
+      if (truth === undefined || newestTruth === undefined || drawn === undefined || newest === undefined) return;
       if (client.interpolator.extrapolatedMs > 0) extrapolated++;
-      ours.push((drawn.x - truth.x) ** 2 + (drawn.y - truth.y) ** 2);
-      naive.push((newest.x - truth.x) ** 2 + (newest.y - truth.y) ** 2);
+      ages.push(client.hostNow() - client.newestHostTimeMs);
+      ours.displayed.push(sq(drawn, truth));
+      ours.now.push(sq(drawn, truthNow));
+      ours.path.push(drawn);
+      // The naive client shows the newest snapshot: it is exact for that snapshot's time.
+      naive.displayed.push(sq(newest, newestTruth));
+      naive.now.push(sq(newest, truthNow));
+      naive.path.push(newest);
     }, 1000 / 60);
     await sleep(QUALITY_MS);
     clearInterval(hostLoop);
@@ -225,17 +247,28 @@ const quality: Scenario = {
     links.host.close();
     links.client.close();
     const rms = (xs: number[]) => Math.sqrt(xs.reduce((a, b) => a + b, 0) / xs.length);
+    // Jerkiness of what is drawn: the RMS of the second difference of positions, frame to frame
+    // (0 for motion at a constant velocity; large for a path that stops and jumps).
+    const jerk = (path: Pos[]) => rms(path.slice(2).map((p, i) => sq({ x: p.x - 2 * path[i + 1]!.x + path[i]!.x, y: p.y - 2 * path[i + 1]!.y + path[i]!.y }, { x: 0, y: 0 })));
     return {
-      ours_rms: round(rms(ours)),
-      naive_rms: round(rms(naive)),
-      ratio: round(rms(ours) / rms(naive)),
+      error_vs_displayed_time_ours: round(rms(ours.displayed)),
+      error_vs_displayed_time_naive: round(rms(naive.displayed)),
+      error_vs_now_ours: round(rms(ours.now)),
+      error_vs_now_naive: round(rms(naive.now)),
+      error_vs_now_ratio: round(rms(ours.now) / rms(naive.now)),
+      path_jerk_ours: round(jerk(ours.path)),
+      path_jerk_naive: round(jerk(naive.path)),
+      path_jerk_ratio: round(jerk(ours.path) / jerk(naive.path)),
       correction_per_s: round(correctionPerS),
-      frames: ours.length,
+      frames: ours.displayed.length,
       delay_ms: round(client.interpolator.delayMs, 1),
       clock_rtt_ms: round(client.clock.rttMs ?? NaN, 1),
       // Host and client share one clock here, so the estimated offset is the clock sync's error.
       clock_error_ms: round(client.clock.offsetMs(now()), 2),
-      extrapolated_pct: round((100 * extrapolated) / ours.length, 1),
+      extrapolated_pct: round((100 * extrapolated) / ours.displayed.length, 1),
+      // How old the newest snapshot is at a frame: what the delay is chosen from.
+      snapshot_age_p50_ms: round(percentile(ages, 50), 1),
+      snapshot_age_p95_ms: round(percentile(ages, 95), 1),
     };
   },
 };

@@ -66,6 +66,30 @@ describe('SnapshotInterpolator', () => {
     expect(jittery.delayMs).toBeGreaterThan(steady.delayMs + 20);
   });
 
+  test('once frames have been seen, the delay is the smallest that leaves 5% of them extrapolating', () => {
+    const interp = new SnapshotInterpolator<{ x: number }>();
+    let extrapolated = 0;
+    let frames = 0;
+    // Snapshots every 33 ms, arriving 50 ms (plus up to 20 ms) after they were taken; 60 frames a second.
+    let nextSnapshot = 0;
+    for (let now = 0; now < 10_000; now += 1000 / 60) {
+      while (nextSnapshot + 50 + ((nextSnapshot * 7) % 20) <= now) {
+        interp.push(nextSnapshot, snap(nextSnapshot), nextSnapshot + 50 + ((nextSnapshot * 7) % 20));
+        nextSnapshot += 33;
+      }
+      interp.sample(interp.renderTimeFor(now));
+      if (now > 5000) {
+        frames++;
+        if (interp.extrapolatedMs > 0) extrapolated++;
+      }
+    }
+    // The newest snapshot is 50 to 103 ms old at a frame: the delay sits near the top of that.
+    expect(interp.delayMs).toBeGreaterThan(85);
+    expect(interp.delayMs).toBeLessThan(104);
+    expect(extrapolated / frames).toBeGreaterThan(0.01);
+    expect(extrapolated / frames).toBeLessThan(0.09);
+  });
+
   test('lerpAngle wraps both ways', () => {
     expect(lerpAngle(350, 10, 0.5, 360)).toBeCloseTo(0);
     expect(lerpAngle(10, 350, 0.25, 360)).toBeCloseTo(5);

@@ -77,7 +77,7 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
     const now = this.init.now();
     const elapsed = this.#lastFrameAt === undefined ? 0 : now - this.#lastFrameAt;
     this.#lastFrameAt = now;
-    const renderHostTimeMs = this.clock.hostNow(now) - this.interpolator.delayMs;
+    const renderHostTimeMs = this.interpolator.renderTimeFor(this.clock.hostNow(now));
     const entities = this.interpolator.sample(renderHostTimeMs);
     if (this.init.prediction !== undefined) entities.delete(this.init.prediction.entityId);
     return { entities, me: this.predictor?.visual(elapsed), renderHostTimeMs };
@@ -86,6 +86,11 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
   /** The newest snapshot's entities as they are (what a naive client would draw). */
   get newest(): ReadonlyMap<number, EntityOf<F>> {
     return this.#newestEntities;
+  }
+
+  /** The host time of the newest snapshot (-Infinity before the first). */
+  get newestHostTimeMs(): number {
+    return this.#newestHostTime;
   }
 
   close(): void {

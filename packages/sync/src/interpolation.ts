@@ -17,7 +17,20 @@ export interface InterpolatorInit<E extends object> {
   maxExtrapolationMs?: number;
   /** Snapshots kept. @default 64 */
   bufferSize?: number;
+  /**
+   * Share of frames that may find no newer snapshot to blend towards (they extrapolate, briefly):
+   * the delay is the smallest that keeps to it, measured over the last 3 s of frames. Lower is
+   * smoother, higher is closer to now. @default 0.05
+   */
+  extrapolationShare?: number;
 }
+
+/** Frames of snapshot ages the delay is chosen from: 3 s at 60 frames a second. */
+const AGE_WINDOW = 180;
+/** Ages measured before they decide the delay (until then: lag + interval + 2 × jitter). */
+const MIN_AGES = 30;
+/** Frames between two choices of the delay (a sort of AGE_WINDOW numbers). */
+const DELAY_EVERY = 15;
 
 interface Snapshot<Id, E> {
   hostTimeMs: number;
@@ -35,6 +48,13 @@ export class SnapshotInterpolator<E extends object, Id = number> {
   #intervalMs: number | undefined;
   #jitterMs = 0;
   #extrapolatedMs = 0;
+  readonly #extrapolationShare: number;
+  /** How old the newest snapshot was at each recent frame (host ms), a ring. */
+  readonly #ages = new Float64Array(AGE_WINDOW);
+  #agesSeen = 0;
+  #framesSinceDelay = 0;
+  /** The delay the ages call for, once there are enough of them. */
+  #ageDelayMs: number | undefined;
 
   constructor(init: InterpolatorInit<E> = {}) {
     this.#fields = init.fields;
@@ -42,6 +62,7 @@ export class SnapshotInterpolator<E extends object, Id = number> {
     this.#minDelayMs = init.minDelayMs ?? 30;
     this.#maxExtrapolationMs = init.maxExtrapolationMs ?? 100;
     this.#bufferSize = init.bufferSize ?? 64;
+    this.#extrapolationShare = init.extrapolationShare ?? 0.05;
   }
 
   /**
@@ -69,6 +90,27 @@ export class SnapshotInterpolator<E extends object, Id = number> {
   resetLag(): void {
     this.#lagMs = undefined;
     this.#jitterMs = 0;
+    this.#agesSeen = 0;
+    this.#ageDelayMs = undefined;
+  }
+
+  /**
+   * The host time to draw at when the host clock reads `hostNowMs`: that minus `delayMs`. Call
+   * once per frame: each call also measures how old the newest snapshot is, which is what the
+   * delay is chosen from.
+   */
+  renderTimeFor(hostNowMs: number): number {
+    const newest = this.#buffer.at(-1);
+    if (newest !== undefined) {
+      this.#ages[this.#agesSeen % AGE_WINDOW] = hostNowMs - newest.hostTimeMs;
+      this.#agesSeen++;
+      if (this.#agesSeen >= MIN_AGES && ++this.#framesSinceDelay >= DELAY_EVERY) {
+        this.#framesSinceDelay = 0;
+        const ages = this.#ages.slice(0, Math.min(this.#agesSeen, AGE_WINDOW)).sort();
+        this.#ageDelayMs = ages[Math.min(ages.length - 1, Math.floor(ages.length * (1 - this.#extrapolationShare)))] as number;
+      }
+    }
+    return hostNowMs - this.delayMs;
   }
 
   #measureLag(lag: number): void {
@@ -79,8 +121,13 @@ export class SnapshotInterpolator<E extends object, Id = number> {
     }
   }
 
-  /** How far behind the host clock entities are drawn: arrival lag + one interval + 2 × jitter. */
+  /**
+   * How far behind the host clock entities are drawn: the smallest delay at which all but
+   * `extrapolationShare` of recent frames had a newer snapshot to blend towards; until enough
+   * frames have been seen, arrival lag + one interval + 2 × jitter.
+   */
   get delayMs(): number {
+    if (this.#ageDelayMs !== undefined) return Math.max(this.#minDelayMs, this.#ageDelayMs);
     if (this.#lagMs === undefined) return this.#minDelayMs;
     return Math.max(this.#minDelayMs, this.#lagMs + (this.#intervalMs ?? 0) + 2 * this.#jitterMs);
   }
