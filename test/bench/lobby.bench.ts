@@ -1,7 +1,7 @@
 /**
  * Lobby benchmarks against the real server in its own process:
- * - lobby.connect: create + join by code until both links are open, beside link.connect's raw
- *   baseline (two bare node-datachannel connections, in-process signaling);
+ * - lobby.connect: create + join by code until both links are open, beside two bare
+ *   node-datachannel connections signaling through a bare ws relay (our cost only);
  * - lobby.scale: 1,000 clients in 500 rooms relaying signals, from a separate load process, beside
  *   a bare `ws` relay (the usual hand-rolled signaling server) under the same load.
  */
@@ -12,7 +12,7 @@ import { bundleForNode } from '../../scripts/bundle-node.mjs';
 import { startServer } from '../helpers/lobby-server.js';
 import { repoRoot } from '../helpers/repo.js';
 import { alternate, percentile, round, sleep, type Metrics, type Scenario } from './harness.js';
-import { connectRawPair } from './raw.js';
+import { connectRawPairOverRelay } from './raw.js';
 import type { LoadResult } from './lobby-load.js';
 
 const benchDir = () => join(repoRoot(), 'test/bench');
@@ -30,14 +30,28 @@ async function connectThroughLobby(url: string): Promise<{ close(): Promise<void
   return { close: async () => void (await Promise.all([a.leave(), b.leave()])) };
 }
 
+/** The bare ws relay (ws-relay.ts) in a process of its own, as lobby.scale runs it. */
+async function startRelay(): Promise<{ url: string; stop(): void }> {
+  const relayFile = await bundleForNode(join(benchDir(), 'ws-relay.ts'), 'ws-relay');
+  const relay = spawn(process.execPath, [relayFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => relay.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  return { url: `ws://127.0.0.1:${port}`, stop: () => relay.kill() };
+}
+
+const CONNECT_RUNS = 60;
+/** A connect this much slower than the median waited on a timer (DTLS retransmits after 1 s). */
+const LATE_MS = 500;
+
 const connect: Scenario = {
   name: 'lobby.connect',
-  description: 'create, join by code → both links open (loopback server), 20 runs; raw = link.connect baseline',
+  description: `create, join by code → both links open, ${CONNECT_RUNS} runs; raw = two bare node-datachannel peers signaling through a bare ws relay`,
   async run() {
     const server = await startServer([], {}, 'info');
+    const relay = await startRelay();
     try {
       const ours: number[] = [];
       const raw: number[] = [];
+      let room = 0;
       const time = async (into: number[], open: () => Promise<{ close(): unknown }>) => {
         const t0 = performance.now();
         const pair = await open();
@@ -46,12 +60,25 @@ const connect: Scenario = {
         await sleep(20);
       };
       const viaLobby = () => connectThroughLobby(server.url);
-      await alternate(2, () => time([], viaLobby), () => time([], connectRawPair)); // warm-up
-      await alternate(20, () => time(ours, viaLobby), () => time(raw, connectRawPair));
+      const viaRelay = () => connectRawPairOverRelay(relay.url, `r${room++}`);
+      await alternate(4, () => time([], viaLobby), () => time([], viaRelay)); // warm-up
+      await alternate(CONNECT_RUNS, () => time(ours, viaLobby), () => time(raw, viaRelay));
       const p50 = percentile(ours, 50);
       const rawP50 = percentile(raw, 50);
-      return { ours_ms_p50: round(p50), ours_ms_p99: round(percentile(ours, 99)), raw_ms_p50: round(rawP50), ratio: round(p50 / rawP50) };
+      return {
+        ours_ms_p50: round(p50),
+        ours_ms_p90: round(percentile(ours, 90)),
+        ours_ms_p99: round(percentile(ours, 99)),
+        ours_late: ours.filter((ms) => ms > LATE_MS).length,
+        raw_ms_p50: round(rawP50),
+        raw_ms_p90: round(percentile(raw, 90)),
+        raw_ms_p99: round(percentile(raw, 99)),
+        raw_late: raw.filter((ms) => ms > LATE_MS).length,
+        ratio: round(p50 / rawP50),
+        ratio_p90: round(percentile(ours, 90) / percentile(raw, 90)),
+      };
     } finally {
+      relay.stop();
       await server.stop();
     }
   },
@@ -83,14 +110,12 @@ const scale: Scenario = {
     } finally {
       await server.stop();
     }
-    const relayFile = await bundleForNode(join(benchDir(), 'ws-relay.ts'), 'ws-relay');
-    const relay = spawn(process.execPath, [relayFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const relay = await startRelay();
     let base: LoadResult;
     try {
-      const port = await new Promise<number>((resolve) => relay.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
-      base = await runLoad('ws', `ws://127.0.0.1:${port}`, ROOMS);
+      base = await runLoad('ws', relay.url, ROOMS);
     } finally {
-      relay.kill();
+      relay.stop();
     }
     const metrics: Metrics = {
       clients: ours.clients,
