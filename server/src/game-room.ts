@@ -96,8 +96,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const { name: _name, restore, ...settings } = result.value;
       this.settings = settings;
       if (restore !== undefined) {
-        // onAuth proved the claim already; the code is the one part of it a room is created with.
-        if (!ctx.restoreTokens.verify(restore, restore.token)) throw new ServerError(LobbyErrorCode.RestoreRefused, 'the restore token does not prove this claim');
+        // onAuth proved the claim, code included: Colyseus's matchmaker calls it with these same
+        // options before it creates a room (create and joinOrCreate alike).
         if (ctx.rooms.has(restore.code)) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
         this.code = restore.code;
         this.restoringUntil = ctx.now() + LobbyLimits.reconnectWindowSeconds * 1000;
