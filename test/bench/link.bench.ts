@@ -2,16 +2,16 @@
  * Link benchmarks: @rallypoint/core against two bare node-datachannel peer connections with the
  * same channel settings (raw.ts), alternating in one run, reported as ratios.
  */
-import { createLink, type Link } from '@rallypoint/core/node';
+import { createLink, type Link, type LinkInit } from '@rallypoint/core/node';
 import { alternate, next, percentile, round, sleep, type Scenario } from './harness.js';
 import { connectRawPair, type RawPair } from './raw.js';
 
 type BenchTypes = { events: { blob: Uint8Array }; state: Uint8Array };
 type LinkPair = { a: Link<BenchTypes>; b: Link<BenchTypes>; close(): void };
 
-async function connectLinkPair(): Promise<LinkPair> {
-  const a = createLink<BenchTypes>({ initiator: true });
-  const b = createLink<BenchTypes>({ initiator: false });
+async function connectLinkPair(init: Omit<LinkInit, 'initiator'> = {}): Promise<LinkPair> {
+  const a = createLink<BenchTypes>({ ...init, initiator: true });
+  const b = createLink<BenchTypes>({ ...init, initiator: false });
   a.on('signal', (data) => b.signal(data));
   b.on('signal', (data) => a.signal(data));
   const opened = (link: Link<BenchTypes>) => new Promise<void>((resolve) => link.once('open', () => resolve()));
@@ -216,6 +216,82 @@ const eventsThroughput: Scenario = {
   },
 };
 
+const BURST_BYTES = 40 << 20;
+
+/**
+ * The RTT a link reports once a bulk burst has passed, against its quiet RTT: heartbeats that
+ * waited behind the burst are left out (state-lane.ts), so the two should be alike. The baseline is
+ * what an unfiltered heartbeat reads: the bare pair's state-channel ping-pong, quiet and while the
+ * same burst is on its way. Both sides send 40 MiB (ours: 5 MiB events; bare: 64 KiB messages).
+ */
+const rttBurst: Scenario = {
+  name: 'link.rtt_burst',
+  description: 'reported RTT 300 ms after a 40 MiB burst each way vs quiet (ours); bare ping-pong during the burst vs quiet; 3 rounds',
+  async run() {
+    const oursQuiet: number[] = [];
+    const oursAfter: number[] = [];
+    let oursSkipped = 0;
+    const rawQuiet: number[] = [];
+    const rawDuring: number[] = [];
+    const runOurs = async () => {
+      const links = await connectLinkPair({ heartbeatIntervalMs: 100 });
+      const { a, b } = links;
+      const rtt = () => Math.max(a.stats().rttMs ?? 0, b.stats().rttMs ?? 0);
+      await sleep(1000);
+      oursQuiet.push(rtt());
+      let arrived = 0;
+      a.events.on('blob', () => arrived++);
+      b.events.on('blob', () => arrived++);
+      for (let i = 0; i < BURST_BYTES / (5 << 20); i++) {
+        a.events.emit('blob', new Uint8Array(5 << 20));
+        b.events.emit('blob', new Uint8Array(5 << 20));
+      }
+      while (arrived < (2 * BURST_BYTES) / (5 << 20)) await sleep(10);
+      await sleep(300); // three heartbeats
+      oursAfter.push(rtt());
+      oursSkipped += a.stats().rttSamplesSkipped + b.stats().rttSamplesSkipped;
+      links.close();
+    };
+    const runRaw = async () => {
+      const raw = await connectRawPair();
+      raw.b.state.addEventListener('message', (e) => raw.b.state.send((e as MessageEvent<ArrayBuffer>).data));
+      let into = rawQuiet;
+      raw.a.state.addEventListener('message', (e) => into.push(performance.now() - new Float64Array((e as MessageEvent<ArrayBuffer>).data)[0]!));
+      // As bytes: the polyfill would turn a Float64Array into one byte per element.
+      const ping = () => raw.a.state.send(new Uint8Array(new Float64Array([performance.now()]).buffer));
+      for (let i = 0; i < 10; i++, await sleep(100)) ping();
+      into = rawDuring;
+      let arrivedBytes = 0;
+      for (const side of [raw.a, raw.b]) side.events.addEventListener('message', (e) => (arrivedBytes += (e as MessageEvent<ArrayBuffer>).data.byteLength));
+      const chunk = new Uint8Array(64 * 1024);
+      for (let i = 0; i < BURST_BYTES / chunk.byteLength; i++) {
+        raw.a.events.send(chunk);
+        raw.b.events.send(chunk);
+      }
+      while (arrivedBytes < 2 * BURST_BYTES) {
+        ping();
+        await sleep(100);
+      }
+      raw.close();
+    };
+    await alternate(3, runOurs, runRaw);
+    const quiet = percentile(oursQuiet, 50);
+    const after = percentile(oursAfter, 50);
+    const bareQuiet = percentile(rawQuiet, 50);
+    const bareDuring = percentile(rawDuring, 50);
+    return {
+      ours_quiet_ms: round(quiet, 2),
+      ours_after_ms: round(after, 2),
+      ours_after_worst_ms: round(Math.max(...oursAfter), 2),
+      ratio_after_vs_quiet: round(after / quiet),
+      ours_heartbeats_left_out: oursSkipped,
+      raw_quiet_ms_p50: round(bareQuiet, 2),
+      raw_during_ms_p50: round(bareDuring, 2),
+      raw_ratio_during_vs_quiet: round(bareDuring / bareQuiet),
+    };
+  },
+};
+
 /** Waits until everything sent has left the sender (reliable lane: it will all arrive). */
 async function drainedOurs(links: LinkPair): Promise<void> {
   while (links.a.events.bufferedAmount > 0) await sleep(1);
@@ -225,4 +301,4 @@ async function drainedRaw(raw: RawPair): Promise<void> {
   while (raw.a.events.bufferedAmount > 0) await sleep(1);
 }
 
-export const linkScenarios: Scenario[] = [connect, rtt, throughput, eventsThroughput];
+export const linkScenarios: Scenario[] = [connect, rtt, rttBurst, throughput, eventsThroughput];

@@ -42,15 +42,15 @@ describe('a WebRTC link on its own', () => {
     }
   });
 
-  it('a burst of bulk events does not inflate the RTT: heartbeats behind a backlog are left out', async () => {
+  // Which heartbeats count is pinned on a virtual clock (state-lane-rtt.test.ts); the figure, the
+  // RTT after a burst against the quiet one, is `npm run bench -- link.rtt_burst`. Here: the real
+  // channels' bufferedAmount is what leaves them out.
+  it('heartbeats behind a real backlog of bulk events are left out of the RTT', async () => {
     const pair = await createLinkPair<{ events: { blob: Uint8Array } }>({ a: { heartbeatIntervalMs: 100 }, b: { heartbeatIntervalMs: 100 } });
     try {
-      const rtt = () => Math.max(pair.a.stats().rttMs ?? 0, pair.b.stats().rttMs ?? 0);
-      let quietWorst = 0;
-      for (let i = 0; i < 10; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        quietWorst = Math.max(quietWorst, rtt());
-      }
+      await until(() => pair.a.stats().rttMs !== null && pair.b.stats().rttMs !== null, 'both sides measured an RTT');
+      const skipped = () => pair.a.stats().rttSamplesSkipped + pair.b.stats().rttSamplesSkipped;
+      expect(skipped(), 'nothing is left out while the link is quiet').toBe(0);
       let arrived = 0;
       pair.a.events.on('blob', () => arrived++);
       pair.b.events.on('blob', () => arrived++);
@@ -59,12 +59,8 @@ describe('a WebRTC link on its own', () => {
         pair.b.events.emit('blob', new Uint8Array(5 << 20));
       }
       await until(() => arrived === 8, 'the 40 MiB arrived', 30_000);
-      await new Promise((r) => setTimeout(r, 300)); // three heartbeats
-      const after = rtt();
-      console.log(`link-webrtc: rtt quiet worst ${quietWorst.toFixed(2)} ms, after the burst ${after.toFixed(2)} ms, heartbeats left out ${pair.a.stats().rttSamplesSkipped}/${pair.b.stats().rttSamplesSkipped}`);
-      // Before, it read 40 to 100 times the quiet figure here, for seconds (tens at 1 s heartbeats).
-      expect(after).toBeLessThan(4 * quietWorst + 10);
-      expect(pair.a.stats().rttSamplesSkipped + pair.b.stats().rttSamplesSkipped).toBeGreaterThan(0);
+      console.log(`link-webrtc: heartbeats left out during the burst ${pair.a.stats().rttSamplesSkipped}/${pair.b.stats().rttSamplesSkipped}`);
+      expect(skipped()).toBeGreaterThan(0);
     } finally {
       pair.close();
     }
