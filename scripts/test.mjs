@@ -14,11 +14,15 @@ const run = (command, args) => spawnSync(command, args, { cwd: root, stdio: 'inh
 const systemRequirements = [
   { command: 'chromium', apt: 'chromium', for: 'browser tests (playwright-core drives Debian Chromium)' },
   { command: 'firefox-esr', apt: 'firefox-esr', for: 'the Chromium + Firefox browser test (puppeteer-core)' },
+  { command: 'ip', apt: 'iproute2', for: 'the network lab (namespaces, veth; test/helpers/netlab)' },
+  { command: 'ss', apt: 'iproute2', for: 'the network lab (waiting for coturn to listen)' },
+  { command: 'nft', apt: 'nftables', for: 'the network lab (NAT, loss, blocked UDP)' },
+  { command: 'turnserver', apt: 'coturn', for: 'the TURN tests (real coturn in the network lab)' },
 ];
 const isMissing = (r) => spawnSync('sh', ['-c', `command -v ${r.command}`]).status !== 0;
 let missing = systemRequirements.filter(isMissing);
 if (missing.length > 0 && process.getuid?.() === 0) {
-  const packages = missing.map((r) => r.apt);
+  const packages = [...new Set(missing.map((r) => r.apt))];
   console.log(`> apt-get install -y ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });

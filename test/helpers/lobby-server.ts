@@ -4,13 +4,15 @@
  * A process of its own because Colyseus keeps its matchmaker in module state, and because
  * stopping and restarting the server is part of what is tested.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundleForNode } from '../../scripts/bundle-node.mjs';
 import { repoRoot } from './repo.js';
 import { deadline } from './wait.js';
 
+const execFileAsync = promisify(execFile);
 const cliEntry = join(repoRoot(), 'server/src/cli.ts');
 let bundled: Promise<string> | undefined;
 
@@ -44,9 +46,20 @@ export function bundledCli(): Promise<string> {
   return bundled;
 }
 
-export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}, logLevel = 'debug'): Promise<ServerProcess> {
+/** Where the server runs: by default on loopback here; in a network lab, in one of its namespaces. */
+export interface ServerPlace {
+  /** Run inside this network namespace (`ip netns exec`). */
+  netns?: string;
+  /** Address to listen on and to hand out in `url`. @default 127.0.0.1 */
+  host?: string;
+}
+
+export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}, logLevel = 'debug', place: ServerPlace = {}): Promise<ServerProcess> {
   const file = await bundledCli();
-  const child = spawn(process.execPath, [file, '--host', '127.0.0.1', '--port', '0', '--log-level', logLevel, ...args], {
+  const host = place.host ?? '127.0.0.1';
+  const argv = [file, '--host', host, '--port', '0', '--log-level', logLevel, ...args];
+  const [command, commandArgs] = place.netns === undefined ? [process.execPath, argv] : ['ip', ['netns', 'exec', place.netns, process.execPath, ...argv]];
+  const child = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -77,8 +90,12 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
       }
     });
   });
-  const url = `http://127.0.0.1:${port}`;
-  const metrics = async () => (await fetch(`${url}/metrics`)).text();
+  const url = `http://${host}:${port}`;
+  // From here a lab namespace's address is out of reach: read it from inside the namespace.
+  const metrics = async () =>
+    place.netns === undefined
+      ? (await fetch(`${url}/metrics`)).text()
+      : (await execFileAsync('ip', ['netns', 'exec', place.netns, process.execPath, '-e', `fetch(${JSON.stringify(`${url}/metrics`)}).then((r) => r.text()).then((t) => process.stdout.write(t))`])).stdout;
   const server: ServerProcess = {
     url,
     port,

@@ -13,9 +13,31 @@ import type { LinkInit, LinkTypes } from './types.js';
 
 export * from './index.js';
 
+/**
+ * TURN credentials as node-datachannel needs them. Its RTCPeerConnection writes each server as
+ * one URL, `turn:USERNAME:CREDENTIAL@host:port`, and libdatachannel splits that URL at `:` and
+ * `@` and percent-decodes the parts. TURN REST credentials (what the lobby mints) hold `:` in the
+ * username and `/`, `+`, `=` in the base64 credential: given as they are, the URL splits in the
+ * wrong places and TURN never answers (seen here: a link through coturn timed out; encoded, it
+ * opened in 0.3 s). Browsers take the fields as given, so only this entry point encodes them.
+ */
+export function encodeIceServerCredentials(servers: readonly RTCIceServer[] | undefined): RTCIceServer[] | undefined {
+  return servers?.map((server) =>
+    server.username === undefined || typeof server.credential !== 'string'
+      ? server
+      : { ...server, username: encodeURIComponent(server.username), credential: encodeURIComponent(server.credential) },
+  );
+}
+
+class NodeRTCPeerConnection extends polyfill.RTCPeerConnection {
+  constructor(configuration?: RTCConfiguration) {
+    super(configuration === undefined ? undefined : ({ ...configuration, iceServers: encodeIceServerCredentials(configuration.iceServers) } as ConstructorParameters<typeof polyfill.RTCPeerConnection>[0]));
+  }
+}
+
 /** node-datachannel's W3C-style WebRTC classes. */
 export const nodeRtc: RtcImplementation = {
-  RTCPeerConnection: polyfill.RTCPeerConnection as unknown as RtcImplementation['RTCPeerConnection'],
+  RTCPeerConnection: NodeRTCPeerConnection as unknown as RtcImplementation['RTCPeerConnection'],
   RTCSessionDescription: polyfill.RTCSessionDescription,
   RTCIceCandidate: polyfill.RTCIceCandidate,
   // libdatachannel as offerer aborts DTLS if the answerer's handshake outruns the answer (its

@@ -23,6 +23,12 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   url: string;
   /** Options for every link (structures, heartbeats, conditions...). Initiator and ICE servers come from the room. */
   link?: Partial<Omit<LinkInit, 'initiator' | 'iceServers'>>;
+  /**
+   * `'relay'` makes every link go through TURN (the room's ICE servers must include one): for
+   * players who must not show their address to the others, or to test TURN. Overrides
+   * `link.iceTransportPolicy`. @default 'all'
+   */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** How links are made. @default @rallypoint/core's createLink (the browser's WebRTC); the Node entry point injects node-datachannel */
   createLink?: (init: LinkInit) => Link<T>;
   /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
@@ -129,6 +135,10 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     joinById: (code, options) => client.joinById(code, options),
   };
 
+  if (init.iceTransportPolicy !== undefined && init.iceTransportPolicy !== 'all' && init.iceTransportPolicy !== 'relay') {
+    throw new InvalidOptionsError(`iceTransportPolicy must be 'all' or 'relay' (got ${JSON.stringify(String(init.iceTransportPolicy)).slice(0, 40)})`);
+  }
+  const linkInit = init.iceTransportPolicy === undefined ? (init.link ?? {}) : { ...init.link, iceTransportPolicy: init.iceTransportPolicy };
   const joinTimeoutMs = init.joinTimeoutMs ?? 15_000;
   const linkRetry: LinkRetryPolicy = { ...DEFAULT_LINK_RETRY, ...init.linkRetry };
   const random = init.random ?? Math.random;
@@ -138,7 +148,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
       httpOrigin,
       join,
       fail,
-      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit: init.link ?? {}, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random }),
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random }),
       (session) => session.leave(),
     );
 

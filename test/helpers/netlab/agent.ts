@@ -1,0 +1,118 @@
+/**
+ * A player in a lab namespace, driven by the test over stdio: one JSON command per stdin line
+ * (`{ id, cmd, ...args }`), one JSON answer per stdout line (`{ id, ok: true, value }` or
+ * `{ id, ok: false, error }`). It plays through the real lobby with node-datachannel links.
+ * Started by `startAgent` (./agents.ts); bundled for node so it runs outside vitest.
+ */
+import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
+import type { Link, LinkInit } from '@rallypoint/core';
+import { createInterface } from 'node:readline';
+import { probeTurn } from './turn-probe.js';
+
+type Game = { events: { n: { i: number } }; state: { t: number } };
+
+interface Command {
+  id: number;
+  cmd: string;
+  [key: string]: unknown;
+}
+
+let session: RoomSession<Game> | undefined;
+let startedAt = 0;
+const received: number[] = [];
+let receivedState = 0;
+
+const write = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
+
+function link(): Link<Game> {
+  const first = session?.links.values().next().value;
+  if (first === undefined) throw new Error('no link');
+  return first;
+}
+
+async function join(args: Command): Promise<unknown> {
+  const lobby = createLobby<Game>({
+    url: args.url as string,
+    link: (args.link as Partial<LinkInit> | undefined) ?? {},
+    logger: { debug: () => undefined, warn: (data, message) => process.stderr.write(`${message} ${JSON.stringify(data)}\n`) },
+    ...(args.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: args.iceTransportPolicy as RTCIceTransportPolicy }),
+  });
+  startedAt = performance.now();
+  session = args.code === undefined ? await lobby.create({ name: 'lab' }) : await lobby.join(args.code as string, { name: 'lab' });
+  session.on('linkOpen', ({ link: opened }) => {
+    opened.events.on('n', ({ i }) => received.push(i));
+    opened.state.onMessage(() => receivedState++);
+  });
+  session.on('linkFailed', ({ peerId, attempts, reason }) => process.stderr.write(`link to ${peerId} failed ${attempts}× (${reason})\n`));
+  return { code: session.code, me: session.me.id };
+}
+
+/** Resolves with how the first link opened, or rejects after `timeoutMs`. */
+async function waitOpen(args: Command): Promise<unknown> {
+  const timeoutMs = (args.timeoutMs as number | undefined) ?? 30_000;
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const open = [...(session?.links.values() ?? [])].find((l) => l.status === 'open');
+    if (open !== undefined) {
+      const openedAfterMs = performance.now() - startedAt;
+      // The candidate type comes from getStats once ICE is connected: give it a moment.
+      for (let i = 0; i < 50 && open.stats().candidateType === null; i++) await new Promise((r) => setTimeout(r, 20));
+      return { openedAfterMs, candidateType: open.stats().candidateType };
+    }
+    if (performance.now() > end) throw new Error(`no open link within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = {
+  turnProbe: (args) => probeTurn(args.host as string, args.port as number, args.username as string, args.credential as string),
+  join,
+  waitOpen,
+  stats: () => link().stats(),
+  /** Sends `count` numbered events, respecting the lane's queue, then resolves. */
+  async sendEvents(args) {
+    const count = args.count as number;
+    const l = link();
+    for (let i = 0; i < count; i++) {
+      while (l.events.bufferedAmount > 1024 * 1024) await new Promise((r) => setTimeout(r, 5));
+      l.events.emit('n', { i });
+    }
+    return { sent: count };
+  },
+  /** Sends state at `hz` for `ms`. */
+  async sendState(args) {
+    const l = link();
+    const every = 1000 / (args.hz as number);
+    const end = performance.now() + (args.ms as number);
+    let sent = 0;
+    while (performance.now() < end) {
+      l.state.send({ t: sent++ });
+      await new Promise((r) => setTimeout(r, every));
+    }
+    return { sent };
+  },
+  /** What arrived on the events lane: count, and whether it is exactly 0..n-1 in order. */
+  received() {
+    const inOrder = received.every((value, index) => value === index);
+    return { count: received.length, inOrder, state: receivedState };
+  },
+  async leave() {
+    await session?.leave();
+    return {};
+  },
+};
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const command = JSON.parse(line) as Command;
+  const handler = commands[command.cmd];
+  Promise.resolve()
+    .then(() => {
+      if (handler === undefined) throw new Error(`unknown command ${command.cmd}`);
+      return handler(command);
+    })
+    .then(
+      (value) => write({ id: command.id, ok: true, value }),
+      (error: unknown) => write({ id: command.id, ok: false, error: String((error as Error)?.message ?? error) }),
+    );
+});
+process.stdin.on('end', () => process.exit(0));

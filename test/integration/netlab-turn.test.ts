@@ -1,0 +1,67 @@
+/**
+ * TURN with real coturn in the network lab: coturn takes the credentials the lobby mints and
+ * refuses expired ones and ones minted with another secret; Node players told to relay
+ * (`iceTransportPolicy: 'relay'`) connect through it with what the lobby hands out.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { turnCredentials } from '../../server/src/turn.js';
+import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { startAgent, stopAgents } from '../helpers/netlab/agents.js';
+import { startCoturn, TURN_PORT, type Coturn } from '../helpers/netlab/coturn.js';
+import { createLab, labNamespaces, type Lab } from '../helpers/netlab/lab.js';
+
+const SECRET = 'lab-turn-secret';
+let lab: Lab;
+let coturn: Coturn;
+let lobby: ServerProcess;
+
+beforeAll(async () => {
+  lab = createLab([
+    { nat: 'cone', hosts: ['a'] },
+    { nat: 'cone', hosts: ['b'] },
+  ]);
+  coturn = await startCoturn(lab, SECRET);
+  lobby = await startServer(['--turn-secret', SECRET, '--turn-urls', coturn.urls.udp], {}, 'info', { netns: lab.ns('pub'), host: lab.publicAddress });
+});
+
+afterEach(() => stopAgents());
+
+afterAll(async () => {
+  await lobby?.stop();
+  await coturn?.stop();
+  lab?.close();
+  expect(labNamespaces().filter((name) => name.includes(`-${process.pid}-`))).toEqual([]);
+});
+
+describe('coturn and the credentials the lobby mints', () => {
+  const probe = async (username: string, credential: string) => {
+    const agent = await startAgent(lab, 'a');
+    return agent.call<{ ok: boolean; code?: number }>('turnProbe', { host: lab.publicAddress, port: TURN_PORT, username, credential });
+  };
+
+  it('takes fresh ones', async () => {
+    expect(await probe(...Object.values(turnCredentials(SECRET, 'member-1', 3600, Date.now())) as [string, string])).toEqual({ ok: true });
+  });
+
+  it('refuses expired ones', async () => {
+    const expired = turnCredentials(SECRET, 'member-1', 60, Date.now() - 120_000);
+    expect(await probe(expired.username, expired.credential)).toMatchObject({ ok: false, code: 401 });
+  });
+
+  it('refuses ones minted with another secret', async () => {
+    const other = turnCredentials('another-secret', 'member-1', 3600, Date.now());
+    expect(await probe(other.username, other.credential)).toMatchObject({ ok: false, code: 401 });
+  });
+});
+
+describe('Node players through TURN', () => {
+  it("connect with iceTransportPolicy 'relay' on what the lobby hands out, and stats say relay", async () => {
+    const [host, guest] = await Promise.all([startAgent(lab, 'a'), startAgent(lab, 'b')]);
+    const { code } = await host.call<{ code: string }>('join', { url: lobby.url, iceTransportPolicy: 'relay' });
+    await guest.call('join', { url: lobby.url, code, iceTransportPolicy: 'relay' });
+    const opened = await Promise.all([host.call<{ candidateType: string }>('waitOpen'), guest.call<{ candidateType: string }>('waitOpen')]);
+    expect(opened.map((o) => o.candidateType)).toEqual(['relay', 'relay']);
+    await host.call('sendEvents', { count: 100 });
+    await expect.poll(() => guest.call('received'), { timeout: 10_000 }).toMatchObject({ count: 100, inOrder: true });
+  });
+});
