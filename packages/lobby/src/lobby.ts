@@ -29,6 +29,12 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
    * `link.iceTransportPolicy`. @default 'all'
    */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * When the room has a TURN server and a link is not open this long, it starts over through
+   * TURN only (both sides), which connects where ICE with every candidate type did not converge
+   * (seen between symmetric NATs). 0 turns it off. @default 4000
+   */
+  turnFallbackMs?: number;
   /** How links are made. @default @rallypoint/core's createLink (the browser's WebRTC); the Node entry point injects node-datachannel */
   createLink?: (init: LinkInit) => Link<T>;
   /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
@@ -139,6 +145,8 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     throw new InvalidOptionsError(`iceTransportPolicy must be 'all' or 'relay' (got ${JSON.stringify(String(init.iceTransportPolicy)).slice(0, 40)})`);
   }
   const linkInit = init.iceTransportPolicy === undefined ? (init.link ?? {}) : { ...init.link, iceTransportPolicy: init.iceTransportPolicy };
+  const turnFallbackMs = init.turnFallbackMs ?? 4000;
+  if (!(Number.isFinite(turnFallbackMs) && turnFallbackMs >= 0)) throw new InvalidOptionsError(`turnFallbackMs must be 0 or more (got ${String(turnFallbackMs)})`);
   const joinTimeoutMs = init.joinTimeoutMs ?? 15_000;
   const linkRetry: LinkRetryPolicy = { ...DEFAULT_LINK_RETRY, ...init.linkRetry };
   const random = init.random ?? Math.random;
@@ -148,7 +156,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
       httpOrigin,
       join,
       fail,
-      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random }),
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs }),
       (session) => session.leave(),
     );
 

@@ -15,6 +15,27 @@ export interface PeerLinksInit<T extends LinkTypes> {
   retry: LinkRetryPolicy;
   /** For the jitter. */
   random: () => number;
+  /** See `LobbyInit.turnFallbackMs`; 0 turns it off. */
+  turnFallbackMs: number;
+}
+
+/** Whether any of the servers is a TURN server. */
+export function hasTurnServer(servers: readonly RTCIceServer[]): boolean {
+  return servers.some((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/i.test(url)));
+}
+
+/**
+ * Set on the offer of a link the initiator started over relay-only (see `turnFallbackMs`): the
+ * answering side makes its link relay-only too. simple-peer ignores fields it does not know.
+ */
+const RELAY_ONLY_FIELD = 'rallypointRelayOnly';
+
+/** What PeerLinks keeps about the current link to a member, beside the link. */
+interface LinkMeta {
+  relayOnly: boolean;
+  /** The answering side has been given an offer for this link: a second one means the initiator started over. */
+  offered: boolean;
+  fallback?: ReturnType<typeof setTimeout>;
 }
 
 /** How a failed link to a member who is still there is tried again. */
@@ -55,6 +76,7 @@ export function linkRetryDelayMs(policy: LinkRetryPolicy, retry: number, random:
  */
 export class PeerLinks<T extends LinkTypes> {
   readonly #links = new Map<string, Link<T>>();
+  readonly #meta = new Map<Link<T>, LinkMeta>();
   readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
   /** Failures in a row, by member; gone once a link to it opens. */
   readonly #failures = new Map<string, number>();
@@ -97,19 +119,29 @@ export class PeerLinks<T extends LinkTypes> {
       this.init.logger.debug({ from, type: data.type }, 'signal from a member we do not link to; ignored');
       return;
     }
+    const { [RELAY_ONLY_FIELD]: relayFlag, ...signal } = data;
+    const relayOnly = relayFlag === true;
     let link = this.#links.get(from);
-    // An offer on a link that is already open: the other side started over.
-    if (link !== undefined && data.type === 'offer' && link.status !== 'connecting') {
-      this.#drop(from);
-      link = undefined;
+    if (link !== undefined && data.type === 'offer') {
+      const meta = this.#meta.get(link);
+      // An offer on a link that is open, or that had one already, or made for another policy:
+      // the other side started over.
+      if (link.status !== 'connecting' || meta?.offered === true || meta?.relayOnly !== relayOnly) {
+        this.#drop(from);
+        link = undefined;
+      }
     }
     if (link === undefined) {
       // The peer is trying: whatever we had given up on, try along.
       this.#cancelRetry(from);
       this.#gaveUp.delete(from);
-      link = this.#open(from);
+      link = this.#open(from, relayOnly);
     }
-    link.signal(data);
+    if (data.type === 'offer') {
+      const meta = this.#meta.get(link);
+      if (meta !== undefined) meta.offered = true;
+    }
+    link.signal(signal as LinkSignal);
   }
 
   close(): void {
@@ -120,23 +152,46 @@ export class PeerLinks<T extends LinkTypes> {
     for (const peerId of [...this.#links.keys()]) this.#drop(peerId);
   }
 
-  #open(peerId: string): Link<T> {
+  #open(peerId: string, relayOnly = false): Link<T> {
+    const initiator = initiates(this.#me, peerId);
+    const policy = relayOnly ? { iceTransportPolicy: 'relay' as const } : {};
     // The lobby's logger, unless the game gave its links one of their own.
-    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, initiator: initiates(this.#me, peerId), iceServers: this.#iceServers });
+    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, ...policy, initiator, iceServers: this.#iceServers });
+    const meta: LinkMeta = { relayOnly, offered: false };
     this.#links.set(peerId, link);
-    link.on('signal', (data) => this.init.sendSignal(peerId, data));
+    this.#meta.set(link, meta);
+    link.on('signal', (data) => this.init.sendSignal(peerId, relayOnly && data.type === 'offer' ? { ...data, [RELAY_ONLY_FIELD]: true } : data));
+    if (initiator && !relayOnly && this.init.turnFallbackMs > 0 && (this.init.linkInit.iceTransportPolicy ?? 'all') === 'all' && hasTurnServer(this.#iceServers)) {
+      meta.fallback = setTimeout(() => this.#turnFallback(peerId, link), this.init.turnFallbackMs);
+    }
     link.on('open', () => {
+      clearTimeout(meta.fallback);
       this.#forgetFailures(peerId);
       this.init.onOpen(peerId, link);
     });
     link.on('error', (error) => this.init.onError(peerId, error));
     link.on('close', ({ reason, error }) => {
+      clearTimeout(meta.fallback);
+      this.#meta.delete(link);
       if (this.#links.get(peerId) !== link) return;
       this.#links.delete(peerId);
       this.init.onClose(peerId, reason);
       if (reason !== 'local' && !this.#closed && this.#wanted.has(peerId)) this.#failed(peerId, error === undefined ? { reason } : { reason, error });
     });
     return link;
+  }
+
+  /**
+   * ICE with every candidate type did not connect in time although the room has TURN: start over
+   * relay-only, and the answering side follows (the offer says so). Measured in the network lab:
+   * between two symmetric NATs, libdatachannel's ICE (libjuice) given host, srflx and relay
+   * candidates did not converge within 40 s, while relay-only opened in 0.3 s.
+   */
+  #turnFallback(peerId: string, link: Link<T>): void {
+    if (this.#closed || this.#links.get(peerId) !== link || link.status !== 'connecting') return;
+    this.init.logger.debug({ peerId, afterMs: this.init.turnFallbackMs }, 'link not open yet: starting over through TURN only');
+    this.#drop(peerId);
+    this.#open(peerId, true);
   }
 
   /** A link to a wanted member closed on its own: retry after a backoff, or give up and say so. */

@@ -50,6 +50,7 @@ export interface SessionDeps<T extends LinkTypes> {
   displayName: string;
   linkRetry: LinkRetryPolicy;
   random: () => number;
+  turnFallbackMs: number;
 }
 
 /**
@@ -94,6 +95,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       onFailed: (peerId, failure) => this.#emitter.emit('linkFailed', { peerId, ...failure }),
       retry: deps.linkRetry,
       random: deps.random,
+      turnFallbackMs: deps.turnFallbackMs,
     });
     this.#welcomed = new Promise((resolve, reject) => {
       this.#notWelcomed = reject;

@@ -25,6 +25,11 @@
  * - `symmetric`: `masquerade random,fully-random`, a new random port per destination
  *   (address- and port-dependent mapping): STUN's answer is useless to the other peer.
  *
+ * Unsolicited packets from the WAN are dropped in the router's input hook, before conntrack
+ * confirms an entry for them, as a home router does. Answering them (with ICMP) instead left an
+ * entry holding the very address and port the host behind was about to send from, so the
+ * router's next mapping took another port, and hole punching failed even between cone NATs.
+ *
  * Knobs per home (`setHome`): UDP loss in percent (nftables `numgen random`, applied to UDP the
  * router forwards, each direction) and UDP blocked entirely. There is no added delay: `sch_netem`
  * does not load on this kernel (see `netemAvailable`), and the lab does without it.
@@ -223,6 +228,7 @@ export function createLab(homes: HomeSpec[]): Lab {
         `table ip lab {
   chain knobs {}
   chain forward { type filter hook forward priority 0; policy accept; jump knobs; }
+  chain input { type filter hook input priority 0; policy accept; iifname "wan" ct state new drop; }
   chain post { type nat hook postrouting priority 100; oifname "wan" ${masquerade}; }
 }
 `,
