@@ -16,9 +16,11 @@ export async function startGame(parent: HTMLElement): Promise<void> {
   const params = new URLSearchParams(location.search);
   const invite = params.get('room');
   const roundSeconds = Number(params.get('round') ?? ROUND_MS / 1000);
+  // `?relay=1`: every link goes through the lobby's TURN server (the overlay's "force relay").
+  const forceRelay = params.get('relay') === '1';
   const log = createDemoLog();
   const ctx: DemoContext = {
-    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, logger: log.logger, link: { heartbeatTimeoutMs: 3000 } }),
+    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, logger: log.logger, link: { heartbeatTimeoutMs: 3000 }, ...(forceRelay ? { iceTransportPolicy: 'relay' as const } : {}) }),
     log,
     ui: createUi(parent),
     name: localStorage.getItem('rallypoint-demo-name') ?? `Player ${Math.floor(100 + Math.random() * 900)}`,
@@ -33,7 +35,7 @@ export async function startGame(parent: HTMLElement): Promise<void> {
     scene: 'loading',
   };
   exposeDebugHandle(ctx);
-  createDebugOverlay(ctx, parent);
+  createDebugOverlay(ctx, parent, forceRelay);
   window.addEventListener('beforeunload', () => localStorage.setItem('rallypoint-demo-name', ctx.name));
 
   const Phaser = await import('phaser');

@@ -11,9 +11,10 @@ import { repoRoot } from './repo.js';
 export const CHROMIUM_PATH = process.env.RALLYPOINT_CHROMIUM ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.RALLYPOINT_FIREFOX ?? '/usr/bin/firefox-esr';
 
-export function launchChromium(): Promise<PwBrowser> {
+/** `executablePath`: another Chromium launcher, e.g. one that starts it in a lab namespace (netlab/browser.ts). */
+export function launchChromium(executablePath = CHROMIUM_PATH): Promise<PwBrowser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
   });
 }

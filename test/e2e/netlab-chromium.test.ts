@@ -1,0 +1,84 @@
+/**
+ * The demo in real Chromium inside the network lab, each page in its own home behind a NAT,
+ * against the real lobby and real coturn in the lab's public namespace: forced relay shows as a
+ * TURN relay in the demo, and a home that blocks UDP still connects, through TURN over TCP.
+ */
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { playwrightPage, type GamePage } from '../helpers/browsers.js';
+import { until } from '../helpers/demo.js';
+import { buildDemo } from '../helpers/demo-server.js';
+import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { launchChromiumIn } from '../helpers/netlab/browser.js';
+import { startCoturn, type Coturn } from '../helpers/netlab/coturn.js';
+import { createLab, labNamespaces, type Lab } from '../helpers/netlab/lab.js';
+import { deadline } from '../helpers/wait.js';
+
+const SECRET = 'lab-turn-secret';
+let lab: Lab;
+let coturn: Coturn;
+let server: ServerProcess;
+let browsers: Browser[] = [];
+
+beforeAll(async () => {
+  lab = createLab([
+    { nat: 'cone', hosts: ['a'] },
+    { nat: 'cone', hosts: ['b'] },
+  ]);
+  coturn = await startCoturn(lab, SECRET);
+  server = await startServer(['--static', buildDemo(), '--turn-secret', SECRET, '--turn-urls', `${coturn.urls.udp},${coturn.urls.tcp}`], {}, 'info', {
+    netns: lab.ns('pub'),
+    host: lab.publicAddress,
+  });
+  browsers = await Promise.all([launchChromiumIn(lab, 'a'), launchChromiumIn(lab, 'b')]);
+}, deadline(60_000));
+
+afterEach(() => lab.setHome(2, {}));
+
+afterAll(async () => {
+  await Promise.all(browsers.map((b) => b.close()));
+  await server?.stop();
+  await coturn?.stop();
+  lab?.close();
+  expect(labNamespaces().filter((name) => name.includes(`-${process.pid}-`))).toEqual([]);
+});
+
+async function openPage(browser: Browser, label: string): Promise<GamePage> {
+  const context = await browser.newContext({ viewport: { width: 960, height: 540 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`${label} page error:`, error.message));
+  return playwrightPage(page, label);
+}
+
+/** A creates a room, B follows the invite link; resolves once both have an open link. */
+async function pair(query: string): Promise<[GamePage, GamePage]> {
+  const a = await openPage(browsers[0]!, 'A');
+  const b = await openPage(browsers[1]!, 'B');
+  await a.goto(`${server.url}/${query}`);
+  await a.click('Create room');
+  const { code } = await until(a, (s) => s.scene === 'room' && s.code !== undefined, 'A is in a room');
+  await b.goto(`${server.url}/${query}${query === '' ? '?' : '&'}room=${code}`);
+  for (const page of [a, b]) await until(page, (s) => s.links.some((l) => l.status === 'open' && l.candidateType !== null), `${page.label} has an open link`, 30_000);
+  return [a, b];
+}
+
+test('force relay: both pages connect through coturn, and the overlay says so', async () => {
+  const [a, b] = await pair('?relay=1');
+  for (const page of [a, b]) {
+    const state = await until(page, (s) => s.links[0]?.candidateType === 'relay', `${page.label} shows a relay link`);
+    expect(state.links[0]?.candidateType).toBe('relay');
+  }
+  await a.keyDown('`');
+  await a.keyUp('`');
+  const overlay = await a.evaluate(() => document.querySelector('#debug pre')?.textContent ?? '');
+  expect(overlay).toContain('TURN relay');
+  await Promise.all([a.close(), b.close()]);
+}, 60_000);
+
+test('a home that blocks UDP connects through TURN over TCP', async () => {
+  lab.setHome(2, { udpBlocked: true });
+  const [a, b] = await pair('');
+  const state = await until(b, (s) => s.links[0]?.candidateType === 'relay', 'B, behind the UDP block, uses a relay');
+  expect(state.links[0]?.status).toBe('open');
+  await Promise.all([a.close(), b.close()]);
+}, 60_000);

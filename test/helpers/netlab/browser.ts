@@ -1,0 +1,21 @@
+/**
+ * Chromium inside a lab host's namespace: a launcher script that `ip netns exec`s Debian's
+ * Chromium, handed to playwright as the executable. Playwright talks to it over a pipe, so the
+ * test (outside the lab) drives it while all its traffic stays inside the lab.
+ */
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../browsers.js';
+import type { Lab } from './lab.js';
+
+export async function launchChromiumIn(lab: Lab, host: string): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'rallypoint-netns-chromium-'));
+  const launcher = join(dir, 'chromium');
+  writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec ${lab.ns(host)} ${CHROMIUM_PATH} "$@"\n`);
+  chmodSync(launcher, 0o755);
+  const browser = await launchChromium(launcher);
+  browser.on('disconnected', () => rmSync(dir, { recursive: true, force: true }));
+  return browser;
+}
