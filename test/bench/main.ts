@@ -10,8 +10,9 @@ import { lobbyScenarios } from './lobby.bench.js';
 import { syncScenarios } from './sync.bench.js';
 import { browserScenarios } from './browser.bench.js';
 import { hostileScenarios } from './hostile.bench.js';
+import { netScenarios } from './net.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
