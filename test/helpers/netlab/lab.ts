@@ -267,11 +267,11 @@ export function createLab(homes: HomeSpec[]): Lab {
       if (entry === undefined) throw new Error(`no host ${host} in this lab`);
       const ns = nsName(host);
       const next = `10.0.${entry.home}.${entry.next++}`;
-      sh(['ip', '-n', ns, 'addr', 'add', `${next}/24`, 'dev', 'eth0']);
+      // Old one first: removing a primary address also removes the secondaries of its subnet.
       sh(['ip', '-n', ns, 'addr', 'del', `${entry.address}/24`, 'dev', 'eth0']);
-      spawnSync('ip', ['-n', ns, 'route', 'replace', 'default', 'via', `10.0.${entry.home}.1`]);
-      // Mappings of the old address on the router die with it: flush them like a new network would.
-      spawnSync('ip', ['netns', 'exec', nsName(`r${entry.home}`), 'conntrack', '-F']);
+      sh(['ip', '-n', ns, 'addr', 'add', `${next}/24`, 'dev', 'eth0']);
+      sh(['ip', '-n', ns, 'route', 'replace', 'default', 'via', `10.0.${entry.home}.1`]);
+      // The router's mappings for the old address stay until they time out, matching nothing.
       entry.address = next;
       return next;
     },
