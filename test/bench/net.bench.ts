@@ -61,4 +61,58 @@ const matrix: Scenario = {
   },
 };
 
-export const netScenarios = [matrix];
+
+const OUTAGE_MS = 10_000;
+const FAILOVER_TRIES = Number(process.env.RALLYPOINT_NET_FAILOVER_TRIES ?? 3);
+
+/**
+ * `net.failover`, as things stand before ICE restart and the lobby relay exist: two cone homes
+ * with STUN; events stream at 60 Hz while one home's UDP is blocked for 10 s. Today the link's
+ * heartbeat times out, the session links again with backoff, and the new link opens once UDP is
+ * back: `recovery_after_unblock_ms` (unblock → events flowing again) and the events lost.
+ */
+const failover: Scenario = {
+  name: 'net.failover',
+  description: `path lost for ${OUTAGE_MS / 1000} s mid-stream: time to traffic again, events lost (today: a new link)`,
+  async run(): Promise<Metrics> {
+    const why = labUnavailable();
+    if (why !== undefined) throw new Error(`net.failover: ${why}`);
+    const recoveries: number[] = [];
+    const lostShares: number[] = [];
+    for (let t = 0; t < FAILOVER_TRIES; t++) {
+      const cell = await startCell('both cone', 'STUN');
+      try {
+        await connectPair(cell, OPEN_TIMEOUT_MS, async (host, guest) => {
+          const streaming = host.call<{ numbers: number }>('stream', { ms: OUTAGE_MS + 40_000, everyMs: 16 }, 120_000);
+          await new Promise((r) => setTimeout(r, 2000));
+          cell.lab.setHome(2, { udpBlocked: true });
+          await new Promise((r) => setTimeout(r, OUTAGE_MS));
+          cell.lab.setHome(2, {});
+          const unblockedAt = performance.now();
+          const before = (await guest.call<{ count: number }>('received')).count;
+          for (;;) {
+            const now = await guest.call<{ count: number }>('received');
+            if (now.count > before + 10) break;
+            if (performance.now() - unblockedAt > 38_000) break;
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          recoveries.push(performance.now() - unblockedAt);
+          const { numbers } = await streaming;
+          const got = await guest.call<{ count: number }>('received');
+          lostShares.push(1 - got.count / numbers);
+        });
+      } finally {
+        await cell.close();
+      }
+    }
+    return {
+      recovery_after_unblock_p50_ms: round(percentile(recoveries, 50), 1),
+      recovery_after_unblock_max_ms: round(Math.max(...recoveries), 1),
+      failover_p50_ms: round(percentile(recoveries, 50) + OUTAGE_MS, 1),
+      events_lost_share_p50: round(percentile(lostShares, 50)),
+      tries: FAILOVER_TRIES,
+    };
+  },
+};
+
+export const netScenarios = [matrix, failover];

@@ -91,10 +91,24 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
     }
     return { sent };
   },
+  /**
+   * Numbered events every `everyMs` for `ms`, to every open link of the session (none while no
+   * link is open: those numbers are never sent). Resolves with how many numbers were used.
+   */
+  async stream(args) {
+    const end = performance.now() + (args.ms as number);
+    let i = 0;
+    while (performance.now() < end) {
+      session?.emit('n', { i: i++ });
+      await new Promise((r) => setTimeout(r, args.everyMs as number));
+    }
+    return { numbers: i };
+  },
   /** What arrived on the events lane: count, and whether it is exactly 0..n-1 in order. */
   received() {
     const inOrder = received.every((value, index) => value === index);
-    return { count: received.length, inOrder, state: receivedState };
+    const distinct = new Set(received).size;
+    return { count: received.length, inOrder, duplicates: received.length - distinct, state: receivedState };
   },
   async leave() {
     await session?.leave();
