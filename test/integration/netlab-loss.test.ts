@@ -4,38 +4,28 @@
  * event exactly once and in order; the state lane's reported loss matches what really arrived.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
-import { startAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
-import { startCoturn, type Coturn } from '../helpers/netlab/coturn.js';
-import { createLab, labNamespaces, type Lab } from '../helpers/netlab/lab.js';
 import type { LinkStats } from '@rallypoint/core';
+import { startAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
+import { labNamespaces } from '../helpers/netlab/lab.js';
+import { startCell, type Cell } from '../helpers/netlab/matrix.js';
 
 const LOSS_PERCENT = 10;
-let lab: Lab;
-let coturn: Coturn;
-let lobby: ServerProcess;
+let cell: Cell;
 let host: Agent;
 let guest: Agent;
 
 beforeAll(async () => {
-  lab = createLab([
-    { nat: 'cone', hosts: ['a'] },
-    { nat: 'cone', hosts: ['b'] },
-  ]);
-  coturn = await startCoturn(lab, 'unused');
-  lobby = await startServer(['--ice-servers', JSON.stringify([{ urls: coturn.urls.stun }])], {}, 'info', { netns: lab.ns('pub'), host: lab.publicAddress });
-  [host, guest] = await Promise.all([startAgent(lab, 'a'), startAgent(lab, 'b')]);
-  const { code } = await host.call<{ code: string }>('join', { url: lobby.url });
-  await guest.call('join', { url: lobby.url, code });
+  cell = await startCell('both cone', 'STUN');
+  [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
+  const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url });
+  await guest.call('join', { url: cell.lobby.url, code });
   await Promise.all([host.call('waitOpen'), guest.call('waitOpen')]);
-  lab.setHome(1, { udpLossPercent: LOSS_PERCENT });
+  cell.lab.setHome(1, { udpLossPercent: LOSS_PERCENT });
 });
 
 afterAll(async () => {
   await stopAgents();
-  await lobby?.stop();
-  await coturn?.stop();
-  lab?.close();
+  await cell?.close();
   expect(labNamespaces().filter((name) => name.includes(`-${process.pid}-`))).toEqual([]);
 });
 

@@ -5,31 +5,23 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { turnCredentials } from '../../server/src/turn.js';
-import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
 import { startAgent, stopAgents } from '../helpers/netlab/agents.js';
-import { startCoturn, TURN_PORT, type Coturn } from '../helpers/netlab/coturn.js';
-import { createLab, labNamespaces, type Lab } from '../helpers/netlab/lab.js';
+import { TURN_PORT } from '../helpers/netlab/coturn.js';
+import { labNamespaces, type Lab } from '../helpers/netlab/lab.js';
+import { startCell, TURN_SECRET as SECRET, type Cell } from '../helpers/netlab/matrix.js';
 
-const SECRET = 'lab-turn-secret';
+let cell: Cell;
 let lab: Lab;
-let coturn: Coturn;
-let lobby: ServerProcess;
 
 beforeAll(async () => {
-  lab = createLab([
-    { nat: 'cone', hosts: ['a'] },
-    { nat: 'cone', hosts: ['b'] },
-  ]);
-  coturn = await startCoturn(lab, SECRET);
-  lobby = await startServer(['--turn-secret', SECRET, '--turn-urls', coturn.urls.udp], {}, 'info', { netns: lab.ns('pub'), host: lab.publicAddress });
+  cell = await startCell('both cone', 'TURN');
+  lab = cell.lab;
 });
 
 afterEach(() => stopAgents());
 
 afterAll(async () => {
-  await lobby?.stop();
-  await coturn?.stop();
-  lab?.close();
+  await cell?.close();
   expect(labNamespaces().filter((name) => name.includes(`-${process.pid}-`))).toEqual([]);
 });
 
@@ -57,8 +49,8 @@ describe('coturn and the credentials the lobby mints', () => {
 describe('Node players through TURN', () => {
   it("connect with iceTransportPolicy 'relay' on what the lobby hands out, and stats say relay", async () => {
     const [host, guest] = await Promise.all([startAgent(lab, 'a'), startAgent(lab, 'b')]);
-    const { code } = await host.call<{ code: string }>('join', { url: lobby.url, iceTransportPolicy: 'relay' });
-    await guest.call('join', { url: lobby.url, code, iceTransportPolicy: 'relay' });
+    const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url, iceTransportPolicy: 'relay' });
+    await guest.call('join', { url: cell.lobby.url, code, iceTransportPolicy: 'relay' });
     const opened = await Promise.all([host.call<{ candidateType: string }>('waitOpen'), guest.call<{ candidateType: string }>('waitOpen')]);
     expect(opened.map((o) => o.candidateType)).toEqual(['relay', 'relay']);
     await host.call('sendEvents', { count: 100 });

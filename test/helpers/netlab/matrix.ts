@@ -4,14 +4,15 @@
  * TURN (UDP and TCP), and a pair of Node players joining one room through it.
  */
 import { startServer, type ServerProcess } from '../lobby-server.js';
-import { startAgent } from './agents.js';
+import { startAgent, type Agent } from './agents.js';
 import { startCoturn, type Coturn } from './coturn.js';
 import { createLab, type HomeSpec, type Lab } from './lab.js';
 
 export type Network = 'same network' | 'both cone' | 'both symmetric' | 'symmetric + UDP blocked';
 export type Ice = 'none' | 'STUN' | 'TURN';
 
-const SECRET = 'lab-turn-secret';
+/** The TURN secret coturn and the lobby share in every cell. */
+export const TURN_SECRET = 'lab-turn-secret';
 
 const homesFor: Record<Network, HomeSpec[]> = {
   'same network': [{ nat: 'cone', hosts: ['a', 'b'] }],
@@ -47,9 +48,9 @@ export async function startCell(network: Network, ice: Ice): Promise<Cell> {
   };
   try {
     if (network === 'symmetric + UDP blocked') lab.setHome(2, { udpBlocked: true });
-    coturn = await startCoturn(lab, SECRET);
+    coturn = await startCoturn(lab, TURN_SECRET);
     const args =
-      ice === 'none' ? [] : ice === 'STUN' ? ['--ice-servers', JSON.stringify([{ urls: coturn.urls.stun }])] : ['--turn-secret', SECRET, '--turn-urls', `${coturn.urls.udp},${coturn.urls.tcp}`];
+      ice === 'none' ? [] : ice === 'STUN' ? ['--ice-servers', JSON.stringify([{ urls: coturn.urls.stun }])] : ['--turn-secret', TURN_SECRET, '--turn-urls', `${coturn.urls.udp},${coturn.urls.tcp}`];
     lobby = await startServer(args, {}, 'info', { netns: lab.ns('pub'), host: lab.publicAddress });
     return { lab, lobby, close };
   } catch (error) {
@@ -66,7 +67,7 @@ export interface PairResult {
 }
 
 /** Host creates a room, guest joins by code; resolves when both links are open. Agents are stopped after. */
-export async function connectPair(cell: Cell, timeoutMs = 20_000, whileOpen?: (host: Awaited<ReturnType<typeof startAgent>>, guest: Awaited<ReturnType<typeof startAgent>>) => Promise<void>): Promise<PairResult> {
+export async function connectPair(cell: Cell, timeoutMs = 20_000, whileOpen?: (host: Agent, guest: Agent) => Promise<void>): Promise<PairResult> {
   const [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
   try {
     const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url });
