@@ -5,6 +5,7 @@
  */
 import { nodeRtc, type Lane, type RtcImplementation } from '@rallypoint/core/node';
 import { capturingRtc } from '../../packages/core/src/rtc.js';
+import { Renumberer } from './renumber.js';
 
 export type OutgoingFilter = (lane: Lane, bytes: Uint8Array) => Uint8Array | null;
 
@@ -14,6 +15,11 @@ export interface SpyRtc {
   channel(lane: Lane): RTCDataChannel | undefined;
   /** Sends bytes (or text) straight into the raw channel, bypassing the link. */
   sendRaw(lane: Lane, data: Uint8Array | string): void;
+  /**
+   * Sends an encoded events-lane data frame (event, request, response, fragment) as the link's
+   * next one, with a sequence number; the link's own frames are renumbered after it (see renumber.ts).
+   */
+  sendFrame(frame: Uint8Array): void;
   /** Rewrite or drop (return null) everything the link sends from now on. */
   setFilter(filter: OutgoingFilter | null): void;
 }
@@ -23,15 +29,18 @@ const laneOf = (channel: RTCDataChannel): Lane => (channel.label === 'rallypoint
 export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
   const channels = new Map<Lane, { channel: RTCDataChannel; rawSend: (data: never) => void }>();
   let filter: OutgoingFilter | null = null;
+  const numbering = new Renumberer();
 
   const capture = (channel: RTCDataChannel) => {
     const lane = laneOf(channel);
     const rawSend = channel.send.bind(channel) as (data: never) => void;
     channels.set(lane, { channel, rawSend });
     channel.send = ((data: Uint8Array) => {
-      const out = filter === null ? data : filter(lane, data);
+      const numbered = lane === 'events' && typeof data !== 'string' ? numbering.outgoing(data) : data;
+      const out = filter === null ? numbered : filter(lane, numbered);
       if (out !== null) rawSend(out as never);
     }) as RTCDataChannel['send'];
+    if (lane === 'events') mapIncoming(channel, (bytes) => numbering.incoming(bytes));
   };
 
   // The link's own capture hook, seeing every channel (the link's state channel included).
@@ -45,8 +54,34 @@ export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
       if (entry === undefined) throw new Error(`no ${lane} channel yet`);
       entry.rawSend(data as never);
     },
+    sendFrame(frame) {
+      const entry = channels.get('events');
+      if (entry === undefined) throw new Error('no events channel yet');
+      entry.rawSend(numbering.inject(frame) as never);
+    },
     setFilter(next) {
       filter = next;
     },
   };
+}
+
+/** Rewrites the binary messages simple-peer's `onmessage` handler gets from `channel`. */
+function mapIncoming(channel: RTCDataChannel, map: (bytes: Uint8Array) => Uint8Array): void {
+  let handler: RTCDataChannel['onmessage'] = channel.onmessage;
+  Object.defineProperty(channel, 'onmessage', {
+    configurable: true,
+    get: () => handler,
+    set(fn: RTCDataChannel['onmessage']) {
+      handler =
+        fn === null
+          ? null
+          : function (this: RTCDataChannel, event: MessageEvent) {
+              const data: unknown = event.data;
+              if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) return fn.call(this, event);
+              const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+              const mapped = map(bytes);
+              return fn.call(this, mapped === bytes ? event : ({ data: mapped } as MessageEvent));
+            };
+    },
+  });
 }

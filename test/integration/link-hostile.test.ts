@@ -120,7 +120,7 @@ test('a pointer DAG, a DAG with a trailing byte and 16 MiB of empty maps are ref
   const chunk = 60 * 1024;
   const count = Math.ceil(bomb.byteLength / chunk);
   const sendBomb = () => {
-    for (let i = 0; i < count; i++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Fragment, 77, i, count, bomb.subarray(i * chunk, (i + 1) * chunk)]));
+    for (let i = 0; i < count; i++) pair.spyA.sendFrame(plain.pack([FrameKind.Fragment, 77, i, count, bomb.subarray(i * chunk, (i + 1) * chunk)]));
   };
   const attacks: [string, () => void, string][] = [
     ['pointer DAG', () => pair.spyA.sendRaw('events', dagFrame), 'forbidden-extension'],
@@ -151,7 +151,7 @@ test('a peer cannot grow the events lane without bound: requests in flight, queu
   // Requests whose handler does not answer yet: B answers at most 64 at once, the rest are refused.
   const held: (() => void)[] = [];
   pair.b.events.handle('hang' as 'echo', () => new Promise<number>((resolve) => held.push(() => resolve(0))));
-  for (let id = 0; id < 200; id++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Request, id, 'hang', 0]));
+  for (let id = 0; id < 200; id++) pair.spyA.sendFrame(plain.pack([FrameKind.Request, id, 'hang', 0]));
   await until(() => named('TooManyRequestsError') >= 136, 'requests past the limit refused');
   expect(pair.b.stats().events.answeringRequests).toBe(64);
   for (const release of held) release();
@@ -159,7 +159,7 @@ test('a peer cannot grow the events lane without bound: requests in flight, queu
 
   // Requests for big answers, all at once: the answers that do not fit the queue are dropped.
   pair.b.events.handle('big' as 'echo', () => new Uint8Array(maxEventBytes - 1024) as never);
-  for (let id = 1000; id < 1040; id++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Request, id, 'big', 0]));
+  for (let id = 1000; id < 1040; id++) pair.spyA.sendFrame(plain.pack([FrameKind.Request, id, 'big', 0]));
   let worstQueued = 0;
   await until(() => {
     worstQueued = Math.max(worstQueued, pair!.b.stats().events.queuedBytes);
@@ -170,7 +170,7 @@ test('a peer cannot grow the events lane without bound: requests in flight, queu
   // Fragments of many messages that never complete: held up to about one max-size message.
   const chunk = new Uint8Array(50 * 1024);
   for (let message = 0; message < 8; message++) {
-    for (let index = 0; index < 5; index++) pair.spyA.sendRaw('events', plain.pack([FrameKind.Fragment, 5000 + message, index, 1000, chunk]));
+    for (let index = 0; index < 5; index++) pair.spyA.sendFrame(plain.pack([FrameKind.Fragment, 5000 + message, index, 1000, chunk]));
   }
   await until(() => named('FragmentError') > 0, 'reassembly past its budget dropped');
   expect(pair.b.stats().events.reassemblyBytes).toBeLessThanOrEqual(maxEventBytes + 64 * 1024);

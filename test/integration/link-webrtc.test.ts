@@ -12,6 +12,7 @@ const createPair: ContractFactory = async <T extends LinkTypes>(options = {}) =>
     a: pair.a,
     b: pair.b,
     injectFromB: (lane, data) => pair.spyB.sendRaw(lane, data),
+    injectFrameFromB: (frame) => pair.spyB.sendFrame(frame),
     filterB: (filter) => pair.spyB.setFilter(filter),
     close: () => pair.close(),
   };

@@ -1,6 +1,11 @@
 /**
  * The events lane: reliable and ordered. Named events, request/response, fragmentation of large
  * messages, and a send queue that respects the channel's buffered amount.
+ *
+ * Reliable across paths, too: every data frame goes out behind a sequence number and is kept
+ * until the peer acknowledges it, so when the link moves to another path (a new connection, the
+ * lobby relay), what the old one lost is sent again on the new one and what it delivered twice is
+ * dropped (see wire.ts).
  */
 import type { Bytes, FrameDecoder, FrameEncoder } from './codec.js';
 import type { LinkConditioner } from './conditioner.js';
@@ -20,7 +25,25 @@ import {
 import { Reassembler, splitIntoFragments, type FragmentFrameArray } from './fragment.js';
 import { emptyTotals } from './stats.js';
 import type { RequestType } from './types.js';
-import { FrameKind, RequestFailure, parseEventsFrame, type ByeFrame, type HelloFrame } from './wire.js';
+import {
+  FrameKind,
+  RequestFailure,
+  SEQ_PREFIX_BYTES,
+  isDataFrame,
+  parseEventsFrame,
+  readSeq,
+  seqDiff,
+  withSeq,
+  type ByeFrame,
+  type HelloFrame,
+} from './wire.js';
+
+/** What a lane sends through: an RTCDataChannel, or the lobby relay's stand-in for one. */
+export interface LaneChannel {
+  readonly readyState: string;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array<ArrayBuffer>): void;
+}
 
 export interface EventsLaneDeps {
   encoder: FrameEncoder;
@@ -38,12 +61,21 @@ export interface EventsLaneDeps {
   maxMessageSize: () => number;
   report: (error: Error) => void;
   onActivity: () => void;
-  onHello: (hello: HelloFrame) => void;
+  /** The remote hello, and the channel it came by. */
+  onHello: (hello: HelloFrame, channel: LaneChannel) => void;
   /** Whether the remote's hello has been accepted. */
   helloReceived: () => boolean;
   /** A frame that claims to be a hello but is not a valid one. */
   onBadHello: (error: Error) => void;
   onBye: (bye: ByeFrame) => void;
+  /**
+   * The peer asked for frames to be sent again on the path `channel` belongs to: the link makes
+   * that path the one it sends on. True when that changed the path (the lane then asks the peer
+   * the same).
+   */
+  onResume: (channel: LaneChannel) => boolean;
+  /** Data frames sent and not yet acknowledged may hold this many bytes; the queue waits past it. */
+  maxInFlightBytes: number;
   warn: (message: string, error: unknown) => void;
 }
 
@@ -87,6 +119,19 @@ interface PendingRequest {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** The receiver acknowledges after this many data frames or bytes (and at every heartbeat). */
+const ACK_EVERY_FRAMES = 32;
+const ACK_EVERY_BYTES = 64 * 1024;
+/** Heartbeats without any acknowledgement, with data outstanding and nothing buffered, before it is all sent again. */
+const RESEND_AFTER_TICKS = 2;
+/** A gap asks for a resend at most this often (the frames behind it keep arriving meanwhile). */
+const GAP_RESUME_INTERVAL_MS = 200;
+
+interface Retained {
+  seq: number;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
 /** Incomplete fragmented messages kept at once before the oldest is dropped. */
 const MAX_INCOMPLETE_MESSAGES = 8;
 /** Room over one max-size message in the reassembly budget: the fragment framing around it. */
@@ -95,8 +140,24 @@ const REASSEMBLY_SLACK_BYTES = 64 * 1024;
 export class EventsLane<E extends Record<string, unknown>, R extends Record<string, RequestType>>
   implements EventsLaneApi<E, R>
 {
-  #channel: RTCDataChannel | null = null;
+  #channel: LaneChannel | null = null;
   #queue: Bytes[] = [];
+  /** Sequence number of the next data frame sent, and of the next one the peer's side must deliver. */
+  #nextOut = 0;
+  #nextIn = 0;
+  /** Data frames sent and not acknowledged, oldest first, from `#retainedHead`. */
+  #retained: Retained[] = [];
+  #retainedHead = 0;
+  retainedBytes = 0;
+  /** Received and not yet acknowledged. */
+  #unackedFrames = 0;
+  #unackedBytes = 0;
+  #ticksWithoutAck = 0;
+  #lastGapResume: { next: number; atMs: number } | null = null;
+  /** Data frames sent again: after a path change, a gap, or silence. */
+  retransmitted = 0;
+  /** Data frames that arrived a second time (a resend overlapping what the old path delivered). */
+  duplicates = 0;
   #queueHead = 0;
   #fragments: Iterator<FragmentFrameArray> | null = null;
   queuedBytes = 0;
@@ -126,8 +187,18 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     return this.#reassembler.bufferedBytes;
   }
 
-  attach(channel: RTCDataChannel): void {
+  /** Send on `channel` from now on (the first path, or the one the link moved to). */
+  attach(channel: LaneChannel): void {
     this.#channel = channel;
+  }
+
+  /**
+   * The link moved to the path of `channel`: send there from now on, and ask the peer to send
+   * there too, from the first frame that has not arrived.
+   */
+  moveTo(channel: LaneChannel): void {
+    this.#channel = channel;
+    this.#sendControl(channel, [FrameKind.Resume, this.#nextIn]);
   }
 
   get bufferedAmount(): number {
@@ -213,10 +284,10 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
   flush(): void {
     const channel = this.#channel;
     if (channel === null || !this.deps.isOpen()) return;
-    while (channel.bufferedAmount <= this.deps.highWaterMarkBytes) {
+    while (channel.bufferedAmount <= this.deps.highWaterMarkBytes && this.retainedBytes < this.deps.maxInFlightBytes) {
       const fragment = this.#fragments?.next();
       if (fragment !== undefined && fragment.done !== true) {
-        this.#transmit(this.deps.encoder.encode(fragment.value));
+        this.#transmitData(this.deps.encoder.encode(fragment.value));
         continue;
       }
       this.#fragments = null;
@@ -224,9 +295,9 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       const frame = this.#queue[this.#queueHead] as Bytes;
       this.#queue[this.#queueHead++] = EMPTY;
       this.queuedBytes -= frame.byteLength;
-      const limit = this.deps.maxMessageSize();
+      const limit = this.deps.maxMessageSize() - SEQ_PREFIX_BYTES;
       if (frame.byteLength <= limit) {
-        this.#transmit(frame);
+        this.#transmitData(frame);
       } else {
         this.#fragments = splitIntoFragments(frame, this.#nextMessageId, limit);
         this.#nextMessageId = (this.#nextMessageId + 1) % 0x1_0000_0000;
@@ -245,11 +316,40 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     this.bad(new MalformedMessageError('events', { cause: new TypeError('text message on a binary lane') }));
   }
 
-  receive(bytes: Uint8Array, decoder: FrameDecoder): void {
+  /** A message from the peer, on `channel` (the path it came by). */
+  receive(bytes: Uint8Array, decoder: FrameDecoder, channel: LaneChannel): void {
     this.totals.messagesIn++;
     this.totals.bytesIn += bytes.byteLength;
     this.deps.onActivity();
-    this.#receiveFrame(bytes, decoder, false);
+    const seq = readSeq(bytes);
+    if (seq === undefined) return this.#receiveFrame(bytes, decoder, { sequenced: false, reassembled: false, channel });
+    const ahead = seqDiff(seq, this.#nextIn);
+    if (ahead < 0) {
+      this.duplicates++;
+      return;
+    }
+    if (ahead > 0) return this.#askFromGap(channel);
+    this.#nextIn = (this.#nextIn + 1) >>> 0;
+    this.#unackedFrames++;
+    this.#unackedBytes += bytes.byteLength;
+    if (this.#unackedFrames >= ACK_EVERY_FRAMES || this.#unackedBytes >= ACK_EVERY_BYTES) this.#ack();
+    this.#receiveFrame(bytes.subarray(SEQ_PREFIX_BYTES), decoder, { sequenced: true, reassembled: false, channel });
+  }
+
+  /**
+   * Once a heartbeat: acknowledge what arrived since the last acknowledgement, and send again
+   * what the peer has not acknowledged for a while, if nothing is waiting in the channel (what is
+   * still buffered here has not reached the peer, so its silence says nothing about it).
+   */
+  tick(): void {
+    if (this.#unackedFrames > 0) this.#ack();
+    if (this.#retainedHead >= this.#retained.length) {
+      this.#ticksWithoutAck = 0;
+      return;
+    }
+    if (++this.#ticksWithoutAck <= RESEND_AFTER_TICKS || (this.#channel?.bufferedAmount ?? 1) > 0) return;
+    this.#ticksWithoutAck = 0;
+    this.#resendFrom(this.#retained[this.#retainedHead]!.seq);
   }
 
   close(error: Error): void {
@@ -266,9 +366,12 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     this.#emitter.clear();
     this.#handlers.clear();
     this.#channel = null;
+    this.#retained = [];
+    this.#retainedHead = 0;
+    this.retainedBytes = 0;
   }
 
-  #receiveFrame(bytes: Uint8Array, decoder: FrameDecoder, reassembled: boolean): void {
+  #receiveFrame(bytes: Uint8Array, decoder: FrameDecoder, how: { sequenced: boolean; reassembled: boolean; channel: LaneChannel }): void {
     let value: unknown;
     try {
       value = decoder.decode(bytes);
@@ -281,18 +384,31 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       this.badInput++;
       return this.deps.onBadHello(frame);
     }
+    if (!how.reassembled && isDataFrame(frame.kind) !== how.sequenced) {
+      return this.bad(new InvalidMessageError('events', how.sequenced ? 'a control frame behind a sequence number' : 'a data frame without a sequence number'));
+    }
     // The remote's hello is its first frame on this ordered lane; anything before it is not ours.
-    if (frame.kind !== FrameKind.Hello && !this.deps.helloReceived()) {
+    // (Acks and resumes may come first: the hello can travel by another path than they do.)
+    const early = frame.kind === FrameKind.Hello || frame.kind === FrameKind.Ack || frame.kind === FrameKind.Resume;
+    if (!early && !this.deps.helloReceived()) {
       return this.bad(new InvalidMessageError('events', 'frame before the hello'));
     }
-    if (reassembled && (frame.kind === FrameKind.Fragment || frame.kind === FrameKind.Hello)) {
+    if (how.reassembled && (frame.kind === FrameKind.Fragment || !isDataFrame(frame.kind))) {
       return this.bad(new MalformedMessageError('events', { cause: new Error('fragments must carry an event, request or response') }));
     }
     switch (frame.kind) {
       case FrameKind.Hello:
-        return this.deps.onHello(frame);
+        return this.deps.onHello(frame, how.channel);
       case FrameKind.Bye:
         return this.deps.onBye(frame);
+      case FrameKind.Ack:
+        this.#acknowledged(frame.next);
+        return;
+      case FrameKind.Resume: {
+        if (!this.#acknowledged(frame.next)) return;
+        if (this.deps.onResume(how.channel)) this.#sendControl(how.channel, [FrameKind.Resume, this.#nextIn]);
+        return this.#resendFrom(frame.next);
+      }
       case FrameKind.Event:
         return this.#emitter.emit(frame.name, frame.payload);
       case FrameKind.Request:
@@ -318,7 +434,7 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
       case FrameKind.Fragment: {
         const result = this.#reassembler.accept(frame);
         if (result.status === 'dropped') return this.bad(result.error);
-        if (result.status === 'complete') this.#receiveFrame(result.bytes, decoder, true);
+        if (result.status === 'complete') this.#receiveFrame(result.bytes, decoder, { ...how, reassembled: true });
         return;
       }
     }
@@ -381,21 +497,93 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     this.deps.report(error);
   }
 
+  /** A control frame (hello, goodbye) on the current path. */
   #transmit(frame: Bytes): void {
-    const channel = this.#channel;
-    if (channel === null) return;
+    if (this.#channel !== null) this.#send(this.#channel, frame);
+  }
+
+  /** A data frame: numbered, kept until acknowledged, sent on the current path. */
+  #transmitData(frame: Bytes): void {
+    const bytes = withSeq(this.#nextOut, frame);
+    this.#retained.push({ seq: this.#nextOut, bytes });
+    this.retainedBytes += bytes.byteLength;
+    this.#nextOut = (this.#nextOut + 1) >>> 0;
+    this.#transmit(bytes);
+  }
+
+  #sendControl(channel: LaneChannel, frame: readonly unknown[]): void {
+    this.#send(channel, this.deps.encoder.encode(frame));
+  }
+
+  #send(channel: LaneChannel, bytes: Bytes): void {
     this.totals.messagesOut++;
-    this.totals.bytesOut += frame.byteLength;
+    this.totals.bytesOut += bytes.byteLength;
     this.deps.conditioner.sendEvents(() => {
       if (channel.readyState !== 'open') return;
       try {
-        channel.send(frame);
+        channel.send(bytes);
       } catch (error) {
         this.deps.warn('events lane send failed', error);
       }
     });
   }
+
+  #ack(): void {
+    this.#unackedFrames = 0;
+    this.#unackedBytes = 0;
+    if (this.#channel !== null) this.#sendControl(this.#channel, [FrameKind.Ack, this.#nextIn]);
+  }
+
+  /** The peer has every frame before `next`: forget them. False (and reported) for a `next` never sent. */
+  #acknowledged(next: number): boolean {
+    if (seqDiff(next, this.#nextOut) > 0) {
+      this.bad(new InvalidMessageError('events', `acknowledges frame ${next}, which was never sent`));
+      return false;
+    }
+    let released = false;
+    while (this.#retainedHead < this.#retained.length && seqDiff(this.#retained[this.#retainedHead]!.seq, next) < 0) {
+      const old = this.#retained[this.#retainedHead]!;
+      this.#retained[this.#retainedHead++] = EMPTY_RETAINED;
+      this.retainedBytes -= old.bytes.byteLength;
+      released = true;
+    }
+    if (this.#retainedHead === this.#retained.length) {
+      this.#retained = [];
+      this.#retainedHead = 0;
+    } else if (this.#retainedHead > 1024 && this.#retainedHead * 2 > this.#retained.length) {
+      this.#retained = this.#retained.slice(this.#retainedHead);
+      this.#retainedHead = 0;
+    }
+    if (released) {
+      this.#ticksWithoutAck = 0;
+      this.flush();
+    }
+    return true;
+  }
+
+  /** Sends every kept frame from `next` on again, on the current path. */
+  #resendFrom(next: number): void {
+    const channel = this.#channel;
+    if (channel === null || this.deps.isClosed()) return;
+    for (let i = this.#retainedHead; i < this.#retained.length; i++) {
+      const frame = this.#retained[i]!;
+      if (seqDiff(frame.seq, next) < 0) continue;
+      this.retransmitted++;
+      this.#send(channel, frame.bytes);
+    }
+  }
+
+  /** A frame past a gap arrived (the path lost some): ask for the rest again, on the path it came by. */
+  #askFromGap(channel: LaneChannel): void {
+    const now = performance.now();
+    const last = this.#lastGapResume;
+    if (last !== null && last.next === this.#nextIn && now - last.atMs < GAP_RESUME_INTERVAL_MS) return;
+    this.#lastGapResume = { next: this.#nextIn, atMs: now };
+    this.#sendControl(channel, [FrameKind.Resume, this.#nextIn]);
+  }
 }
+
+const EMPTY_RETAINED: Retained = { seq: 0, bytes: new Uint8Array(0) };
 
 const EMPTY: Bytes = new Uint8Array(0);
 

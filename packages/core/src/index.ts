@@ -17,7 +17,7 @@
  * link.state.onMessage(({ payload, sentAt }) => draw(payload, sentAt));
  * setInterval(() => link.state.send({ x: player.x, y: player.y }), 50);
  */
-export { createLink } from './link.js';
+export { RELAY_ONLY_FIELD, createLink, hasTurnServer } from './link.js';
 export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './conditioner.js';
 export { DEFAULT_MAX_MESSAGE_SIZE, globalRtc } from './rtc.js';
 export { FrameKind, LINK_PROTOCOL_VERSION, MAX_STRUCTURES } from './wire.js';
@@ -46,7 +46,8 @@ export { Emitter } from './emitter.js';
 
 export type { Link } from './link.js';
 export type { Listener } from './emitter.js';
-export type { EventsLaneApi, RequestOptions } from './events-lane.js';
+export type { EventsLaneApi, LaneChannel, RequestOptions } from './events-lane.js';
+export type { LinkRelay, RelayLane } from './paths.js';
 export type { StateLaneApi } from './state-lane.js';
 export type { EventsLaneConditions, LinkConditions, Scheduler, StateLaneConditions } from './conditioner.js';
 export type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
@@ -62,10 +63,13 @@ export type {
   LinkSignal,
   LinkStats,
   LinkStatus,
+  LinkTransport,
   LinkTypes,
   Logger,
   RequestType,
   StateLaneStats,
   StateMessage,
   StateSendResult,
+  TransportChangeReason,
+  TransportChangedEvent,
 } from './types.js';

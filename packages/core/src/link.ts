@@ -1,10 +1,14 @@
 /**
- * A peer link: one RTCPeerConnection (through simple-peer) carrying the events lane (simple-peer's
- * own reliable, ordered channel) and the state lane (a negotiated unreliable, unordered channel).
- * This file owns the lifecycle: signaling, the ready handshake, heartbeats, stats and close.
+ * A peer link: the events lane (reliable, ordered) and the state lane (unreliable, unordered)
+ * between two players, over a path (see paths.ts): a WebRTC connection through simple-peer, or,
+ * when no direct path works, the lobby relay. This file owns the lifecycle: the ready handshake,
+ * heartbeats, moving between paths, stats and close.
+ *
+ * Moving between paths: a connection that goes silent (or fails) mid-game is replaced by a new
+ * one through the same signaling; with a relay, the lanes move there at once meanwhile and come
+ * back when a direct connection opens again. The events lane's sequence numbers carry every event
+ * across exactly once, in order (events-lane.ts); the game sees `transportChanged`, not `close`.
  */
-import SimplePeer from 'simple-peer';
-import { CandidateGate } from './candidate-gate.js';
 import { DEFAULT_DECODE_LIMITS, createFrameDecoder, createFrameEncoder, type DecodeLimits, type FrameDecoder } from './codec.js';
 import { LinkConditioner, type LinkConditions } from './conditioner.js';
 import { Emitter } from './emitter.js';
@@ -20,16 +24,9 @@ import {
   ProtocolVersionMismatchError,
   type Lane,
 } from './errors.js';
-import { EventsLane, type EventsLaneApi } from './events-lane.js';
-import {
-  DEFAULT_MAX_MESSAGE_SIZE,
-  capturingRtc,
-  globalRtc,
-  remoteMaxMessageSize,
-  selectedCandidateType,
-  watchConnection,
-  type CandidateType,
-} from './rtc.js';
+import { EventsLane, type EventsLaneApi, type LaneChannel } from './events-lane.js';
+import { PeerPath, RelayPath } from './paths.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, globalRtc, type CandidateType, type RtcImplementation } from './rtc.js';
 import { RemoteClock } from './sequence.js';
 import { StateLane, type StateLaneApi } from './state-lane.js';
 import { RateMeter, linkStats } from './stats.js';
@@ -42,9 +39,11 @@ import {
   type LinkSignal,
   type LinkStats,
   type LinkStatus,
+  type LinkTransport,
   type LinkTypes,
   type RequestsOf,
   type StateOf,
+  type TransportChangeReason,
 } from './types.js';
 import {
   FrameKind,
@@ -59,6 +58,11 @@ import {
 export interface Link<T extends LinkTypes = LinkTypes> {
   /** `connecting` until both sides have exchanged hellos, then `open`, then `closed` for good. */
   readonly status: LinkStatus;
+  /**
+   * How the lanes travel now: `p2p` (a direct connection), `turn` (a connection through a TURN
+   * server), `relay` (through the lobby server); null until open. See `transportChanged`.
+   */
+  readonly transport: LinkTransport | null;
   /** The reliable, ordered lane: named events and requests. */
   readonly events: EventsLaneApi<EventsOf<T>, RequestsOf<T>>;
   /** The unreliable, unordered lane: newest-wins state. */
@@ -82,7 +86,6 @@ export function createLink<T extends LinkTypes = LinkTypes>(init: LinkInit): Lin
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const STATE_CHANNEL_LABEL = 'rallypoint-state';
 /**
  * Seen in the browser tests: with id 1000, Firefox → Chromium state never arrived (Chromium →
  * Firefox did); with 100 it does. The likely cause is SCTP stream counts: a stream above the count
@@ -90,56 +93,79 @@ const STATE_CHANNEL_LABEL = 'rallypoint-state';
  * for every stack's initial count, above the ids simple-peer's one in-band channel takes (0 or 1).
  */
 const DEFAULT_STATE_CHANNEL_ID = 100;
-/** How long a local close waits for its goodbye to leave before tearing the connection down. */
-const GOODBYE_GRACE_MS = 250;
+/** Signals of connections after the first travel wrapped in one of these, with the connection's id. */
+const PATH_SIGNAL = 'rallypoint-path';
+/** How often the link checks that its path is alive. */
+const PATH_CHECK_MS = 250;
+/** A new connection that is not open this long after it was started is given up (and another tried). */
+const PATH_ATTEMPT_TIMEOUT_MS = 10_000;
+/** Waits between new connections while none opens: doubling from the first, up to the last. */
+const PATH_RETRY_FIRST_MS = 1000;
+const PATH_RETRY_MAX_MS = 30_000;
+
+type Path = PeerPath | RelayPath;
 
 class PeerLink<T extends LinkTypes> implements Link<T> {
   #status: LinkStatus = 'connecting';
   readonly #emitter: Emitter<LinkEvents>;
-  readonly #peer: SimplePeer.Instance;
-  readonly #pc: RTCPeerConnection;
-  readonly #stateChannelId: number;
-  readonly #candidateGate: CandidateGate;
-  #stateChannel: RTCDataChannel | null = null;
-  #eventsChannel: RTCDataChannel | null = null;
+  readonly #init: LinkInit;
+  /** Null for a link that makes no direct connections (`direct: false`). */
+  readonly #rtc: RtcImplementation | null;
   readonly #eventsLane: EventsLane<EventsOf<T>, RequestsOf<T>>;
   readonly #stateLane: StateLane<StateOf<T>>;
   readonly #conditioner: LinkConditioner;
   readonly #rates: { state: RateMeter; events: RateMeter };
   readonly #now: () => number;
   readonly #epochMs: number;
-  readonly #options: Required<Pick<LinkInit, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'connectTimeoutMs'>>;
+  readonly #options: Required<Pick<LinkInit, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'connectTimeoutMs' | 'relayAfterMs' | 'pathTimeoutMs'>>;
   readonly #structures: readonly (readonly string[])[];
   readonly #logger;
   /** Errors reported while nobody listens for 'error'. */
   readonly #unheard: UnheardErrors;
   /** Refill each lane when its channel drains to a quarter of the high-water mark. */
   readonly #lowWaterMarks: { state: number; events: number };
-  readonly #cleanups: Array<() => void> = [];
   readonly #decodeLimits: DecodeLimits;
   #decoder: FrameDecoder;
-  #eventsOpen = false;
-  #stateOpen = false;
+  /** The connection now (open or being made); null between a dead one and the next. */
+  #p2p: PeerPath | null = null;
+  readonly #relay: RelayPath | null;
+  /** The path the lanes send on. */
+  #current: Path | null = null;
+  #transport: LinkTransport | null = null;
+  #pathChanges = 0;
   #helloSent = false;
   #remoteHello: HelloFrame | null = null;
   #maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
   #lastActivityMs: number;
   /** Set on every frame received; turned into a timestamp once per heartbeat tick (cheaper). */
   #heardSinceTick = false;
+  /** When the current path was last heard from. */
+  #pathHeardAtMs: number;
   #candidateType: CandidateType | null = null;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #pathTimer: ReturnType<typeof setInterval> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
+  #relayTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The next new connection (initiator), and how long to wait after it if it fails. */
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #attemptTimer: ReturnType<typeof setTimeout> | null = null;
+  #retryDelayMs = 0;
+  /** Connections after the first so far: also the id of the newest. */
+  #attempts = 0;
 
   constructor(init: LinkInit) {
+    const direct = init.direct ?? true;
+    if (!direct && init.relay === undefined) throw new TypeError('direct: false needs a `relay` to travel on');
     const rtc = init.rtc ?? globalRtc();
-    if (rtc === undefined) {
+    if (rtc === undefined && direct) {
       throw new TypeError('No RTCPeerConnection here: pass `rtc`, or in Node use createLink from "@rallypoint/core/node"');
     }
-    const holdCandidates = init.initiator && rtc.offerCandidatesAfterAnswer === true;
-    this.#candidateGate = new CandidateGate(holdCandidates);
+    this.#init = init;
+    this.#rtc = direct ? (rtc ?? null) : null;
     this.#now = init.now ?? (() => performance.now());
     this.#epochMs = this.#now();
     this.#lastActivityMs = this.#epochMs;
+    this.#pathHeardAtMs = this.#epochMs;
     this.#logger = init.logger ?? consoleLogger;
     this.#unheard = new UnheardErrors(this.#logger, this.#now);
     this.#structures = init.structures ?? [];
@@ -157,7 +183,13 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       heartbeatIntervalMs: init.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? 5000,
       connectTimeoutMs: init.connectTimeoutMs ?? 20_000,
+      relayAfterMs: direct ? (init.relayAfterMs ?? 5000) : 0,
+      pathTimeoutMs: init.pathTimeoutMs ?? 2000,
     };
+    for (const name of ['relayAfterMs', 'pathTimeoutMs'] as const) {
+      const value = this.#options[name];
+      if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number of milliseconds, at least 0`);
+    }
     this.#emitter = new Emitter((name, cause) => {
       // A throwing 'error' listener is not reported as another 'error' (that would loop).
       if (name === 'error') this.#logger.warn({ error: cause }, "an 'error' listener threw");
@@ -185,12 +217,13 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#eventsLane = new EventsLane({
       ...shared,
       highWaterMarkBytes: eventsHighWater,
+      maxInFlightBytes: Math.max(2 * eventsHighWater, 2 * MiB),
       maxEventBytes,
       maxQueuedBytes: init.maxQueuedBytes ?? 2 * maxEventBytes,
       maxPendingRequests: init.maxPendingRequests ?? 256,
       requestTimeoutMs: init.requestTimeoutMs ?? 10_000,
       isClosed: () => this.#status === 'closed',
-      onHello: (hello) => this.#onHello(hello),
+      onHello: (hello, channel) => this.#onHello(hello, channel),
       helloReceived: () => this.#remoteHello !== null,
       onBadHello: (cause) => {
         const error = new HandshakeError('The remote hello was malformed', { cause });
@@ -201,6 +234,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
         this.#logger.debug({ reason: bye.reason }, 'remote said goodbye');
         this.#close('remote');
       },
+      onResume: (channel) => this.#onResume(channel),
     });
     this.#stateLane = new StateLane({
       ...shared,
@@ -218,36 +252,39 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       events: new RateMeter(this.#epochMs, () => ({ totals: this.#eventsLane.totals, lost: 0, received: 0 })),
     };
 
-    let pc: RTCPeerConnection | undefined;
-    this.#peer = new SimplePeer({
-      initiator: init.initiator,
-      trickle: true,
-      config: { iceServers: init.iceServers ?? [], iceTransportPolicy: init.iceTransportPolicy ?? 'all' },
-      channelName: 'rallypoint-events',
-      // With trickle on, simple-peer's wait-for-ICE-complete timer has no job; and destroy() does
-      // not clear it, so at its 5 s default it held a closed link's process open for 5 s.
-      iceCompleteTimeout: 1,
-      // simple-peer's types want the browser's full constructor statics; it only ever calls `new`.
-      wrtc: capturingRtc(rtc, {
-        onConnection: (created) => (pc ??= created),
-        // Runs inside simple-peer's constructor on the initiator: finish construction first.
-        onEventsChannel: (channel) => queueMicrotask(() => this.#attachChannels(channel)),
-        isOwnChannel: (channel) => channel.label === STATE_CHANNEL_LABEL,
-      }) as unknown as SimplePeer.Options['wrtc'],
-    });
-    if (pc === undefined) throw new Error('simple-peer did not create an RTCPeerConnection');
-    this.#pc = pc;
-    this.#stateChannelId = init.stateChannelId ?? DEFAULT_STATE_CHANNEL_ID;
-    this.#wire();
+    this.#relay =
+      init.relay === undefined
+        ? null
+        : new RelayPath(
+            init.relay,
+            {
+              open: () => this.#onRelayOpen(),
+              events: (data) => this.#receiveEvents(data, this.#relay!.events),
+              state: (data) => this.#receiveState(data),
+              drain: (lane) => this.#drain(lane),
+            },
+            this.#lowWaterMarks.state,
+          );
+    if (this.#rtc !== null) this.#p2p = this.#createPeerPath(0, init.initiator, init.iceTransportPolicy ?? 'all');
     this.#connectTimer = setTimeout(() => {
       if (this.#status === 'connecting') {
         this.#close('timeout', new ConnectTimeoutError(this.#options.connectTimeoutMs));
       }
     }, this.#options.connectTimeoutMs);
+    if (this.#relay !== null) {
+      this.#relayTimer = setTimeout(() => {
+        this.#relayTimer = null;
+        this.#maybeStartOnRelay();
+      }, this.#options.relayAfterMs);
+    }
   }
 
   get status(): LinkStatus {
     return this.#status;
+  }
+
+  get transport(): LinkTransport | null {
+    return this.#transport;
   }
 
   get events(): EventsLaneApi<EventsOf<T>, RequestsOf<T>> {
@@ -264,14 +301,35 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#report(new InvalidSignalError('Signal data must be an object with a string `type`'));
       return;
     }
+    let pathId = 0;
+    let inner = data;
+    if (data.type === PATH_SIGNAL) {
+      const { path, data: wrapped } = data as { path?: unknown; data?: unknown };
+      if (!Number.isInteger(path) || (path as number) < 1 || typeof wrapped !== 'object' || wrapped === null || typeof (wrapped as LinkSignal).type !== 'string') {
+        this.#report(new InvalidSignalError('A path signal needs a whole `path` of at least 1 and signal `data`'));
+        return;
+      }
+      pathId = path as number;
+      inner = wrapped as LinkSignal;
+    }
+    if (inner.type === 'renew') return this.#onRenew(pathId);
+    let path = this.#p2p;
+    if (path === null || path.id !== pathId) {
+      // The initiator made a newer connection: follow it (the older one is dead here or there).
+      if (this.#rtc === null || this.#init.initiator || pathId <= (path?.id ?? this.#attempts) || inner.type !== 'offer') {
+        this.#logger.debug({ path: pathId, type: inner.type }, 'signal for a connection that is gone; ignored');
+        return;
+      }
+      const policy = (inner as { [RELAY_ONLY_FIELD]?: unknown })[RELAY_ONLY_FIELD] === true ? 'relay' : (this.#init.iceTransportPolicy ?? 'all');
+      this.#replacePeerPath(this.#createPeerPath(pathId, false, policy));
+      this.#attempts = pathId;
+      path = this.#p2p!;
+    }
     try {
-      this.#peer.signal(data as unknown as SimplePeer.SignalData);
+      path.signal(inner);
     } catch (cause) {
       this.#report(new InvalidSignalError('simple-peer refused the signal', { cause }));
-      return;
     }
-    // simple-peer hands the answer to the connection synchronously: its fingerprint is known now.
-    if (data.type === 'answer') for (const candidate of this.#candidateGate.answered()) this.#emitter.emit('signal', candidate);
   }
 
   on<K extends keyof LinkEvents>(name: K, fn: (event: LinkEvents[K]) => void): () => void {
@@ -293,7 +351,9 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   stats(): LinkStats {
     return linkStats({
       status: this.#status,
-      candidateType: this.#candidateType,
+      transport: this.#transport,
+      pathChanges: this.#pathChanges,
+      candidateType: this.#current?.kind === 'relay' ? null : this.#candidateType,
       state: this.#stateLane,
       events: this.#eventsLane,
       rates: this.#rates,
@@ -304,116 +364,91 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#close('local');
   }
 
-  #wire(): void {
-    const peer = this.#peer;
-    peer.on('signal', (data: SimplePeer.SignalData) => {
-      for (const signal of this.#candidateGate.outgoing(data as unknown as LinkSignal)) this.#emitter.emit('signal', signal);
-    });
-    // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs
-    // milliseconds of connect time; the channel's own 'open' is all the handshake needs.
-    peer.on('data', (data: Uint8Array | string) =>
-      this.#guard(this.#eventsLane, 'events', () => {
-        if (typeof data === 'string') this.#eventsLane.receiveText(); // the link never sends text
-        else this.#eventsLane.receive(data, this.#decoder);
-      }),
+  #createPeerPath(id: number, initiator: boolean, policy: RTCIceTransportPolicy): PeerPath {
+    if (this.#rtc === null) throw new Error('a link with direct: false makes no connections');
+    const path: PeerPath = new PeerPath(
+      {
+        id,
+        initiator,
+        rtc: this.#rtc,
+        iceServers: this.#init.iceServers ?? [],
+        iceTransportPolicy: policy,
+        stateChannelId: this.#init.stateChannelId ?? DEFAULT_STATE_CHANNEL_ID,
+        lowWaterMarks: this.#lowWaterMarks,
+        onSignal: (signal) => {
+          if (this.#status === 'closed') return;
+          const tagged = policy === 'relay' && signal.type === 'offer' && id > 0 ? { ...signal, [RELAY_ONLY_FIELD]: true } : signal;
+          this.#emitter.emit('signal', id === 0 ? tagged : { type: PATH_SIGNAL, path: id, data: tagged });
+        },
+        onDiagnostic: (diagnostic) => this.#emitter.emit('diagnostic', diagnostic),
+        onConnected: () => this.#refreshCandidateType(path),
+        debug: (data, message) => this.#logger.debug(data, message),
+      },
+      {
+        open: () => this.#onPathOpen(path),
+        events: (data) => this.#receiveEvents(data, path.events!),
+        state: (data) => this.#receiveState(data),
+        drain: (lane) => {
+          if (this.#current === path) this.#drain(lane);
+        },
+        dead: (error) => this.#onPathDead(path, error),
+      },
     );
-    peer.on('close', () => this.#close('remote'));
-    peer.on('error', (error: Error) =>
-      this.#close('connection-failed', new ConnectionFailedError(error.message, { cause: error })),
-    );
-    this.#cleanups.push(
-      watchConnection(this.#pc, (diagnostic) => {
-        this.#emitter.emit('diagnostic', diagnostic);
-        if (diagnostic.kind === 'ice-connection-state' && (diagnostic.state === 'connected' || diagnostic.state === 'completed')) {
-          this.#refreshCandidateType();
-        }
-      }),
-    );
+    return path;
   }
 
-  /**
-   * The events channel exists (the initiator made it; the other side was told of it): attach it,
-   * and create the negotiated state channel. The answering side creates it only now, after the
-   * offer, because creating a channel earlier makes some stacks (libdatachannel) start an offer
-   * of their own, which collides with the initiator's.
-   */
-  #attachChannels(eventsChannel: RTCDataChannel): void {
-    if (this.#status === 'closed' || this.#eventsChannel !== null) return;
-    this.#eventsChannel = eventsChannel;
-    this.#eventsLane.attach(eventsChannel);
-    const onEventsLow = () => {
-      this.#eventsLane.flush();
-      this.#emitter.emit('drain', { lane: 'events' });
-    };
-    const onEventsOpen = () => {
-      this.#eventsOpen = true;
-      this.#maybeSendHello();
-    };
-    eventsChannel.addEventListener('bufferedamountlow', onEventsLow);
-    eventsChannel.addEventListener('open', onEventsOpen);
-    this.#cleanups.push(() => {
-      eventsChannel.removeEventListener('bufferedamountlow', onEventsLow);
-      eventsChannel.removeEventListener('open', onEventsOpen);
-    });
-
-    const channel = this.#pc.createDataChannel(STATE_CHANNEL_LABEL, {
-      negotiated: true,
-      id: this.#stateChannelId,
-      ordered: false,
-      maxRetransmits: 0,
-    });
-    this.#stateChannel = channel;
-    channel.binaryType = 'arraybuffer';
-    channel.bufferedAmountLowThreshold = this.#lowWaterMarks.state;
-    this.#stateLane.attach(channel);
-    const onOpen = () => {
-      this.#stateOpen = true;
-      this.#maybeSendHello();
-    };
-    const onMessage = (event: MessageEvent) =>
-      this.#guard(this.#stateLane, 'state', () => {
-        const data: unknown = event.data;
-        if (data instanceof ArrayBuffer) this.#stateLane.receive(new Uint8Array(data));
-        else this.#stateLane.receiveText(); // the link never sends text
-      });
-    const onStateLow = () => {
-      this.#stateLane.flush();
-      this.#emitter.emit('drain', { lane: 'state' });
-    };
-    const onClose = () => this.#close('remote');
-    channel.addEventListener('open', onOpen);
-    channel.addEventListener('message', onMessage);
-    channel.addEventListener('bufferedamountlow', onStateLow);
-    channel.addEventListener('close', onClose);
-    this.#cleanups.push(() => {
-      channel.removeEventListener('open', onOpen);
-      channel.removeEventListener('message', onMessage);
-      channel.removeEventListener('bufferedamountlow', onStateLow);
-      channel.removeEventListener('close', onClose);
-    });
-    if (eventsChannel.readyState === 'open') onEventsOpen();
-    if (channel.readyState === 'open') onOpen();
-  }
-
-  #maybeSendHello(): void {
-    if (this.#helloSent || !this.#eventsOpen || !this.#stateOpen || this.#status !== 'connecting') return;
-    if (this.#eventsChannel !== null) {
-      // Refill at a quarter of the high-water mark (simple-peer sets its own 64 KiB threshold).
-      this.#eventsChannel.bufferedAmountLowThreshold = this.#lowWaterMarks.events;
+  /** The first path to open carries the hello; any later one the lanes move to (direct beats relay). */
+  #onPathOpen(path: Path): void {
+    if (this.#status === 'closed') return;
+    if (path.kind === 'p2p') {
+      this.#clearAttempt();
+      this.#retryDelayMs = 0;
+      this.#refreshCandidateType(path);
     }
+    if (!this.#helloSent) return this.#sendHello(path);
+    if (path !== this.#current) this.#moveTo(path, path.kind === 'p2p' ? 'direct-path' : 'path-lost');
+  }
+
+  #onRelayOpen(): void {
+    // The relay is there for when the connection fails; the link starts on it only if no
+    // connection opened in `relayAfterMs` (see #maybeStartOnRelay).
+    if (this.#status === 'closed') return;
+    if (this.#helloSent && this.#current !== null && this.#current !== this.#relay && !this.#isAlive(this.#current)) this.#moveTo(this.#relay!, 'path-lost');
+    else if (!this.#helloSent && this.#relayTimer === null) this.#maybeStartOnRelay();
+  }
+
+  /** No connection opened in `relayAfterMs` (or it failed): start on the relay, if it is there. */
+  #maybeStartOnRelay(): void {
+    const relay = this.#relay;
+    if (relay === null || !relay.isOpen || this.#helloSent || this.#status !== 'connecting') return;
+    this.#logger.debug({ afterMs: this.#options.relayAfterMs }, 'no direct connection yet: starting on the lobby relay');
+    this.#sendHello(relay);
+  }
+
+  #sendHello(path: Path): void {
+    this.#current = path;
+    this.#eventsLane.attach(path.events!);
+    this.#stateLane.attach(path.state!);
+    if (path.kind === 'p2p') path.useLinkLowWaterMark();
     this.#helloSent = true;
     this.#eventsLane.sendHello([
       FrameKind.Hello,
       LINK_PROTOCOL_VERSION,
       this.#structures,
-      remoteMaxMessageSize(this.#pc),
+      this.#localMaxMessageSize(),
       this.#epochMs,
       wrapU32((this.#now() - this.#epochMs) * 1000),
     ]);
     this.#maybeOpen();
   }
 
-  #onHello(hello: HelloFrame): void {
+  /** The largest message this side takes on every path it may use. */
+  #localMaxMessageSize(): number {
+    const direct = this.#p2p?.isOpen === true ? this.#p2p.remoteMaxMessageSize : DEFAULT_MAX_MESSAGE_SIZE;
+    return Math.min(direct, this.#relay?.maxMessageSize ?? Infinity);
+  }
+
+  #onHello(hello: HelloFrame, channel: LaneChannel): void {
     if (this.#remoteHello !== null) {
       this.#eventsLane.bad(new HandshakeError('The remote sent a second hello'));
       return;
@@ -430,22 +465,221 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     }
     this.#remoteHello = hello;
     this.#stateLane.setRemote(this.#decoder, new RemoteClock(hello.epochMs, hello.elapsedUs));
+    // The peer started on the relay: no use waiting for a connection of our own first.
+    if (!this.#helloSent && this.#relay !== null && channel === this.#relay.events && this.#relay.isOpen) this.#sendHello(this.#relay);
     this.#maybeOpen();
   }
 
   #maybeOpen(): void {
     const hello = this.#remoteHello;
     if (!this.#helloSent || hello === null || this.#status !== 'connecting') return;
-    this.#maxMessageSize = Math.min(remoteMaxMessageSize(this.#pc), hello.maxMessageSize || DEFAULT_MAX_MESSAGE_SIZE);
+    this.#maxMessageSize = Math.min(this.#localMaxMessageSize(), hello.maxMessageSize || DEFAULT_MAX_MESSAGE_SIZE);
     this.#status = 'open';
     if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
-    this.#connectTimer = null;
-    this.#lastActivityMs = this.#now();
+    if (this.#relayTimer !== null) clearTimeout(this.#relayTimer);
+    this.#connectTimer = this.#relayTimer = null;
+    this.#lastActivityMs = this.#pathHeardAtMs = this.#now();
     this.#heartbeatTimer = setInterval(() => this.#heartbeat(), this.#options.heartbeatIntervalMs);
+    if (this.#relay !== null || this.#options.pathTimeoutMs > 0) this.#pathTimer = setInterval(() => this.#checkPath(), PATH_CHECK_MS);
     this.#stateLane.ping();
-    this.#refreshCandidateType();
-    this.#emitter.emit('open', { maxMessageSize: this.#maxMessageSize });
+    this.#transport = this.#transportOf(this.#current!);
+    this.#emitter.emit('open', { maxMessageSize: this.#maxMessageSize, transport: this.#transport });
     this.#eventsLane.flush();
+    // Opened on the relay: keep trying for a direct connection.
+    if (this.#current === this.#relay) {
+      if (this.#p2p === null) this.#scheduleAttempt();
+      else this.#armAttemptTimer(this.#p2p);
+    }
+  }
+
+  /** The peer asked for frames again on the path of `channel`: send there from now on. */
+  #onResume(channel: LaneChannel): boolean {
+    const path = this.#relay?.events === channel ? this.#relay : this.#p2p?.events === channel ? this.#p2p : null;
+    if (path === null || path === this.#current || !path.isOpen || !this.#helloSent) return false;
+    this.#switchTo(path, path.kind === 'p2p' ? 'direct-path' : 'path-lost');
+    return true;
+  }
+
+  /** Move the lanes to `path` and ask the peer to follow, from the first event that has not arrived. */
+  #moveTo(path: Path, reason: TransportChangeReason): void {
+    this.#switchTo(path, reason);
+    this.#eventsLane.moveTo(path.events!);
+  }
+
+  #switchTo(path: Path, reason: TransportChangeReason): void {
+    const previous = this.#current;
+    this.#current = path;
+    this.#pathChanges++;
+    this.#pathHeardAtMs = this.#now();
+    this.#eventsLane.attach(path.events!);
+    this.#stateLane.attach(path.state!);
+    if (path.kind === 'p2p') path.useLinkLowWaterMark();
+    this.#logger.debug({ from: previous?.kind, to: path.kind, reason }, 'link moved to another path');
+    // On the relay, the connection it left is dead (here or on the other side): make a new one.
+    if (path.kind === 'relay' && previous?.kind === 'p2p' && previous === this.#p2p) {
+      this.#dropPeerPath();
+      this.#scheduleAttempt();
+    }
+    this.#setTransport(this.#transportOf(path), reason);
+    this.#eventsLane.flush();
+    this.#stateLane.flush();
+  }
+
+  #transportOf(path: Path): LinkTransport {
+    if (path.kind === 'relay') return 'relay';
+    return this.#candidateType === 'relay' ? 'turn' : 'p2p';
+  }
+
+  #setTransport(transport: LinkTransport, reason: TransportChangeReason): void {
+    const previous = this.#transport;
+    if (this.#status !== 'open' || previous === null || previous === transport) {
+      if (this.#status === 'open') this.#transport = transport;
+      return;
+    }
+    this.#transport = transport;
+    this.#emitter.emit('transportChanged', { transport, previous, reason });
+  }
+
+  /** A connection closed or failed. Before the hello: the relay, or the link fails. After: move on. */
+  #onPathDead(path: PeerPath, error?: Error): void {
+    if (this.#status === 'closed' || path !== this.#p2p) return;
+    this.#logger.debug({ path: path.id, error }, 'connection lost');
+    this.#p2p = null;
+    if (!this.#helloSent) {
+      if (this.#relay !== null) {
+        // The relay may still come; the connect timeout ends the wait.
+        this.#maybeStartOnRelay();
+        if (this.#init.initiator) this.#scheduleAttempt();
+        return;
+      }
+      this.#close('connection-failed', error ?? new ConnectionFailedError('the connection closed before the link opened'));
+      return;
+    }
+    this.#leave(path);
+  }
+
+  /** The current connection is gone: the relay if it is there, and a new connection either way. */
+  #leave(path: PeerPath): void {
+    if (path === this.#p2p) this.#dropPeerPath();
+    if (this.#current === path && this.#relay?.isOpen === true) this.#moveTo(this.#relay, 'path-lost');
+    else this.#scheduleAttempt();
+  }
+
+  #dropPeerPath(): void {
+    const path = this.#p2p;
+    this.#p2p = null;
+    this.#clearAttempt();
+    path?.close();
+  }
+
+  /**
+   * Make a new connection after the current wait (the initiator makes them; the other side asks
+   * for one with a `renew` signal). Through TURN only every other time when the room has TURN:
+   * that is what opens between two symmetric NATs (see `turnFallbackMs` in the lobby).
+   */
+  #scheduleAttempt(): void {
+    if (this.#status === 'closed' || this.#retryTimer !== null || this.#p2p !== null || this.#rtc === null) return;
+    if (!this.#init.initiator) {
+      this.#emitter.emit('signal', { type: PATH_SIGNAL, path: this.#attempts + 1, data: { type: 'renew' } });
+      return;
+    }
+    const delay = this.#retryDelayMs;
+    this.#retryDelayMs = Math.min(PATH_RETRY_MAX_MS, Math.max(PATH_RETRY_FIRST_MS, delay * 2));
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (this.#status === 'closed' || this.#p2p !== null) return;
+      const id = ++this.#attempts;
+      const policy = this.#init.iceTransportPolicy === 'relay' || (id % 2 === 0 && hasTurnServer(this.#init.iceServers ?? [])) ? 'relay' : 'all';
+      this.#logger.debug({ path: id, policy }, 'making a new connection');
+      this.#p2p = this.#createPeerPath(id, true, policy);
+      this.#armAttemptTimer(this.#p2p);
+    }, delay);
+  }
+
+  /** A connection not open PATH_ATTEMPT_TIMEOUT_MS from now is given up, and the next one tried. */
+  #armAttemptTimer(path: PeerPath): void {
+    this.#clearAttempt();
+    this.#attemptTimer = setTimeout(() => {
+      this.#attemptTimer = null;
+      if (this.#p2p !== path || path.isOpen) return;
+      this.#dropPeerPath();
+      this.#scheduleAttempt();
+    }, PATH_ATTEMPT_TIMEOUT_MS);
+  }
+
+  /** The other side lost its connection and asks the initiator for a new one. */
+  #onRenew(pathId: number): void {
+    if (!this.#init.initiator || this.#status === 'closed' || pathId <= this.#attempts) return;
+    const path = this.#p2p;
+    if (path !== null && path.isOpen) {
+      if (this.#current === path && this.#relay?.isOpen === true) this.#moveTo(this.#relay, 'path-lost');
+      this.#dropPeerPath();
+    }
+    this.#retryDelayMs = 0;
+    this.#scheduleAttempt();
+  }
+
+  #replacePeerPath(path: PeerPath): void {
+    const old = this.#p2p;
+    this.#p2p = path;
+    old?.close();
+    // The initiator gave up on the connection we were still using: the relay meanwhile.
+    if (old !== null && this.#current === old && this.#relay?.isOpen === true) this.#moveTo(this.#relay, 'path-lost');
+  }
+
+  #clearAttempt(): void {
+    if (this.#attemptTimer !== null) clearTimeout(this.#attemptTimer);
+    this.#attemptTimer = null;
+  }
+
+  #isAlive(path: Path): boolean {
+    return path.kind === 'relay' ? path.isOpen : path === this.#p2p && path.isOpen;
+  }
+
+  /**
+   * Every PATH_CHECK_MS: a current path not heard from for `pathTimeoutMs` is taken for dead
+   * (its connection may not notice for many seconds). Pings while it has been quiet for half
+   * of that keep a healthy path whose heartbeats were lost from looking dead.
+   */
+  #checkPath(): void {
+    const path = this.#current;
+    if (path === null || this.#status !== 'open') return;
+    const now = this.#now();
+    if (path.heard) {
+      path.heard = false;
+      this.#pathHeardAtMs = now;
+      return;
+    }
+    const quietMs = now - this.#pathHeardAtMs;
+    const limit = this.#options.pathTimeoutMs;
+    if (limit === 0 || path.kind === 'relay') return;
+    if (quietMs >= limit) {
+      this.#logger.debug({ quietMs }, 'connection silent: leaving it');
+      this.#leave(path);
+    } else if (quietMs >= limit / 2) {
+      this.#stateLane.ping();
+    }
+  }
+
+  #receiveEvents(data: Uint8Array | string, channel: LaneChannel): void {
+    this.#guard(this.#eventsLane, 'events', () => {
+      if (typeof data === 'string') this.#eventsLane.receiveText(); // the link never sends text
+      else this.#eventsLane.receive(data, this.#decoder, channel);
+    });
+  }
+
+  #receiveState(data: unknown): void {
+    this.#guard(this.#stateLane, 'state', () => {
+      if (data instanceof ArrayBuffer) this.#stateLane.receive(new Uint8Array(data));
+      else if (data instanceof Uint8Array) this.#stateLane.receive(data);
+      else this.#stateLane.receiveText(); // the link never sends text
+    });
+  }
+
+  #drain(lane: Lane): void {
+    if (lane === 'events') this.#eventsLane.flush();
+    else this.#stateLane.flush();
+    this.#emitter.emit('drain', { lane });
   }
 
   #heartbeat(): void {
@@ -461,12 +695,15 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#rates.state.sample(now);
     this.#rates.events.sample(now);
     this.#stateLane.ping();
+    this.#eventsLane.tick();
   }
 
-  #refreshCandidateType(): void {
-    selectedCandidateType(this.#pc).then(
+  #refreshCandidateType(path: PeerPath): void {
+    path.candidateType().then(
       (type) => {
-        if (type !== null) this.#candidateType = type;
+        if (type === null || path !== this.#p2p) return;
+        this.#candidateType = type;
+        if (this.#current === path) this.#setTransport(this.#transportOf(path), 'candidate');
       },
       (error: unknown) => this.#logger.debug({ error }, 'getStats failed'),
     );
@@ -478,6 +715,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
    * handle itself is counted as bad input and reported.
    */
   #guard(lane: { bad(error: Error): void }, name: Lane, receive: () => void): void {
+    if (this.#status === 'closed') return;
     try {
       receive();
     } catch (cause) {
@@ -496,15 +734,14 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#status = 'closed';
     try {
       if (reason === 'local' && wasOpen) this.#eventsLane.sendBye('local');
-      if (this.#heartbeatTimer !== null) clearInterval(this.#heartbeatTimer);
-      if (this.#connectTimer !== null) clearTimeout(this.#connectTimer);
-      this.#heartbeatTimer = null;
-      this.#connectTimer = null;
+      for (const timer of [this.#connectTimer, this.#relayTimer, this.#retryTimer, this.#attemptTimer]) if (timer !== null) clearTimeout(timer);
+      for (const timer of [this.#heartbeatTimer, this.#pathTimer]) if (timer !== null) clearInterval(timer);
+      this.#heartbeatTimer = this.#pathTimer = this.#connectTimer = this.#relayTimer = this.#retryTimer = this.#attemptTimer = null;
       this.#conditioner.stop();
-      for (const cleanup of this.#cleanups.splice(0)) cleanup();
       this.#eventsLane.close(new LinkClosedError(`The link closed (${reason})`, { cause: error }));
       this.#stateLane.close();
-      this.#destroyPeer(reason === 'local' && wasOpen);
+      this.#p2p?.close(reason === 'local' && wasOpen && this.#current === this.#p2p);
+      this.#relay?.close();
     } finally {
       // Whatever went wrong in teardown, the game must hear that the link is closed.
       this.#logger.debug({ reason, error }, 'link closed');
@@ -512,29 +749,16 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#emitter.clear();
     }
   }
+}
 
-  /**
-   * Closes the channels and the connection. After a local close the goodbye is already queued
-   * on the events channel; tearing the connection down at once can drop it (and then the other
-   * side only learns of the close from its heartbeat timeout), so wait for it to drain, briefly.
-   */
-  #destroyPeer(letGoodbyeOut: boolean): void {
-    const destroy = () => {
-      try {
-        this.#stateChannel?.close();
-      } catch (cause) {
-        this.#logger.debug({ error: cause }, 'closing the state channel failed');
-      }
-      this.#peer.destroy();
-    };
-    const channel = this.#eventsChannel;
-    if (!letGoodbyeOut || channel === null) return destroy();
-    const deadline = this.#now() + GOODBYE_GRACE_MS;
-    const poll = () => {
-      if (channel.readyState !== 'open' || channel.bufferedAmount === 0 || this.#now() >= deadline) destroy();
-      else setTimeout(poll, 5);
-    };
-    setTimeout(poll, 0);
-  }
+/**
+ * Set on the offer of a connection made through TURN only: the answering side makes its own
+ * TURN-only too. simple-peer ignores fields it does not know. (The lobby sets it on a link's
+ * first offer when it starts the link over, see `turnFallbackMs`.)
+ */
+export const RELAY_ONLY_FIELD = 'rallypointRelayOnly';
 
+/** Whether any of the servers is a TURN server. */
+export function hasTurnServer(servers: readonly RTCIceServer[]): boolean {
+  return servers.some((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/i.test(url)));
 }

@@ -4,6 +4,7 @@
  */
 import type { Bytes, FrameDecoder, FrameEncoder } from './codec.js';
 import type { LinkConditioner } from './conditioner.js';
+import type { LaneChannel } from './events-lane.js';
 import { HandlerError, MalformedMessageError, MessageTooLargeError } from './errors.js';
 import { RemoteClock, RttEstimator, SequenceWindow } from './sequence.js';
 import { emptyTotals } from './stats.js';
@@ -48,7 +49,7 @@ export interface StateLaneApi<S> {
 }
 
 export class StateLane<S> implements StateLaneApi<S> {
-  #channel: RTCDataChannel | null = null;
+  #channel: LaneChannel | null = null;
   #seq = 0;
   #pending: Bytes | null = null;
   /**
@@ -74,8 +75,10 @@ export class StateLane<S> implements StateLaneApi<S> {
 
   constructor(private readonly deps: StateLaneDeps) {}
 
-  attach(channel: RTCDataChannel): void {
+  /** Send on `channel` from now on (the first path, or the one the link moved to). */
+  attach(channel: LaneChannel): void {
     this.#channel = channel;
+    this.#bufferedBound = channel.bufferedAmount;
   }
 
   get bufferedAmount(): number {

@@ -1,6 +1,6 @@
 import type { CandidateType } from './rtc.js';
 import type { RttEstimator, SequenceWindow } from './sequence.js';
-import type { LinkStats, LinkStatus } from './types.js';
+import type { LinkStats, LinkStatus, LinkTransport } from './types.js';
 
 /**
  * Per-lane traffic counters and the rates derived from them. Rates are measured over the last
@@ -59,6 +59,8 @@ export class RateMeter {
 /** What `link.stats()` reads from each part of the link. */
 export interface StatsSources {
   status: LinkStatus;
+  transport: LinkTransport | null;
+  pathChanges: number;
   candidateType: CandidateType | null;
   state: {
     totals: LaneTotals;
@@ -70,13 +72,26 @@ export interface StatsSources {
     rtt: RttEstimator;
     rttSkipped: number;
   };
-  events: { totals: LaneTotals; channelBufferedAmount: number; badInput: number; queuedBytes: number; pendingRequests: number; answering: number; reassemblyBytes: number };
+  events: {
+    totals: LaneTotals;
+    channelBufferedAmount: number;
+    badInput: number;
+    queuedBytes: number;
+    pendingRequests: number;
+    answering: number;
+    reassemblyBytes: number;
+    retainedBytes: number;
+    retransmitted: number;
+    duplicates: number;
+  };
   rates: { state: RateMeter; events: RateMeter };
 }
 
-export function linkStats({ status, candidateType, state, events, rates }: StatsSources): LinkStats {
+export function linkStats({ status, transport, pathChanges, candidateType, state, events, rates }: StatsSources): LinkStats {
   return {
     status,
+    transport,
+    pathChanges,
     rttMs: state.rtt.rttMs,
     jitterMs: state.rtt.jitterMs,
     rttSamplesSkipped: state.rttSkipped,
@@ -101,6 +116,9 @@ export function linkStats({ status, candidateType, state, events, rates }: Stats
       pendingRequests: events.pendingRequests,
       answeringRequests: events.answering,
       reassemblyBytes: events.reassemblyBytes,
+      unacknowledgedBytes: events.retainedBytes,
+      retransmitted: events.retransmitted,
+      duplicates: events.duplicates,
     },
   };
 }

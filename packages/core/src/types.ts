@@ -2,6 +2,7 @@
 import type { DecodeLimits } from './codec.js';
 import type { Lane } from './errors.js';
 import type { LinkConditions } from './conditioner.js';
+import type { LinkRelay } from './paths.js';
 import type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
 
 /** What a request sends and what its handler answers. */
@@ -37,7 +38,7 @@ export type CloseReason =
   | 'local'
   /** The other side closed (said goodbye, or its channels closed). */
   | 'remote'
-  /** No traffic for `heartbeatTimeoutMs`, or not open within `connectTimeoutMs`. */
+  /** No traffic on any path for `heartbeatTimeoutMs`, or not open within `connectTimeoutMs`. */
   | 'timeout'
   /** ICE, DTLS or a data channel failed. */
   | 'connection-failed'
@@ -53,6 +54,24 @@ export interface LinkCloseEvent {
 export interface LinkOpenEvent {
   /** The largest single message the remote accepts; larger events are fragmented. */
   maxMessageSize: number;
+  /** How the lanes travel (see `link.transport`). */
+  transport: LinkTransport;
+}
+
+/** How a link's lanes travel: a direct connection, one through a TURN server, or the lobby relay. */
+export type LinkTransport = 'p2p' | 'turn' | 'relay';
+
+/**
+ * Why the transport changed: the connection went silent or failed (`path-lost`), a direct
+ * connection opened again (`direct-path`), or the connection's selected candidate pair turned
+ * out to be (or became) a TURN one (`candidate`).
+ */
+export type TransportChangeReason = 'path-lost' | 'direct-path' | 'candidate';
+
+export interface TransportChangedEvent {
+  transport: LinkTransport;
+  previous: LinkTransport;
+  reason: TransportChangeReason;
 }
 
 export interface LinkEvents {
@@ -67,6 +86,11 @@ export interface LinkEvents {
   diagnostic: LinkDiagnostic;
   /** A lane's send buffer fell below its low-water mark: a good time to send more. */
   drain: { lane: Lane };
+  /**
+   * The lanes moved to another path (see `link.transport`); nothing sent is lost or doubled on
+   * the events lane, and the state lane goes on from the newest state.
+   */
+  transportChanged: TransportChangedEvent;
 }
 
 /** One state-lane message as received. */
@@ -122,6 +146,12 @@ export interface EventsLaneStats extends LaneStats {
   answeringRequests: number;
   /** Bytes held in the peer's fragmented events still being reassembled. */
   reassemblyBytes: number;
+  /** Bytes sent and not yet acknowledged by the peer (kept to send again if the path fails). */
+  unacknowledgedBytes: number;
+  /** Events frames sent again: after a change of path, or a loss on the relay. */
+  retransmitted: number;
+  /** Events frames that arrived twice and were dropped (a resend overlapping the old path). */
+  duplicates: number;
 }
 
 export interface LinkStats {
@@ -135,8 +165,12 @@ export interface LinkStats {
   jitterMs: number | null;
   /** Heartbeats left out of the RTT because they waited behind our own (or the peer's) backlog of outgoing data. */
   rttSamplesSkipped: number;
-  /** Local candidate type of the selected ICE pair; null until known. */
+  /** Local candidate type of the selected ICE pair; null until known, and on the lobby relay. */
   candidateType: CandidateType | null;
+  /** How the lanes travel now; null until open. */
+  transport: LinkTransport | null;
+  /** Times the lanes moved to another path. */
+  pathChanges: number;
   state: StateLaneStats;
   events: EventsLaneStats;
 }
@@ -197,6 +231,28 @@ export interface LinkInit {
   stateChannelId?: number;
   /** Simulated network conditions on this side's sends. @default none */
   conditions?: LinkConditions;
+  /**
+   * A way to the peer through a server, for when no direct connection works (the lobby passes
+   * its relay here when the server relays). @default none
+   */
+  relay?: LinkRelay;
+  /**
+   * With a `relay`: if no connection has opened this long after creation, the link opens on the
+   * relay (and keeps trying for a direct connection, moving to it when it opens). 0: open on the
+   * relay at once. @default 5000
+   */
+  relayAfterMs?: number;
+  /**
+   * Make direct (WebRTC) connections. `false`: the lanes travel on `relay` only, and no
+   * RTCPeerConnection is needed. @default true
+   */
+  direct?: boolean;
+  /**
+   * An open connection not heard from this long is taken for dead: the link moves to the relay
+   * (if it has one) and makes a new connection through the same signaling. 0: never (the
+   * connection's own failure still counts). @default 2000
+   */
+  pathTimeoutMs?: number;
   /** Monotonic clock in ms. @default performance.now */
   now?: () => number;
   /**

@@ -11,6 +11,16 @@
  *   [Response, id, ok, payload | [failure, message]]
  *   [Fragment, messageId, index, count, bytes]
  *   [Bye, reason]
+ *   [Ack, next]
+ *   [Resume, next]
+ *
+ * Events, requests, responses and fragments (the data frames) go out behind a sequence number: a
+ * msgpack u32 (0xce and four bytes) before the frame array, so a frame is still msgpack values and
+ * the prefix can never be taken for a frame. The receiver takes them in sequence, exactly once:
+ * a number it had is dropped, one past a gap asks for a resend. `[Ack, next]` says every number
+ * before `next` arrived (the sender forgets them); `[Resume, next]` asks the sender to send from
+ * `next` on, on the path the Resume came by. That is what carries the events lane across a change
+ * of path (a new connection, the lobby relay) without losing or doubling an event.
  *
  * `seq` counts every state-lane frame a side sends (for loss); `sentAtUs` is the sender's clock in
  * microseconds since its link was created, modulo 2^32 (unwrapped by the receiver, see
@@ -19,7 +29,7 @@
 import { InvalidMessageError, UnknownMessageKindError, type Lane } from './errors.js';
 
 /** Bumped on any incompatible change to the frames above. */
-export const LINK_PROTOCOL_VERSION = 1;
+export const LINK_PROTOCOL_VERSION = 2;
 
 export const FrameKind = {
   Hello: 1,
@@ -28,6 +38,8 @@ export const FrameKind = {
   Response: 4,
   Fragment: 5,
   Bye: 6,
+  Ack: 7,
+  Resume: 8,
   State: 16,
   Ping: 17,
   Pong: 18,
@@ -57,11 +69,39 @@ export type FragmentFrame = {
   bytes: Uint8Array;
 };
 export type ByeFrame = { kind: typeof FrameKind.Bye; reason: string };
+export type AckFrame = { kind: typeof FrameKind.Ack | typeof FrameKind.Resume; next: number };
 export type StateFrame = { kind: typeof FrameKind.State; seq: number; sentAtUs: number; payload: unknown };
 export type PingFrame = { kind: typeof FrameKind.Ping; seq: number; sentAtUs: number };
 export type PongFrame = { kind: typeof FrameKind.Pong; seq: number; sentAtUs: number; echoUs: number };
 
-export type EventsLaneFrame = HelloFrame | EventFrame | RequestFrame | ResponseFrame | FragmentFrame | ByeFrame;
+export type EventsLaneFrame = HelloFrame | EventFrame | RequestFrame | ResponseFrame | FragmentFrame | ByeFrame | AckFrame;
+
+/** Frames that travel behind a sequence number (see above); the rest are control frames. */
+export function isDataFrame(kind: EventsLaneFrame['kind']): boolean {
+  return kind === FrameKind.Event || kind === FrameKind.Request || kind === FrameKind.Response || kind === FrameKind.Fragment;
+}
+
+/** Bytes of the sequence number in front of a data frame. */
+export const SEQ_PREFIX_BYTES = 5;
+const SEQ_MARKER = 0xce; // msgpack uint 32
+
+/** The data frame behind its sequence number, in bytes of their own. */
+export function withSeq(seq: number, frame: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(frame.byteLength + SEQ_PREFIX_BYTES);
+  out[0] = SEQ_MARKER;
+  new DataView(out.buffer).setUint32(1, seq);
+  out.set(frame, SEQ_PREFIX_BYTES);
+  return out;
+}
+
+/** The sequence number in front of a data frame, or undefined for a control frame. */
+export function readSeq(bytes: Uint8Array): number | undefined {
+  if (bytes[0] !== SEQ_MARKER || bytes.byteLength <= SEQ_PREFIX_BYTES) return undefined;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1);
+}
+
+/** `a - b` for sequence numbers that wrap at 2^32: negative when `a` is older. */
+export const seqDiff = (a: number, b: number): number => (a - b) | 0;
 export type StateLaneFrame = StateFrame | PingFrame | PongFrame;
 
 /** Limits on what a remote hello may declare; keeps a hostile peer from making us allocate. */
@@ -124,6 +164,10 @@ export function parseEventsFrame(value: unknown): Parsed<EventsLaneFrame> {
       return { kind, messageId: a, index: b, count: c, bytes: d };
     case FrameKind.Bye:
       return { kind, reason: typeof a === 'string' ? a.slice(0, 64) : 'unknown' };
+    case FrameKind.Ack:
+    case FrameKind.Resume:
+      if (value.length !== 2 || !isU32(a)) return bad(`${kind === FrameKind.Ack ? 'ack' : 'resume'} needs [kind, next]`);
+      return { kind, next: a };
     default:
       return new UnknownMessageKindError(lane, kind);
   }
