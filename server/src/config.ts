@@ -21,6 +21,11 @@ export interface ServerConfig {
   restoreSecret: string | undefined;
   /** Open TCP connections allowed from one address (0: no limit, e.g. behind a reverse proxy). @default 64 */
   connectionsPerAddress: number;
+  /**
+   * Relay budget per member, in bytes a second, for links with no direct path (they carry their
+   * lanes through this server instead). 0: no relaying. @default 524288 (512 KiB/s)
+   */
+  relayBytesPerSecond: number;
   /** pino level. @default 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -36,6 +41,7 @@ export const flags = {
   'turn-ttl': { env: 'RALLYPOINT_TURN_TTL', help: 'TURN credential lifetime in seconds.', default: '3600' },
   'restore-secret': { env: 'RALLYPOINT_RESTORE_SECRET', help: 'Secret (16+ characters) that restore tokens are made with; the same across restarts lets rooms re-form after one.', default: undefined },
   'connections-per-address': { env: 'RALLYPOINT_CONNECTIONS_PER_ADDRESS', help: 'Open connections allowed from one IP address; 0: no limit (behind a reverse proxy).', default: String(LobbyLimits.connectionsPerAddress) },
+  'relay-bytes-per-second': { env: 'RALLYPOINT_RELAY_BYTES_PER_SECOND', help: 'Relay budget per member for links with no direct path, in bytes a second; 0 turns relaying off.', default: String(LobbyLimits.relayBytesPerSecond) },
   'log-level': { env: 'RALLYPOINT_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent.', default: 'info' },
 } as const;
 
@@ -56,6 +62,7 @@ const configSchema = v.object({
   'turn-ttl': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(60)),
   'restore-secret': v.optional(v.pipe(v.string(), v.minLength(16, 'the restore secret needs at least 16 characters'))),
   'connections-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
+  'relay-bytes-per-second': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   'log-level': v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -109,6 +116,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     turn: c['turn-secret'] !== undefined && c['turn-urls'] !== undefined ? { secret: c['turn-secret'], urls: c['turn-urls'], ttlSeconds: c['turn-ttl'] } : undefined,
     restoreSecret: c['restore-secret'],
     connectionsPerAddress: c['connections-per-address'],
+    relayBytesPerSecond: c['relay-bytes-per-second'],
     logLevel: c['log-level'],
   };
 }

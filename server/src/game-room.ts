@@ -5,7 +5,10 @@ import {
   JoinOptionsSchema,
   LobbyErrorCode,
   LobbyLimits,
+  RELAY_MESSAGE,
+  RelayBudget,
   ServerMessage,
+  decodeRelayFrame,
   generateRoomCode,
   validate,
   type ClientMessagePayloads,
@@ -14,6 +17,7 @@ import {
   type ServerMessagePayloads,
 } from '@rallypoint/protocol';
 import { ClientGuard } from './guard.js';
+import { forwardedFrame, relayFits, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
 import { refuse, screenMessage, type RoomContext } from './screen.js';
 import type { RestoreTokens } from './restore.js';
 import { iceServersFor, type TurnConfig } from './turn.js';
@@ -25,6 +29,9 @@ export interface GameRoomContext extends RoomContext {
   restoreTokens: RestoreTokens;
   /** Live game rooms by code: codes are unique among them. */
   rooms: Map<string, GameRoomApi>;
+  /** Relay budget per member in bytes a second; 0: no relaying. */
+  relayBytesPerSecond: number;
+  relayActivity: RelayActivity;
 }
 
 /** What the server (health, metrics, shutdown, `/rooms/CODE`) asks of a live game room. */
@@ -41,6 +48,12 @@ export interface GameRoomApi {
 interface MemberRecord extends Member {
   client: Client;
   guard: ClientGuard;
+  relayBudget: RelayBudget;
+  /** When the member was last told its relay frames were refused (once a second at most). */
+  relayRefusedAtS: number;
+  /** While this member's connection is backed up: the newest state from each sender, sent when it drains. */
+  heldState: Map<string, Uint8Array>;
+  heldTimer: ReturnType<typeof setInterval> | undefined;
   connected: boolean;
 }
 
@@ -122,7 +135,19 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const restoring = restore !== undefined && ctx.now() < this.restoringUntil;
       const order = restoring ? restore.order : this.nextOrder;
       this.nextOrder = Math.max(this.nextOrder, order + 1);
-      const member: MemberRecord = { id: client.sessionId, name, ready: false, order, client, guard: this.strangers.get(client) ?? new ClientGuard(ctx.now), connected: true };
+      const member: MemberRecord = {
+        id: client.sessionId,
+        name,
+        ready: false,
+        order,
+        client,
+        guard: this.strangers.get(client) ?? new ClientGuard(ctx.now),
+        relayBudget: new RelayBudget(relayTerms(ctx.relayBytesPerSecond) ?? { bytesPerSecond: 0, messagesPerSecond: 0, burstSeconds: 0 }, ctx.now),
+        relayRefusedAtS: -1,
+        heldState: new Map(),
+        heldTimer: undefined,
+        connected: true,
+      };
       this.members.set(member.id, member);
       // ws reports a protocol violation (a frame over frameMaxBytes, bad framing) as 'error', then closes.
       client.ref.once('error', () => member.guard.expel());
@@ -159,6 +184,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     }
 
     override onDispose(): void {
+      for (const member of this.members.values()) clearInterval(member.heldTimer);
       if (ctx.rooms.get(this.code) === this) ctx.rooms.delete(this.code);
       ctx.logger.info({ code: this.code }, 'room closed');
     }
@@ -176,6 +202,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const screened = screenMessage(ctx, guard, client, buffer);
       if (screened === 'pass') return super._onMessage(client, buffer);
       if (screened === undefined) return;
+      if ('relay' in screened) {
+        if (member === undefined) return refuse(ctx, guard, client, 'invalid', 'not a member of this room yet', RELAY_MESSAGE);
+        return this.relay(member, screened.relay);
+      }
       const { type, payload } = screened;
       if (!Object.hasOwn(ClientMessageSchemas, type)) return refuse(ctx, guard, client, 'unknown_type', 'unknown message type', type);
       const name = type as keyof ClientMessagePayloads;
@@ -217,6 +247,63 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       },
     };
 
+    /**
+     * Forward one relay frame to another member of this room, within the sender's budget and the
+     * recipient's backlog (see relay.ts). A malformed frame is refused like any bad message; one
+     * that cannot go is dropped, counted, and the sender told (once a second).
+     */
+    relay(from: MemberRecord, bytes: Buffer): void {
+      const frame = decodeRelayFrame(bytes);
+      if (typeof frame === 'string') return void refuse(ctx, from.guard, from.client, 'invalid', frame, RELAY_MESSAGE);
+      const target = this.members.get(frame.memberId);
+      let dropped: RelayDropReason | undefined;
+      if (ctx.relayBytesPerSecond === 0) dropped = 'off';
+      else if (target === undefined || target === from || !target.connected) dropped = 'target';
+      else if (!from.relayBudget.take(frame.frame.byteLength)) dropped = 'budget';
+      else if (!relayFits(frame, backlogOf(target.client))) dropped = 'backlog';
+      if (dropped === 'backlog' && frame.lane === 'state' && target !== undefined) return this.holdState(target, from, frame.frame);
+      if (dropped !== undefined || target === undefined) {
+        ctx.metrics.dropRelay(dropped ?? 'target');
+        // A backed-up recipient is not the sender's doing, and it drops state on purpose: no reply.
+        if (dropped === 'backlog') return;
+        const second = Math.floor(ctx.now() / 1000);
+        if (second === from.relayRefusedAtS) return;
+        from.relayRefusedAtS = second;
+        const why = { off: 'relaying is off on this server', budget: 'over the relay budget', target: `no member ${frame.memberId.slice(0, 64)} in this room`, backlog: '' }[dropped ?? 'target'];
+        this.sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.RelayRefused, message: why, type: RELAY_MESSAGE });
+        return;
+      }
+      target.client.sendBytes(RELAY_MESSAGE, forwardedFrame(frame, from.id));
+      ctx.metrics.relayBytes.inc(frame.frame.byteLength);
+      ctx.metrics.relayMessages.inc();
+      if (frame.lane !== 'hello') ctx.relayActivity.saw(this.code, from.id, target.id);
+    }
+
+    /**
+     * State for a backed-up member: newest wins here too. It replaces what was held from the same
+     * sender (that one is dropped, counted), and goes out once the connection has drained.
+     */
+    holdState(target: MemberRecord, from: MemberRecord, frame: Uint8Array): void {
+      if (target.heldState.has(from.id)) ctx.metrics.dropRelay('backlog');
+      target.heldState.set(from.id, forwardedFrame({ lane: 'state', memberId: from.id, frame }, from.id));
+      target.heldTimer ??= setInterval(() => {
+        if (!target.connected || !this.members.has(target.id)) {
+          clearInterval(target.heldTimer);
+          target.heldTimer = undefined;
+          target.heldState.clear();
+          return;
+        }
+        if (backlogOf(target.client) > LobbyLimits.relayStateBacklogBytes) return;
+        clearInterval(target.heldTimer);
+        target.heldTimer = undefined;
+        for (const held of target.heldState.values()) {
+          target.client.sendBytes(RELAY_MESSAGE, held);
+          ctx.metrics.relayMessages.inc();
+        }
+        target.heldState.clear();
+      }, HELD_STATE_POLL_MS);
+    }
+
     get memberCount(): number {
       return this.members.size;
     }
@@ -237,6 +324,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     private removeMember(member: MemberRecord, reason: 'left' | 'lost'): void {
       this.members.delete(member.id);
+      clearInterval(member.heldTimer);
       this.broadcastAll(ServerMessage.MemberLeft, { id: member.id, reason });
       if (member.id === this.hostId) {
         let next: MemberRecord | undefined;
@@ -262,6 +350,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         members: [...this.members.values()].map(publicMember),
         settings: this.settings,
         iceServers: iceServersFor(ctx.iceServers, ctx.turn, member.id, ctx.now()),
+        relay: relayTerms(ctx.relayBytesPerSecond),
         restoreToken: ctx.restoreTokens.issue({ code: this.code, memberId: member.id, order: member.order }),
       };
     }
@@ -283,6 +372,14 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 /** A ServerError we threw on purpose, as Colyseus hands it on (wrapped, e.g. `OnCreateException`). */
 function isRefusal(error: Error): boolean {
   return error instanceof ServerError || (error as { cause?: unknown }).cause instanceof ServerError;
+}
+
+/** How often a backed-up member's connection is checked for room for the state held for it. */
+const HELD_STATE_POLL_MS = 20;
+
+/** Bytes waiting on a member's WebSocket (Colyseus' ws transport: `ref` is the ws socket). */
+function backlogOf(client: Client): number {
+  return (client.ref as unknown as { bufferedAmount?: number }).bufferedAmount ?? 0;
 }
 
 function publicMember({ id, name, ready, order }: MemberRecord): Member {

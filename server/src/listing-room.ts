@@ -23,6 +23,7 @@ export function createListingRoom(ctx: RoomContext): new () => LobbyRoom {
       const screened = screenMessage(ctx, guard, client, buffer);
       if (screened === 'pass') return super._onMessage(client, buffer);
       if (screened === undefined) return;
+      if ('relay' in screened) return refuse(ctx, guard, client, 'unknown_type', 'the listing relays nothing', 'relay');
       if (screened.type !== ListingMessage.Filter) return refuse(ctx, guard, client, 'unknown_type', 'unknown message type', screened.type);
       const filter = validate(ListingFilterSchema, screened.payload);
       if (!filter.ok) return refuse(ctx, guard, client, 'invalid', filter.message, screened.type);

@@ -1,12 +1,13 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RefusalReason } from './guard.js';
+import type { RelayDropReason } from './relay.js';
 
 /**
  * The server's Prometheus metrics, on a registry of its own (no prom-client global), served as
  * text at `/metrics`. prom-client rather than hand-written text: exposition format, escaping and
  * process metrics are a solved problem.
  */
-export function createMetrics(live: { rooms: () => number; clients: () => number }) {
+export function createMetrics(live: { rooms: () => number; clients: () => number; relayedLinks: () => number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rallypoint_' });
   const rooms = new Gauge({ name: 'rallypoint_rooms', help: 'Live game rooms.', registers: [registry], collect() { this.set(live.rooms()); } });
@@ -20,6 +21,12 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   const restoresRefused = new Counter({ name: 'rallypoint_restores_refused_total', help: 'Claims to a member id or room code without a valid restore token, or for a member still present.', registers: [registry] });
   const bytesIn = new Counter({ name: 'rallypoint_bytes_in_total', help: 'Bytes of WebSocket messages received.', registers: [registry] });
   const bytesOut = new Counter({ name: 'rallypoint_bytes_out_total', help: 'Bytes of WebSocket messages sent.', registers: [registry] });
+  const relayBytes = new Counter({ name: 'rallypoint_relay_bytes_total', help: 'Bytes of game traffic forwarded between members for links with no direct path (frames, without headers).', registers: [registry] });
+  const relayMessages = new Counter({ name: 'rallypoint_relay_messages_total', help: 'Relay frames forwarded.', registers: [registry] });
+  const relayDropped = new Counter<'reason'>({ name: 'rallypoint_relay_dropped_total', help: 'Relay frames not forwarded, by reason: relaying off, over the sender budget, no such member, the recipient backed up.', labelNames: ['reason'], registers: [registry] });
+  const relayedLinks = new Gauge({ name: 'rallypoint_relayed_links', help: 'Pairs of members whose game traffic went through the relay in the last 5 s.', registers: [registry], collect() { this.set(live.relayedLinks()); } });
+  for (const reason of ['off', 'budget', 'target', 'backlog'] as const) relayDropped.inc({ reason }, 0);
+  void relayedLinks;
   for (const reason of ['rate_limited', 'too_large', 'undecodable', 'unknown_type', 'invalid', 'signal_target'] as const) rejected.inc({ reason }, 0);
   void rooms;
   void clients;
@@ -33,6 +40,11 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
     restoresRefused,
     bytesIn,
     bytesOut,
+    relayBytes,
+    relayMessages,
+    dropRelay(reason: RelayDropReason): void {
+      relayDropped.inc({ reason });
+    },
     reject(reason: RefusalReason | 'signal_target'): void {
       rejected.inc({ reason });
     },

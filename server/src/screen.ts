@@ -1,6 +1,6 @@
 import { ClientState, Protocol, type Client } from '@colyseus/core';
 import { decode } from '@colyseus/schema';
-import { LobbyCloseCode, LobbyErrorCode, LobbyLimits, ServerMessage, type ErrorPayload } from '@rallypoint/protocol';
+import { LobbyCloseCode, LobbyErrorCode, LobbyLimits, RELAY_MESSAGE, ServerMessage, type ErrorPayload } from '@rallypoint/protocol';
 import type { Logger } from 'pino';
 import type { MessageDecoder } from './decode.js';
 import type { ClientGuard, RefusalReason } from './guard.js';
@@ -28,6 +28,11 @@ const errorCodeFor: Record<RefusalReason, ErrorPayload['code']> = {
   invalid: LobbyErrorCode.InvalidMessage,
 };
 
+/** A relay frame, still encoded (see relay.ts): it has a budget of its own, not the message budget. */
+export interface RelayMessage {
+  relay: Buffer;
+}
+
 /** Largest room message before validation: a maximal signal plus its envelope. */
 const messageMaxBytes = LobbyLimits.signalMaxBytes + 256;
 
@@ -38,12 +43,16 @@ const messageMaxBytes = LobbyLimits.signalMaxBytes + 256;
  * and struck against the client's budget; the connection stays up until the strikes run out.
  *
  * Returns `'pass'` for Colyseus' own join acknowledgement and leave, `undefined` for a
- * refused message, or the decoded message.
+ * refused message, a relay frame as it is, or the decoded message.
  */
-export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Client, buffer: Buffer): ScreenedMessage | 'pass' | undefined {
+export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Client, buffer: Buffer): ScreenedMessage | RelayMessage | 'pass' | undefined {
   if (client.state === ClientState.LEAVING || guard.expelled) return undefined;
   const code = buffer[0];
   if (code === Protocol.JOIN_ROOM || code === Protocol.LEAVE_ROOM) return 'pass';
+  if (code === Protocol.ROOM_DATA_BYTES) {
+    const relay = relayFrame(buffer);
+    if (relay !== undefined) return { relay };
+  }
   if (!guard.take()) return refuse(ctx, guard, client, 'rate_limited', 'over the message budget');
   if (code !== Protocol.ROOM_DATA && code !== Protocol.ROOM_DATA_BYTES) return refuse(ctx, guard, client, 'undecodable', `not a room message (protocol code ${String(code)})`);
   if (buffer.byteLength > messageMaxBytes) return refuse(ctx, guard, client, 'too_large', `message of ${buffer.byteLength} bytes; the limit is ${messageMaxBytes}`);
@@ -60,6 +69,17 @@ export function screenMessage(ctx: RoomContext, guard: ClientGuard, client: Clie
   const payload = ctx.decode(buffer.subarray(it.offset));
   if (!payload.ok) return refuse(ctx, guard, client, 'undecodable', `not msgpack within the limits: ${payload.message}`);
   return { type, payload: payload.value };
+}
+
+/** The bytes after the header of a `relay` byte message, or undefined for any other message. */
+function relayFrame(buffer: Buffer): Buffer | undefined {
+  const it = { offset: 1 };
+  try {
+    if (!decode.stringCheck(buffer, it) || decode.string(buffer, it) !== RELAY_MESSAGE) return undefined;
+  } catch {
+    return undefined; // screened (and refused) as any other message
+  }
+  return buffer.subarray(it.offset);
 }
 
 /** Refuse one message: count it, tell the client (floods: once a second), and disconnect a client out of strikes. */

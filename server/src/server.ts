@@ -12,6 +12,7 @@ import { createHttpHandler } from './http.js';
 import { createListingRoom } from './listing-room.js';
 import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { RelayActivity } from './relay.js';
 import { CountingTransport } from './transport.js';
 
 export interface LobbyServerInit extends Partial<ServerConfig> {
@@ -48,7 +49,8 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     for (const room of rooms.values()) clients += room.memberCount;
     return clients;
   };
-  const metrics = createMetrics({ rooms: () => rooms.size, clients: countClients });
+  const relayActivity = new RelayActivity(now);
+  const metrics = createMetrics({ rooms: () => rooms.size, clients: countClients, relayedLinks: () => relayActivity.count() });
   const httpServer = createServer(
     {
       maxHeaderSize: LobbyLimits.httpMaxHeaderBytes,
@@ -84,7 +86,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   const context = { logger, metrics, now, decode: createMessageDecoder() };
   if (init.restoreSecret === undefined) logger.info('no restore secret configured: rooms in memory cannot be re-formed after a restart (see --restore-secret)');
   const restoreTokens = createRestoreTokens(init.restoreSecret);
-  colyseus.define(RoomName.Game, createGameRoom({ ...context, rooms, restoreTokens, iceServers: init.iceServers ?? [], turn: init.turn, randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)) }))
+  colyseus.define(RoomName.Game, createGameRoom({ ...context, rooms, restoreTokens, iceServers: init.iceServers ?? [], turn: init.turn, relayBytesPerSecond: init.relayBytesPerSecond ?? LobbyLimits.relayBytesPerSecond, relayActivity, randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)) }))
     .filterBy(['mode'])
     // Quick match joins the fullest open room of the mode.
     .sortBy({ clients: -1 })

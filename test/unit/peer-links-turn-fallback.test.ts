@@ -59,6 +59,7 @@ function peerLinks(linkInit: Partial<LinkInit> = {}, turnFallbackMs = 4000) {
     retry: { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 6 },
     random: () => 0.5,
     turnFallbackMs,
+    relayFor: () => ({}),
   });
   return { links, made, sent };
 }

@@ -62,6 +62,14 @@ export class SignalTargetUnknownError extends LobbyError {
   override name = 'SignalTargetUnknownError';
 }
 
+/**
+ * The server did not forward a relay frame: relaying is off, the member is over its relay budget,
+ * or the recipient is gone. The link's events lane sends what was dropped again.
+ */
+export class RelayRefusedError extends LobbyError {
+  override name = 'RelayRefusedError';
+}
+
 /** Only the host may do that (lock the room). */
 export class NotHostError extends LobbyError {
   override name = 'NotHostError';
@@ -110,6 +118,8 @@ export function errorFromCode(code: number, message: string, roomCode = '?'): Lo
       return new SignalTargetUnknownError(message, code);
     case LobbyErrorCode.NotHost:
       return new NotHostError(message, code);
+    case LobbyErrorCode.RelayRefused:
+      return new RelayRefusedError(message, code);
     case LobbyErrorCode.InvalidMessage:
     case LobbyErrorCode.UnknownMessageType:
     case LobbyErrorCode.MessageTooLarge:

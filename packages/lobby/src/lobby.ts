@@ -16,7 +16,7 @@ import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullEr
 import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
-import { RoomSession } from './session.js';
+import { RoomSession, type LobbyRelayMode } from './session.js';
 
 export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   /** The lobby server: `http(s)://host:port` (or `ws(s)://`). */
@@ -35,6 +35,14 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
    * (seen between symmetric NATs). 0 turns it off. @default 4000
    */
   turnFallbackMs?: number;
+  /**
+   * The lobby server's relay, for links with no direct path (the server must relay: see its
+   * `--relay-bytes-per-second`). `'auto'`: a link not open after `link.relayAfterMs` (5 s), or
+   * whose connection dies mid-game, travels through the lobby and goes back to a direct
+   * connection when one opens. `'off'`: never. `'always'`: only ever through the lobby.
+   * @default 'auto'
+   */
+  relay?: LobbyRelayMode;
   /** How links are made. @default @rallypoint/core's createLink (the browser's WebRTC); the Node entry point injects node-datachannel */
   createLink?: (init: LinkInit) => Link<T>;
   /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
@@ -147,6 +155,8 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
   const linkInit = init.iceTransportPolicy === undefined ? (init.link ?? {}) : { ...init.link, iceTransportPolicy: init.iceTransportPolicy };
   const turnFallbackMs = init.turnFallbackMs ?? 4000;
   if (!(Number.isFinite(turnFallbackMs) && turnFallbackMs >= 0)) throw new InvalidOptionsError(`turnFallbackMs must be 0 or more (got ${String(turnFallbackMs)})`);
+  const relay = init.relay ?? 'auto';
+  if (relay !== 'auto' && relay !== 'off' && relay !== 'always') throw new InvalidOptionsError(`relay must be 'auto', 'off' or 'always' (got ${JSON.stringify(String(relay)).slice(0, 40)})`);
   const joinTimeoutMs = init.joinTimeoutMs ?? 15_000;
   const linkRetry: LinkRetryPolicy = { ...DEFAULT_LINK_RETRY, ...init.linkRetry };
   const random = init.random ?? Math.random;
@@ -156,7 +166,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
       httpOrigin,
       join,
       fail,
-      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs }),
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs, relay }),
       (session) => session.leave(),
     );
 

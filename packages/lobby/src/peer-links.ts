@@ -1,4 +1,4 @@
-import type { CloseReason, Link, LinkInit, LinkSignal, LinkTypes, Logger } from '@rallypoint/core';
+import { RELAY_ONLY_FIELD, hasTurnServer, type CloseReason, type Link, type LinkInit, type LinkSignal, type LinkTypes, type Logger } from '@rallypoint/core';
 import { initiates } from './topology.js';
 
 export interface PeerLinksInit<T extends LinkTypes> {
@@ -17,18 +17,9 @@ export interface PeerLinksInit<T extends LinkTypes> {
   random: () => number;
   /** See `LobbyInit.turnFallbackMs`; 0 turns it off. */
   turnFallbackMs: number;
+  /** The relay options for a link to this member (none when the server does not relay). */
+  relayFor: (peerId: string) => Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs'>;
 }
-
-/** Whether any of the servers is a TURN server. */
-export function hasTurnServer(servers: readonly RTCIceServer[]): boolean {
-  return servers.some((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/i.test(url)));
-}
-
-/**
- * Set on the offer of a link the initiator started over relay-only (see `turnFallbackMs`): the
- * answering side makes its link relay-only too. simple-peer ignores fields it does not know.
- */
-const RELAY_ONLY_FIELD = 'rallypointRelayOnly';
 
 /** What PeerLinks keeps about the current link to a member, beside the link. */
 interface LinkMeta {
@@ -156,7 +147,7 @@ export class PeerLinks<T extends LinkTypes> {
     const initiator = initiates(this.#me, peerId);
     const policy = relayOnly ? { iceTransportPolicy: 'relay' as const } : {};
     // The lobby's logger, unless the game gave its links one of their own.
-    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, ...policy, initiator, iceServers: this.#iceServers });
+    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, ...policy, ...this.init.relayFor(peerId), initiator, iceServers: this.#iceServers });
     const meta: LinkMeta = { relayOnly, offered: false };
     this.#links.set(peerId, link);
     this.#meta.set(link, meta);

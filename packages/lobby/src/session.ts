@@ -1,9 +1,13 @@
-import { Emitter, UnheardErrors, type CloseReason, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import { Emitter, UnheardErrors, type CloseReason, type Link, type LinkInit, type LinkRelay, type LinkTypes, type Logger, type RelayLane } from '@rallypoint/core';
 import {
   ClientMessage,
   LobbyCloseCode,
   LobbyLimits,
+  RELAY_MESSAGE,
+  RelayBudget,
   ServerMessage,
+  decodeRelayFrame,
+  encodeRelayFrame,
   inviteLink,
   type ClientMessagePayloads,
   type Member,
@@ -12,7 +16,7 @@ import {
   type WelcomePayload,
 } from '@rallypoint/protocol';
 import type { Room as ColyseusRoom } from 'colyseus.js';
-import { LobbyUnavailableError, RestoreRefusedError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
+import { LobbyUnavailableError, RelayRefusedError, RestoreRefusedError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
 import { PeerLinks, type LinkRetryPolicy } from './peer-links.js';
 import { reconnectRoom, type Connector } from './reconnect.js';
 import { linkedPeers } from './topology.js';
@@ -51,7 +55,17 @@ export interface SessionDeps<T extends LinkTypes> {
   linkRetry: LinkRetryPolicy;
   random: () => number;
   turnFallbackMs: number;
+  /** See `LobbyInit.relay`. */
+  relay: LobbyRelayMode;
 }
+
+/**
+ * `auto`: a link with no direct path travels through the lobby server, if it relays (see
+ * `LinkInit.relayAfterMs`). `off`: never. `always`: every link travels through the lobby server
+ * and makes no direct connection (for players behind networks that allow nothing else, and for
+ * trying the relay); the other side follows.
+ */
+export type LobbyRelayMode = 'auto' | 'off' | 'always';
 
 /**
  * One player's stay in a room: presence (members, host, me), the links to the other players that
@@ -76,6 +90,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   #hostBeforeRestore: string | undefined;
   /** Rejects ready() when the session ends before the first welcome. */
   #notWelcomed: ((error: Error) => void) | undefined;
+  /** Where relay frames from each member go: the relay path of our link to it. */
+  readonly #relayListeners = new Map<string, Set<(lane: RelayLane, frame: Uint8Array) => void>>();
+  /** Our copy of the server's relay budget for us, shared by every link: see #relayFor. */
+  #relayBudget: RelayBudget | undefined;
 
   constructor(
     room: ColyseusRoom,
@@ -96,6 +114,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       retry: deps.linkRetry,
       random: deps.random,
       turnFallbackMs: deps.turnFallbackMs,
+      relayFor: (peerId) => this.#relayFor(peerId),
     });
     this.#welcomed = new Promise((resolve, reject) => {
       this.#notWelcomed = reject;
@@ -244,6 +263,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       this.#reconcile();
     });
     on(ServerMessage.Signal, ({ from, data }) => this.#links.signal(from, data));
+    room.onMessage(RELAY_MESSAGE, (bytes: Uint8Array) => this.#onRelay(bytes));
     on(ServerMessage.Error, ({ code, message }) => this.#error(errorFromCode(code, message, this.#welcome?.code)));
     on(ServerMessage.Closing, () => {
       this.#closingAnnounced = true;
@@ -251,6 +271,56 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     room.onLeave((code) => {
       this.#onLobbyLost(code).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'handling the lost lobby connection failed'));
     });
+  }
+
+  /**
+   * The relay to one member through this session's lobby connection, for a link's `relay`
+   * (undefined when the server does not relay, or the game turned it off). Frames sent while the
+   * connection is down are lost; the link's events lane sends them again.
+   */
+  #relayFor(peerId: string): Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs'> {
+    const offered = this.#welcome.relay;
+    if (offered === null || offered === undefined || this.deps.relay === 'off') {
+      if (this.deps.relay === 'always') this.#error(new RelayRefusedError('the lobby server does not relay: links connect directly'));
+      return {};
+    }
+    const listeners = this.#relayListeners;
+    const room = () => this.#room;
+    // A little under the server's rates: what the server would drop is held back here instead.
+    const budget = (this.#relayBudget ??= new RelayBudget(
+      { ...offered, bytesPerSecond: offered.bytesPerSecond * RELAY_PACE, messagesPerSecond: offered.messagesPerSecond * RELAY_PACE },
+      () => performance.now(),
+    ));
+    const relay: LinkRelay = {
+      send: (lane, frame) => {
+        if (this.#status !== 'joined') return;
+        budget.spend(frame.byteLength);
+        this.#room.sendBytes(RELAY_MESSAGE, encodeRelayFrame(lane, peerId, frame));
+      },
+      // Over budget, the relay looks full to the lanes: events wait in their queue, state is replaced.
+      get bufferedAmount() {
+        return socketBacklog(room()) + (budget.exhausted ? PACED_BACKLOG_BYTES : 0);
+      },
+      maxMessageSize: offered.maxMessageBytes,
+      onFrame(fn) {
+        let set = listeners.get(peerId);
+        if (set === undefined) listeners.set(peerId, (set = new Set()));
+        set.add(fn);
+        return () => {
+          set.delete(fn);
+          if (set.size === 0 && listeners.get(peerId) === set) listeners.delete(peerId);
+        };
+      },
+    };
+    return this.deps.relay === 'always' ? { relay, direct: false } : { relay };
+  }
+
+  #onRelay(bytes: Uint8Array): void {
+    const frame = decodeRelayFrame(bytes);
+    if (typeof frame === 'string') return this.deps.logger.debug({ problem: frame }, 'unreadable relay frame from the server');
+    const listeners = this.#relayListeners.get(frame.memberId);
+    if (listeners === undefined) return;
+    for (const fn of listeners) fn(frame.lane, frame.frame);
   }
 
   #applyWelcome(welcome: WelcomePayload): void {
@@ -377,4 +447,15 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#emitter.emit('closed', { reason });
     this.#emitter.clear();
   }
+}
+
+/** Share of the server's relay rates a session uses, leaving room for timing differences. */
+const RELAY_PACE = 0.9;
+/** What the relay reports as waiting while the budget is spent: more than any lane's high-water mark. */
+const PACED_BACKLOG_BYTES = 64 * 1024 * 1024;
+
+/** Bytes waiting on the session's WebSocket (colyseus.js keeps it as `connection.transport.ws`). */
+function socketBacklog(room: ColyseusRoom): number {
+  const transport = (room.connection as unknown as { transport?: { ws?: { bufferedAmount?: number } } }).transport;
+  return transport?.ws?.bufferedAmount ?? 0;
 }

@@ -11,6 +11,8 @@
  */
 export { LobbyLimits, RoomCodeFormat, generateRoomCode, inviteLink, normalizeRoomCode } from './limits.js';
 export { ClientMessage, ListingMessage, LobbyCloseCode, LobbyErrorCode, RoomName, ServerMessage, Topology, lobbyErrorName } from './messages.js';
+export { RELAY_MAX_ID_BYTES, RELAY_MESSAGE, RELAY_OVERHEAD_BYTES, RelayBudget, RelayLaneCode, decodeRelayFrame, encodeRelayFrame } from './relay.js';
+export type { RelayFrame, RelayLaneName, RelayTerms } from './relay.js';
 export {
   ClientMessageSchemas,
   CreateOptionsSchema,

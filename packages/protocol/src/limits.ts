@@ -44,6 +44,20 @@ export const LobbyLimits = {
   connectionsPerAddress: 64,
   /** Seconds a member who lost the lobby connection keeps its place, for reconnection. */
   reconnectWindowSeconds: 20,
+  /**
+   * Relay budget of one member, in bytes a second (the server's `--relay-bytes-per-second`
+   * default; 0 there turns the relay off) and in messages a second; each bucket holds two
+   * seconds' worth. What goes over is dropped (and the events lane sends it again later).
+   */
+  relayBytesPerSecond: 512 * 1024,
+  relayMessagesPerSecond: 5000,
+  relayBurstSeconds: 2,
+  /**
+   * A recipient whose lobby connection has this much waiting gets no more relayed state (newer
+   * state replaces it anyway); past the second figure, nothing more at all until it drains.
+   */
+  relayStateBacklogBytes: 256 * 1024,
+  relayMaxBacklogBytes: 4 * 1024 * 1024,
 } as const;
 
 /** Room codes: short, case-insensitive, without look-alikes (no 0/O, 1/I). */

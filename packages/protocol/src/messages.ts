@@ -90,6 +90,8 @@ export const LobbyErrorCode = {
   SignalTargetUnknown: 20,
   /** Only the host may do that. */
   NotHost: 21,
+  /** A relay frame the server did not forward: relaying is off, over the member's budget, or to no one. */
+  RelayRefused: 22,
   ServerShuttingDown: 30,
   Internal: 99,
 } as const;

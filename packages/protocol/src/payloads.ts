@@ -1,5 +1,6 @@
 /** What the server sends. The server builds these; the client reads them. */
 import type { LobbyErrorCode } from './messages.js';
+import type { RelayTerms } from './relay.js';
 import type { RoomSettings, SignalData } from './schemas.js';
 
 export interface Member {
@@ -20,6 +21,8 @@ export interface WelcomePayload {
   settings: RoomSettings;
   /** STUN/TURN servers for the links, with ephemeral TURN credentials when the server has a secret. */
   iceServers: RTCIceServer[];
+  /** The server relays links that find no direct path, on these terms; null: it does not. */
+  relay: RelayTerms | null;
   /**
    * This member's proof for a later restore claim (`Restore.token`). Sent to this member only;
    * keep it to yourself: whoever has it can take this member's place once it is gone.
