@@ -21,6 +21,9 @@ let session: RoomSession<Game> | undefined;
 let startedAt = 0;
 const received: number[] = [];
 let receivedState = 0;
+/** Every transportChanged of the session's links, in order. */
+const closes: string[] = [];
+const transportChanges: Array<{ transport: string; previous: string; reason: string; atMs: number }> = [];
 
 const write = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
@@ -36,13 +39,16 @@ async function join(args: Command): Promise<unknown> {
     link: (args.link as Partial<LinkInit> | undefined) ?? {},
     logger: { debug: () => undefined, warn: (data, message) => process.stderr.write(`${message} ${JSON.stringify(data)}\n`) },
     ...(args.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: args.iceTransportPolicy as RTCIceTransportPolicy }),
+    ...(args.relay === undefined ? {} : { relay: args.relay as 'auto' | 'off' | 'always' }),
   });
   startedAt = performance.now();
   session = args.code === undefined ? await lobby.create({ name: 'lab' }) : await lobby.join(args.code as string, { name: 'lab' });
   session.on('linkOpen', ({ link: opened }) => {
     opened.events.on('n', ({ i }) => received.push(i));
     opened.state.onMessage(() => receivedState++);
+    opened.on('transportChanged', (change) => transportChanges.push({ ...change, atMs: performance.now() - startedAt }));
   });
+  session.on('linkClose', ({ reason }) => closes.push(reason));
   session.on('linkFailed', ({ peerId, attempts, reason }) => process.stderr.write(`link to ${peerId} failed ${attempts}× (${reason})\n`));
   return { code: session.code, me: session.me.id };
 }
@@ -57,7 +63,7 @@ async function waitOpen(args: Command): Promise<unknown> {
       const openedAfterMs = performance.now() - startedAt;
       // The candidate type comes from getStats once ICE is connected: give it a moment.
       for (let i = 0; i < 50 && open.stats().candidateType === null; i++) await new Promise((r) => setTimeout(r, 20));
-      return { openedAfterMs, candidateType: open.stats().candidateType };
+      return { openedAfterMs, candidateType: open.stats().candidateType, transport: open.transport };
     }
     if (performance.now() > end) throw new Error(`no open link within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
@@ -69,6 +75,8 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
   join,
   waitOpen,
   stats: () => link().stats(),
+  /** The transport changes seen so far (see `transportChanged`), and the links' close events. */
+  transports: () => ({ changes: transportChanges, closes, transport: session?.links.values().next().value?.transport ?? null }),
   /** Sends `count` numbered events, respecting the lane's queue, then resolves. */
   async sendEvents(args) {
     const count = args.count as number;

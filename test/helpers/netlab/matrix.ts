@@ -60,8 +60,10 @@ export async function startCell(network: Network, ice: Ice): Promise<Cell> {
 }
 
 export interface PairResult {
-  /** Local candidate type of each side's link. */
+  /** Local candidate type of each side's link (null on the lobby relay). */
   candidateTypes: (string | null)[];
+  /** Each side's `link.transport` once open. */
+  transports: (string | null)[];
   /** From the guest's join call to its link being open. */
   openMs: number;
 }
@@ -72,9 +74,9 @@ export async function connectPair(cell: Cell, timeoutMs = 20_000, whileOpen?: (h
   try {
     const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url });
     await guest.call('join', { url: cell.lobby.url, code });
-    const opened = await Promise.all([host, guest].map((agent) => agent.call<{ candidateType: string | null; openedAfterMs: number }>('waitOpen', { timeoutMs })));
+    const opened = await Promise.all([host, guest].map((agent) => agent.call<{ candidateType: string | null; transport: string | null; openedAfterMs: number }>('waitOpen', { timeoutMs })));
     await whileOpen?.(host, guest);
-    return { candidateTypes: opened.map((o) => o.candidateType), openMs: opened[1]!.openedAfterMs };
+    return { candidateTypes: opened.map((o) => o.candidateType), transports: opened.map((o) => o.transport), openMs: opened[1]!.openedAfterMs };
   } finally {
     await Promise.all([host.stop(), guest.stop()]);
   }
