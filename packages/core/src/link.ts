@@ -562,7 +562,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #leave(path: PeerPath): void {
     if (path === this.#p2p) this.#dropPeerPath();
     if (this.#current === path && this.#relay?.isOpen === true) this.#moveTo(this.#relay, 'path-lost');
-    else this.#scheduleAttempt();
+    this.#scheduleAttempt();
   }
 
   #dropPeerPath(): void {
