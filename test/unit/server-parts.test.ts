@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ClientGuard, iceServersFor, parseConfig, turnCredentials } from '@rallypoint/server';
+import { ClientGuard, iceServersFor, parseConfig, relayFits, relayTerms, turnCredentials } from '@rallypoint/server';
+import { LobbyLimits, RelayBudget } from '@rallypoint/protocol';
 import { initiates, linkedPeers } from '@rallypoint/lobby';
 
 describe('TURN REST API credentials', () => {
@@ -38,6 +39,43 @@ describe('client message budget', () => {
     expect([guard.mayReply('rate_limited'), guard.mayReply('rate_limited'), guard.mayReply('invalid')]).toEqual([true, false, true]);
     now += 1000;
     expect(guard.mayReply('rate_limited')).toBe(true);
+  });
+});
+
+describe('relay budget and backlog', () => {
+  test('both buckets hold two seconds; the server takes, a client spends into debt and holds back', () => {
+    let now = 0;
+    const terms = { bytesPerSecond: 1000, messagesPerSecond: 10, burstSeconds: 2 };
+    const server = new RelayBudget(terms, () => now);
+    expect(server.take(2000)).toBe(true);
+    expect(server.take(1)).toBe(false);
+    now += 500;
+    expect(server.take(500)).toBe(true);
+    expect(server.take(1)).toBe(false);
+    const client = new RelayBudget(terms, () => now);
+    for (let i = 0; i < 20; i++) client.spend(1);
+    expect(client.exhausted).toBe(false);
+    client.spend(1);
+    expect(client.exhausted).toBe(true); // one message into debt
+    now += 200;
+    expect(client.exhausted).toBe(false);
+  });
+
+  test('state waits first when the recipient is backed up, everything past the second mark', () => {
+    const frame = (lane: 'events' | 'state') => ({ lane, memberId: 'm', frame: new Uint8Array(1) });
+    expect(relayFits(frame('state'), LobbyLimits.relayStateBacklogBytes)).toBe(true);
+    expect(relayFits(frame('state'), LobbyLimits.relayStateBacklogBytes + 1)).toBe(false);
+    expect(relayFits(frame('events'), LobbyLimits.relayMaxBacklogBytes)).toBe(true);
+    expect(relayFits(frame('events'), LobbyLimits.relayMaxBacklogBytes + 1)).toBe(false);
+  });
+
+  test('--relay-bytes-per-second sets the budget; 0 turns relaying off', () => {
+    expect(parseConfig([], {}, undefined)).toMatchObject({ relayBytesPerSecond: LobbyLimits.relayBytesPerSecond });
+    expect(parseConfig(['--relay-bytes-per-second', '0'], {}, undefined)).toMatchObject({ relayBytesPerSecond: 0 });
+    expect(relayTerms(0)).toBeNull();
+    expect(relayTerms(1000)).toMatchObject({ bytesPerSecond: 1000, maxMessageBytes: expect.any(Number) });
+    expect(relayTerms(1000)!.maxMessageBytes).toBeLessThan(LobbyLimits.frameMaxBytes);
+    expect(() => parseConfig(['--relay-bytes-per-second', '-5'], {}, undefined)).toThrow(/--relay-bytes-per-second/);
   });
 });
 
