@@ -28,6 +28,7 @@ export function exposeDebugHandle(ctx: DemoContext): void {
           id,
           status: link.status,
           candidateType: stats.candidateType,
+          transport: link.transport,
           rttMs: stats.rttMs,
           stateBytesIn: stats.state.bytesIn,
           stateBytesOut: stats.state.bytesOut,

@@ -2,7 +2,8 @@
  * The debug overlay (backquote key or the ⚙ button): per link RTT with a small graph, jitter,
  * state-lane loss, kbps in/out per lane, the ICE candidate type; tick and snapshot rates; and
  * link conditioner controls applied to every link of this page, to feel what the netcode hides;
- * and "force relay", which rejoins the room with every link through TURN (`?relay=1`).
+ * and "connect", which rejoins the room with every link through TURN (`?relay=turn`) or the
+ * lobby server's relay (`?relay=lobby`).
  */
 import type { DemoContext } from './context.js';
 import { el } from './ui.js';
@@ -12,7 +13,17 @@ const HISTORY = 60;
 /** Candidate types as a player reads them. */
 const HOW_CONNECTED: Record<string, string> = { host: 'direct (host)', srflx: 'direct through NAT (srflx)', prflx: 'direct through NAT (prflx)', relay: 'TURN relay' };
 
-export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, forceRelay: boolean): { toggle(): void } {
+/** How the page's links connect, from `?relay=`: as they can, through TURN only, or through the lobby only. */
+export type ConnectMode = 'auto' | 'turn' | 'lobby';
+
+/** How a link is connected, as a player reads it. */
+function howConnected(transport: string | null, candidateType: string | null): string {
+  if (transport === 'relay') return 'lobby relay';
+  if (candidateType === null) return 'connecting';
+  return HOW_CONNECTED[candidateType] ?? candidateType;
+}
+
+export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, mode: ConnectMode): { toggle(): void } {
   const panel = el('div', { className: 'debug', id: 'debug' });
   panel.hidden = true;
   const stats = el('pre');
@@ -43,19 +54,23 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, forceR
     }
   };
   // Links are made with the policy the lobby was created with: switching means rejoining.
-  const relayBox = el('input');
-  relayBox.type = 'checkbox';
-  relayBox.name = 'force-relay';
-  relayBox.checked = forceRelay;
-  relayBox.addEventListener('change', () => {
+  const modes: Array<[ConnectMode, string]> = [
+    ['auto', 'as they can'],
+    ['turn', 'force relay (TURN)'],
+    ['lobby', 'force lobby relay'],
+  ];
+  const modeSelect = el('select');
+  modeSelect.name = 'connect-mode';
+  for (const [value, label] of modes) modeSelect.append(Object.assign(el('option', {}, label), { value, selected: value === mode }));
+  modeSelect.addEventListener('change', () => {
     const url = new URL(location.href);
-    if (relayBox.checked) url.searchParams.set('relay', '1');
-    else url.searchParams.delete('relay');
+    if (modeSelect.value === 'auto') url.searchParams.delete('relay');
+    else url.searchParams.set('relay', modeSelect.value);
     const code = ctx.session?.code;
     if (code !== undefined) url.searchParams.set('room', code);
     location.assign(url);
   });
-  const relayToggle = el('label', { title: 'rejoin with every link through the TURN server' }, relayBox, ' force relay (TURN)');
+  const relayToggle = el('label', { title: 'rejoin with every link through the TURN server or the lobby server' }, 'connect ', modeSelect);
   panel.append(el('strong', {}, 'rallypoint debug'), stats, graph, el('div', { className: 'sliders' }, slider('added latency', 'latencyMs', 300, 10, ' ms'), slider('jitter', 'jitterMs', 100, 5, ' ms'), slider('loss', 'loss', 30, 1, ' %'), relayToggle));
   const gear = el('button', { className: 'gear', title: 'debug overlay' }, '⚙');
   parent.append(panel, gear);
@@ -75,7 +90,7 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, forceR
       if (samples.length > HISTORY) samples.shift();
       rtts.set(peerId, samples);
       lines.push(
-        `${name} (${s.status}, ${s.candidateType === null ? 'connecting' : (HOW_CONNECTED[s.candidateType] ?? s.candidateType)})`,
+        `${name} (${s.status}, ${howConnected(s.transport, s.candidateType)})`,
         `  rtt ${s.rttMs?.toFixed(1) ?? '–'} ms  jitter ${s.jitterMs?.toFixed(1) ?? '–'} ms  state loss ${(s.state.lossRate * 100).toFixed(1)} %`,
         `  state kbps in ${kbps(s.state.bytesInPerSec)} out ${kbps(s.state.bytesOutPerSec)}`,
         `  events kbps in ${kbps(s.events.bytesInPerSec)} out ${kbps(s.events.bytesOutPerSec)}`,

@@ -5,7 +5,7 @@
 import { createLobby } from '@rallypoint/lobby';
 import { normalizeRoomCode } from '@rallypoint/protocol';
 import type { DemoContext } from './context.js';
-import { createDebugOverlay } from './debug-overlay.js';
+import { createDebugOverlay, type ConnectMode } from './debug-overlay.js';
 import { exposeDebugHandle } from './debug-handle.js';
 import { createDemoLog } from './log.js';
 import type { DemoTypes } from './net/protocol.js';
@@ -16,11 +16,14 @@ export async function startGame(parent: HTMLElement): Promise<void> {
   const params = new URLSearchParams(location.search);
   const invite = params.get('room');
   const roundSeconds = Number(params.get('round') ?? ROUND_MS / 1000);
-  // `?relay=1`: every link goes through the lobby's TURN server (the overlay's "force relay").
-  const forceRelay = params.get('relay') === '1';
+  // `?relay=turn` (or `1`): every link through the room's TURN server; `?relay=lobby`: through
+  // the lobby server's relay (the overlay's "connect" choice).
+  const relayParam = params.get('relay');
+  const mode: ConnectMode = relayParam === 'turn' || relayParam === '1' ? 'turn' : relayParam === 'lobby' ? 'lobby' : 'auto';
+  const connectOptions = mode === 'turn' ? { iceTransportPolicy: 'relay' as const } : mode === 'lobby' ? { relay: 'always' as const } : {};
   const log = createDemoLog();
   const ctx: DemoContext = {
-    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, logger: log.logger, link: { heartbeatTimeoutMs: 3000 }, ...(forceRelay ? { iceTransportPolicy: 'relay' as const } : {}) }),
+    lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, logger: log.logger, link: { heartbeatTimeoutMs: 3000 }, ...connectOptions }),
     log,
     ui: createUi(parent),
     name: localStorage.getItem('rallypoint-demo-name') ?? `Player ${Math.floor(100 + Math.random() * 900)}`,
@@ -35,7 +38,7 @@ export async function startGame(parent: HTMLElement): Promise<void> {
     scene: 'loading',
   };
   exposeDebugHandle(ctx);
-  createDebugOverlay(ctx, parent, forceRelay);
+  createDebugOverlay(ctx, parent, mode);
   window.addEventListener('beforeunload', () => localStorage.setItem('rallypoint-demo-name', ctx.name));
 
   const Phaser = await import('phaser');

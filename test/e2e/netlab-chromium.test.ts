@@ -1,7 +1,8 @@
 /**
  * The demo in real Chromium inside the network lab, each page in its own home behind a NAT,
  * against the real lobby and real coturn in the lab's public namespace: forced relay shows as a
- * TURN relay in the demo, and a home that blocks UDP still connects, through TURN over TCP.
+ * TURN relay in the demo, the overlay's "force lobby relay" rejoins through the lobby server's
+ * relay, and a home that blocks UDP still connects, through TURN over TCP.
  */
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -58,9 +59,11 @@ async function pair(query: string): Promise<[GamePage, GamePage]> {
   await a.click('Create room');
   const { code } = await until(a, (s) => s.scene === 'room' && s.code !== undefined, 'A is in a room');
   await b.goto(`${server.url}/${query}${query === '' ? '?' : '&'}room=${code}`);
-  for (const page of [a, b]) await until(page, (s) => s.links.some((l) => l.status === 'open' && l.candidateType !== null), `${page.label} has an open link`, 30_000);
+  for (const page of [a, b]) await until(page, (s) => s.links.some((l) => l.status === 'open' && (l.candidateType !== null || l.transport === 'relay')), `${page.label} has an open link`, 30_000);
   return [a, b];
 }
+
+const overlayText = (page: GamePage) => page.evaluate(() => document.querySelector('#debug pre')?.textContent ?? '');
 
 test('force relay: both pages connect through coturn, and the overlay says so', async () => {
   const [a, b] = await pair('?relay=1');
@@ -70,10 +73,36 @@ test('force relay: both pages connect through coturn, and the overlay says so', 
   }
   await a.keyDown('`');
   await a.keyUp('`');
-  const overlay = await a.evaluate(() => document.querySelector('#debug pre')?.textContent ?? '');
-  expect(overlay).toContain('TURN relay');
+  expect(await overlayText(a)).toContain('TURN relay');
   await Promise.all([a.close(), b.close()]);
 }, 60_000);
+
+test('force lobby relay in the overlay: A rejoins the room, and both play through the lobby server', async () => {
+  const [a, b] = await pair('');
+  const { code, me: oldA } = await until(a, (s) => s.code !== undefined, 'A knows its room');
+  const bId = (await until(b, (s) => s.me !== undefined, 'B knows its id')).me!;
+  const relayedBefore = await server.metric('rallypoint_relay_bytes_total');
+  await a.keyDown('`');
+  await a.keyUp('`');
+  await a.evaluate(() => {
+    const select = document.querySelector<HTMLSelectElement>('select[name="connect-mode"]');
+    if (select === null) throw new Error('no connect select in the overlay');
+    select.value = 'lobby';
+    select.dispatchEvent(new Event('change'));
+  });
+  // The page reloads with ?relay=lobby&room=CODE and joins the same room again, as a new member
+  // (the old one keeps its seat for the reconnection window: the new links wait for that).
+  const newA = (await until(a, (s) => s.code === code && s.me !== undefined && s.me !== oldA, 'A is back in the room', 30_000)).me!;
+  for (const [page, peer] of [[a, bId], [b, newA]] as const) {
+    const state = await until(page, (s) => s.links.some((l) => l.id === peer && l.status === 'open' && l.transport === 'relay'), `${page.label} plays through the lobby relay`, 40_000);
+    expect(state.links.find((l) => l.id === peer)?.candidateType).toBeNull();
+  }
+  await a.keyDown('`');
+  await a.keyUp('`');
+  await expect.poll(() => overlayText(a), { timeout: 5000 }).toContain('lobby relay');
+  expect(await server.metric('rallypoint_relay_bytes_total')).toBeGreaterThan(relayedBefore);
+  await Promise.all([a.close(), b.close()]);
+}, 90_000);
 
 test('a home that blocks UDP connects through TURN over TCP', async () => {
   lab.setHome(2, { udpBlocked: true });

@@ -11,14 +11,24 @@ export interface DemoState {
   me?: string;
   hostId?: string;
   members: { id: string; name: string; ready: boolean }[];
-  links: { id: string; status: string; candidateType: string | null }[];
+  links: { id: string; status: string; candidateType: string | null; transport: string | null }[];
   entities: Record<string, { x: number; y: number; kind: number }>;
   myEntity?: number;
   slots: Record<string, number>;
   scores: Record<string, number>;
 }
 
+const NOT_LOADED: DemoState = { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
+
+/** The demo's state; while the page is navigating (the overlay's "connect" reloads it), as not loaded. */
 export function demoState(page: GamePage): Promise<DemoState> {
+  return readDemoState(page).catch((error: unknown) => {
+    if (/Execution context was destroyed|navigation/i.test(String((error as Error)?.message))) return NOT_LOADED;
+    throw error;
+  });
+}
+
+function readDemoState(page: GamePage): Promise<DemoState> {
   return page.evaluate(() => {
     const d = (globalThis as unknown as { rallypointDemo?: DemoState }).rallypointDemo;
     if (d === undefined) return { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
