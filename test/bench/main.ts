@@ -11,8 +11,9 @@ import { syncScenarios } from './sync.bench.js';
 import { browserScenarios } from './browser.bench.js';
 import { hostileScenarios } from './hostile.bench.js';
 import { netScenarios } from './net.bench.js';
+import { relayScenarios } from './relay.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

@@ -93,6 +93,8 @@ const MiB = 1024 * KiB;
  * for every stack's initial count, above the ids simple-peer's one in-band channel takes (0 or 1).
  */
 const DEFAULT_STATE_CHANNEL_ID = 100;
+/** `LinkInit.relayAfterMs` when not given. */
+export const DEFAULT_RELAY_AFTER_MS = 5000;
 /** Signals of connections after the first travel wrapped in one of these, with the connection's id. */
 const PATH_SIGNAL = 'rallypoint-path';
 /** How often the link checks that its path is alive. */
@@ -183,7 +185,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       heartbeatIntervalMs: init.heartbeatIntervalMs ?? 1000,
       heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? 5000,
       connectTimeoutMs: init.connectTimeoutMs ?? 20_000,
-      relayAfterMs: direct ? (init.relayAfterMs ?? 5000) : 0,
+      relayAfterMs: direct ? (init.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) : 0,
       pathTimeoutMs: init.pathTimeoutMs ?? 2000,
     };
     for (const name of ['relayAfterMs', 'pathTimeoutMs'] as const) {

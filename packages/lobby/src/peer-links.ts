@@ -1,4 +1,4 @@
-import { RELAY_ONLY_FIELD, hasTurnServer, type CloseReason, type Link, type LinkInit, type LinkSignal, type LinkTypes, type Logger } from '@rallypoint/core';
+import { DEFAULT_RELAY_AFTER_MS, RELAY_ONLY_FIELD, hasTurnServer, type CloseReason, type Link, type LinkInit, type LinkSignal, type LinkTypes, type Logger } from '@rallypoint/core';
 import { initiates } from './topology.js';
 
 export interface PeerLinksInit<T extends LinkTypes> {
@@ -143,11 +143,14 @@ export class PeerLinks<T extends LinkTypes> {
     for (const peerId of [...this.#links.keys()]) this.#drop(peerId);
   }
 
-  #open(peerId: string, relayOnly = false): Link<T> {
+  /** `waitedMs`: how long the pair has tried already (the relay wait counts it: see #turnFallback). */
+  #open(peerId: string, relayOnly = false, waitedMs = 0): Link<T> {
     const initiator = initiates(this.#me, peerId);
     const policy = relayOnly ? { iceTransportPolicy: 'relay' as const } : {};
+    const relay = this.init.relayFor(peerId);
+    if (relay.relay !== undefined && waitedMs > 0) relay.relayAfterMs = Math.max(0, (this.init.linkInit.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) - waitedMs);
     // The lobby's logger, unless the game gave its links one of their own.
-    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, ...policy, ...this.init.relayFor(peerId), initiator, iceServers: this.#iceServers });
+    const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, ...policy, ...relay, initiator, iceServers: this.#iceServers });
     const meta: LinkMeta = { relayOnly, offered: false };
     this.#links.set(peerId, link);
     this.#meta.set(link, meta);
@@ -182,7 +185,7 @@ export class PeerLinks<T extends LinkTypes> {
     if (this.#closed || this.#links.get(peerId) !== link || link.status !== 'connecting') return;
     this.init.logger.debug({ peerId, afterMs: this.init.turnFallbackMs }, 'link not open yet: starting over through TURN only');
     this.#drop(peerId);
-    this.#open(peerId, true);
+    this.#open(peerId, true, this.init.turnFallbackMs);
   }
 
   /** A link to a wanted member closed on its own: retry after a backoff, or give up and say so. */
