@@ -36,6 +36,23 @@ async function pairThrough(server: ServerProcess, relay: LobbyRelayMode): Promis
   return { a: la, b: lb, close: async () => void (await Promise.all([a.leave(), b.leave()])) };
 }
 
+/** The real server with a relay budget far over the default, and a relayed and a direct pair in it. */
+async function withPairs<T>(measure: (pairs: { relayed: Pair; direct: Pair; server: ServerProcess }) => Promise<T>): Promise<T> {
+  const server = await startServer(['--relay-bytes-per-second', CAPACITY_BUDGET], {}, 'info');
+  try {
+    const relayed = await pairThrough(server, 'always');
+    const direct = await pairThrough(server, 'off');
+    try {
+      return await measure({ relayed, direct, server });
+    } finally {
+      await relayed.close();
+      await direct.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 /** CPU seconds (user + system) the process has used, from /proc. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -46,11 +63,8 @@ function cpuSeconds(pid: number): number {
 const rtt: Scenario = {
   name: 'relay.rtt',
   description: 'state-lane ping-pong, 64 B, one in flight, through the lobby relay vs a direct link, 1,000 samples each',
-  async run() {
-    const server = await startServer(['--relay-bytes-per-second', CAPACITY_BUDGET], {}, 'info');
-    try {
-      const relayed = await pairThrough(server, 'always');
-      const direct = await pairThrough(server, 'off');
+  run: () =>
+    withPairs(async ({ relayed, direct }) => {
       const payload = new Uint8Array(64).fill(7);
       const samples = { relay: [] as number[], p2p: [] as number[] };
       const ping = (pair: Pair) => {
@@ -74,8 +88,6 @@ const rtt: Scenario = {
       };
       await alternate(3, block(null, pingRelay), block(null, pingDirect)); // warm-up
       await alternate(10, block(samples.relay, pingRelay), block(samples.p2p, pingDirect));
-      await relayed.close();
-      await direct.close();
       const relayP50 = percentile(samples.relay, 50);
       const p2pP50 = percentile(samples.p2p, 50);
       return {
@@ -85,10 +97,7 @@ const rtt: Scenario = {
         p2p_us_p99: round(percentile(samples.p2p, 99), 1),
         ratio_p50: round(relayP50 / p2pP50),
       };
-    } finally {
-      await server.stop();
-    }
-  },
+    }),
 };
 
 const EVENT_BYTES = 8 * 1024;
@@ -97,11 +106,8 @@ const HIGH_WATER = 1024 * 1024;
 const throughput: Scenario = {
   name: 'relay.throughput',
   description: 'events lane, 8 KiB events, 2 s turns (3 each), through the lobby relay vs a direct link; server CPU per relayed Mbit',
-  async run() {
-    const server = await startServer(['--relay-bytes-per-second', CAPACITY_BUDGET], {}, 'info');
-    try {
-      const relayed = await pairThrough(server, 'always');
-      const direct = await pairThrough(server, 'off');
+  run: () =>
+    withPairs(async ({ relayed, direct, server }) => {
       const payload = new Uint8Array(EVENT_BYTES).fill(3);
       const totals = { relay: { bytes: 0, ms: 0 }, p2p: { bytes: 0, ms: 0 } };
       let serverCpuS = 0;
@@ -127,8 +133,6 @@ const throughput: Scenario = {
         off();
       };
       await alternate(3, turn(relayed, totals.relay, true), turn(direct, totals.p2p, false));
-      await relayed.close();
-      await direct.close();
       const relayMBps = totals.relay.bytes / 1e6 / (totals.relay.ms / 1000);
       const p2pMBps = totals.p2p.bytes / 1e6 / (totals.p2p.ms / 1000);
       const relayedMbit = (totals.relay.bytes * 8) / 1e6;
@@ -138,10 +142,7 @@ const throughput: Scenario = {
         ratio: round(relayMBps / p2pMBps),
         server_cpu_ms_per_mbit: round((serverCpuS * 1000) / relayedMbit, 2),
       };
-    } finally {
-      await server.stop();
-    }
-  },
+    }),
 };
 
 export const relayScenarios: Scenario[] = [rtt, throughput];

@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LinkStats } from '@rallypoint/core';
-import { startAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
+import { stopAgents, type Agent } from '../helpers/netlab/agents.js';
 import { labNamespaces } from '../helpers/netlab/lab.js';
-import { startCell, type Cell } from '../helpers/netlab/matrix.js';
+import { joinedPair, startCell, type Cell } from '../helpers/netlab/matrix.js';
 
 const LOSS_PERCENT = 10;
 let cell: Cell;
@@ -16,10 +16,7 @@ let guest: Agent;
 
 beforeAll(async () => {
   cell = await startCell('both cone', 'STUN');
-  [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
-  const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url });
-  await guest.call('join', { url: cell.lobby.url, code });
-  await Promise.all([host.call('waitOpen'), guest.call('waitOpen')]);
+  ({ host, guest } = await joinedPair(cell));
   cell.lab.setHome(1, { udpLossPercent: LOSS_PERCENT });
 });
 
@@ -53,3 +50,20 @@ it('reports state loss within 3 points of what really arrived', async () => {
   expect(Math.abs(reported - trueLoss)).toBeLessThanOrEqual(0.03);
   expect(stats.status).toBe('open');
 }, 60_000);
+
+it('stays up through 60 s of 30% UDP loss: every event once, in order, and no close (it may move to the relay)', async () => {
+  cell.lab.setHome(1, { udpLossPercent: 30 });
+  try {
+    const before = await guest.call<{ count: number }>('received');
+    const streaming = host.call<{ numbers: number }>('stream', { ms: 60_000, everyMs: 10 }, 90_000);
+    const state = [host.call('sendState', { hz: 60, ms: 60_000 }, 90_000), guest.call('sendState', { hz: 60, ms: 60_000 }, 90_000)];
+    const { numbers } = await streaming;
+    await Promise.all(state);
+    await expect.poll(() => guest.call('received', { from: before.count }), { timeout: 30_000, interval: 250 }).toMatchObject({ count: before.count + numbers, inOrder: true, duplicates: 0 });
+    const transports = await guest.call<{ closes: string[]; changes: Array<{ transport: string }> }>('transports');
+    expect(transports.closes).toEqual([]);
+    expect((await guest.call<LinkStats>('stats')).status).toBe('open');
+  } finally {
+    cell.lab.setHome(1, { udpLossPercent: LOSS_PERCENT });
+  }
+}, 150_000);

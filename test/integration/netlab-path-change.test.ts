@@ -5,9 +5,9 @@
  * order, without ever closing.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
+import { stopAgents, type Agent } from '../helpers/netlab/agents.js';
 import { labNamespaces } from '../helpers/netlab/lab.js';
-import { startCell, type Cell } from '../helpers/netlab/matrix.js';
+import { joinedPair, startCell, type Cell } from '../helpers/netlab/matrix.js';
 
 interface Transports {
   changes: Array<{ transport: string; previous: string; reason: string; atMs: number }>;
@@ -21,11 +21,9 @@ let guest: Agent;
 
 beforeAll(async () => {
   cell = await startCell('both cone', 'STUN');
-  [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
-  const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url });
-  await guest.call('join', { url: cell.lobby.url, code });
-  const opened = await Promise.all([host.call<{ transport: string }>('waitOpen'), guest.call<{ transport: string }>('waitOpen')]);
-  expect(opened.map((o) => o.transport)).toEqual(['p2p', 'p2p']);
+  let transports: (string | null)[];
+  ({ host, guest, transports } = await joinedPair(cell));
+  expect(transports).toEqual(['p2p', 'p2p']);
 });
 
 afterAll(async () => {

@@ -325,7 +325,9 @@ export class EventsLane<E extends Record<string, unknown>, R extends Record<stri
     if (seq === undefined) return this.#receiveFrame(bytes, decoder, { sequenced: false, reassembled: false, channel });
     const ahead = seqDiff(seq, this.#nextIn);
     if (ahead < 0) {
+      // The sender did not hear our acknowledgement (or resent after a path change): say it again.
       this.duplicates++;
+      this.#unackedFrames = Math.max(this.#unackedFrames, 1);
       return;
     }
     if (ahead > 0) return this.#askFromGap(channel);

@@ -112,11 +112,16 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
     }
     return { numbers: i };
   },
-  /** What arrived on the events lane: count, and whether it is exactly 0..n-1 in order. */
-  received() {
-    const inOrder = received.every((value, index) => value === index);
-    const distinct = new Set(received).size;
-    return { count: received.length, inOrder, duplicates: received.length - distinct, state: receivedState };
+  /**
+   * What arrived on the events lane: count, and whether it is exactly 0..n-1 in order (from
+   * index `from` on, when given: a second stream after a first).
+   */
+  received(args) {
+    const from = (args.from as number | undefined) ?? 0;
+    const inOrder = received.slice(from).every((value, index) => value === index);
+    const tail = received.slice(from);
+    const distinct = new Set(tail).size;
+    return { count: received.length, inOrder, duplicates: tail.length - distinct, state: receivedState };
   },
   async leave() {
     await session?.leave();

@@ -68,6 +68,15 @@ export interface PairResult {
   openMs: number;
 }
 
+/** Agents in homes a and b, the host in a room and the guest joined by code, both links open; the agents stay up. */
+export async function joinedPair(cell: Cell, timeoutMs = 20_000): Promise<{ host: Agent; guest: Agent; transports: (string | null)[] }> {
+  const [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
+  const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url });
+  await guest.call('join', { url: cell.lobby.url, code });
+  const opened = await Promise.all([host, guest].map((agent) => agent.call<{ transport: string | null }>('waitOpen', { timeoutMs })));
+  return { host, guest, transports: opened.map((o) => o.transport) };
+}
+
 /** Host creates a room, guest joins by code; resolves when both links are open. Agents are stopped after. */
 export async function connectPair(cell: Cell, timeoutMs = 20_000, whileOpen?: (host: Agent, guest: Agent) => Promise<void>): Promise<PairResult> {
   const [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
