@@ -399,16 +399,16 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     return path;
   }
 
-  /** The first path to open carries the hello; any later one the lanes move to (direct beats relay). */
-  #onPathOpen(path: Path): void {
+  /** The first connection to open carries the hello; a later one the lanes move to (direct beats relay). */
+  #onPathOpen(path: PeerPath): void {
     if (this.#status === 'closed') return;
-    if (path.kind === 'p2p') {
-      this.#clearAttempt();
-      this.#retryDelayMs = 0;
-      this.#refreshCandidateType(path);
-    }
+    this.#clearAttempt();
+    this.#retryDelayMs = 0;
+    // A new connection has its own candidate pair: unknown until getStats says.
+    this.#candidateType = null;
+    this.#refreshCandidateType(path);
     if (!this.#helloSent) return this.#sendHello(path);
-    if (path !== this.#current) this.#moveTo(path, path.kind === 'p2p' ? 'direct-path' : 'path-lost');
+    if (path !== this.#current) this.#moveTo(path, 'direct-path');
   }
 
   #onRelayOpen(): void {
