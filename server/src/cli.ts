@@ -3,7 +3,7 @@
  * rallypoint-server: the lobby server from the command line. Flags and environment variables are
  * in config.ts (`--help` prints them). Exits 0 after a graceful shutdown on SIGTERM or SIGINT.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { ConfigError, parseConfig, usage } from './config.js';
@@ -22,6 +22,12 @@ try {
 }
 if (config === 'help') {
   console.log(usage());
+  process.exit(0);
+}
+if (config === 'version') {
+  // package.json sits beside dist/ in the repository and in the published package alike.
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  console.log(version);
   process.exit(0);
 }
 

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LobbyLimits } from '@rallypoint/protocol';
+import { LobbyLimits, type IceServer } from '@rallypoint/protocol';
 import * as v from 'valibot';
 import type { TurnConfig } from './turn.js';
 
@@ -12,7 +12,7 @@ export interface ServerConfig {
   /** Folder served at `/`. `undefined`: a small status page. */
   staticDir: string | undefined;
   /** STUN/TURN servers handed to every member. @default [] */
-  iceServers: RTCIceServer[];
+  iceServers: IceServer[];
   turn: TurnConfig | undefined;
   /**
    * Key of the restore tokens members prove their place with after a restart. Give every process
@@ -35,7 +35,7 @@ export const flags = {
   port: { env: 'RALLYPOINT_PORT', help: 'TCP port (0: any free port). Also reads PORT.', default: '2567' },
   host: { env: 'RALLYPOINT_HOST', help: 'Interface to listen on.', default: '0.0.0.0' },
   static: { env: 'RALLYPOINT_STATIC', help: 'Folder served at / (default: the demo game build; a status page if none).', default: undefined },
-  'ice-servers': { env: 'RALLYPOINT_ICE_SERVERS', help: 'JSON array of RTCIceServer given to every player, e.g. [{"urls":"stun:stun.example.org:3478"}].', default: '[]' },
+  'ice-servers': { env: 'RALLYPOINT_ICE_SERVERS', help: 'JSON array of ICE servers (RTCIceServer) given to every player, e.g. [{"urls":"stun:stun.example.org:3478"}].', default: '[]' },
   'turn-secret': { env: 'RALLYPOINT_TURN_SECRET', help: 'TURN REST API shared secret (coturn static-auth-secret); enables ephemeral TURN credentials.', default: undefined },
   'turn-urls': { env: 'RALLYPOINT_TURN_URLS', help: 'Comma-separated turn:/turns: URLs of that TURN server.', default: undefined },
   'turn-ttl': { env: 'RALLYPOINT_TURN_TTL', help: 'TURN credential lifetime in seconds.', default: '3600' },
@@ -73,7 +73,7 @@ export class ConfigError extends Error {
 export function usage(): string {
   const lines = ['Usage: rallypoint-server [options]', '', 'Options (each also read from its environment variable; a flag wins):'];
   for (const [name, flag] of Object.entries(flags)) lines.push(`  --${name.padEnd(24)} ${flag.env.padEnd(36)} ${flag.help}${flag.default ? ` (default: ${flag.default})` : ''}`);
-  lines.push('  --help');
+  lines.push('  --version', '  --help');
   return lines.join('\n');
 }
 
@@ -81,15 +81,16 @@ export function usage(): string {
  * Flags, then environment variables, then defaults. util.parseArgs is Node's own, which is all a
  * handful of long options needs; valibot (already here for the protocol) checks the values.
  */
-export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defaultStaticDir: string | undefined): ServerConfig | 'help' {
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, defaultStaticDir: string | undefined): ServerConfig | 'help' | 'version' {
   const options = Object.fromEntries(Object.keys(flags).map((name) => [name, { type: 'string' as const }]));
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } }, strict: true, allowPositionals: false });
   } catch (error) {
     throw new ConfigError(`${(error as Error).message}\n\n${usage()}`, { cause: error });
   }
   if (parsed.values.help === true) return 'help';
+  if (parsed.values.version === true) return 'version';
   const raw: Record<string, string | undefined> = {};
   /** Where each value came from, to name it in an error: the flag, or the variable that set it. */
   const source: Record<string, string> = {};
@@ -112,7 +113,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     port: c.port,
     host: c.host,
     staticDir: c.static ?? defaultStaticDir,
-    iceServers: c['ice-servers'] as RTCIceServer[],
+    iceServers: c['ice-servers'] as IceServer[],
     turn: c['turn-secret'] !== undefined && c['turn-urls'] !== undefined ? { secret: c['turn-secret'], urls: c['turn-urls'], ttlSeconds: c['turn-ttl'] } : undefined,
     restoreSecret: c['restore-secret'],
     connectionsPerAddress: c['connections-per-address'],

@@ -15,6 +15,7 @@ import {
   type Member,
   type RoomSettings,
   type ServerMessagePayloads,
+  type IceServer,
 } from '@rallypoint/protocol';
 import { ClientGuard } from './guard.js';
 import { forwardedFrame, relayFits, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
@@ -23,7 +24,7 @@ import type { RestoreTokens } from './restore.js';
 import { iceServersFor, type TurnConfig } from './turn.js';
 
 export interface GameRoomContext extends RoomContext {
-  iceServers: readonly RTCIceServer[];
+  iceServers: readonly IceServer[];
   turn: TurnConfig | undefined;
   randomInt: (n: number) => number;
   restoreTokens: RestoreTokens;

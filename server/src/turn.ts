@@ -1,3 +1,4 @@
+import type { IceServer } from '@rallypoint/protocol';
 import { createHmac } from 'node:crypto';
 
 export interface TurnConfig {
@@ -22,7 +23,7 @@ export function turnCredentials(secret: string, sessionId: string, ttlSeconds: n
 }
 
 /** The ICE servers one member gets: the configured ones, plus TURN with its own credentials. */
-export function iceServersFor(iceServers: readonly RTCIceServer[], turn: TurnConfig | undefined, sessionId: string, nowMs: number): RTCIceServer[] {
+export function iceServersFor(iceServers: readonly IceServer[], turn: TurnConfig | undefined, sessionId: string, nowMs: number): IceServer[] {
   const servers = iceServers.map((server) => ({ ...server }));
   if (turn !== undefined && turn.urls.length > 0) servers.push({ urls: turn.urls, ...turnCredentials(turn.secret, sessionId, turn.ttlSeconds, nowMs) });
   return servers;

@@ -39,3 +39,58 @@ export type { LobbyRelayMode, RoomSessionEvents } from './session.js';
 export type { LinkFailure, LinkRetryPolicy } from './peer-links.js';
 export type { RoomListEvents } from './listing.js';
 export type { ListingFilter, Member, RoomListing, RoomOptions, RoomSettings, Topology } from '@rallypoint/protocol';
+export type { LobbyRoom } from './colyseus-room.js';
+
+// What a game touches of the links a session hands it, so one import is enough.
+export {
+  ConnectTimeoutError,
+  ConnectionFailedError,
+  FragmentError,
+  HandlerError,
+  HandshakeError,
+  HeartbeatTimeoutError,
+  InvalidMessageError,
+  InvalidSignalError,
+  LinkClosedError,
+  MalformedMessageError,
+  MessageTooLargeError,
+  ProtocolVersionMismatchError,
+  RemoteRequestError,
+  RequestTimeoutError,
+  SendBufferFullError,
+  TooManyRequestsError,
+  UnknownMessageKindError,
+  silentLogger,
+} from '@rallypoint/core';
+export type {
+  CandidateType,
+  CloseReason,
+  EventsLaneApi,
+  EventsLaneConditions,
+  EventsLaneStats,
+  Lane,
+  LaneStats,
+  Link,
+  LinkCloseEvent,
+  LinkConditions,
+  LinkDiagnostic,
+  LinkEvents,
+  LinkInit,
+  LinkOpenEvent,
+  LinkSignal,
+  LinkStats,
+  LinkStatus,
+  LinkTransport,
+  LinkTypes,
+  Logger,
+  RemoteRequestFailure,
+  RequestOptions,
+  RequestType,
+  StateLaneApi,
+  StateLaneConditions,
+  StateLaneStats,
+  StateMessage,
+  StateSendResult,
+  TransportChangeReason,
+  TransportChangedEvent,
+} from '@rallypoint/core';

@@ -1,6 +1,6 @@
 import { Emitter, type Logger } from '@rallypoint/core';
 import { ListingMessage, type RoomListing } from '@rallypoint/protocol';
-import type { Room as ColyseusRoom } from 'colyseus.js';
+import type { LobbyRoom as ColyseusRoom } from './colyseus-room.js';
 import { LobbyUnavailableError } from './errors.js';
 
 /** What Colyseus' listing sends for one room. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@rallypoint/core';
 import { LobbyErrorCode, type RoomSettings } from '@rallypoint/protocol';
-import type { Room as ColyseusRoom } from 'colyseus.js';
+import type { LobbyRoom as ColyseusRoom } from './colyseus-room.js';
 
 /** The lobby calls a session needs to get back into its room. */
 export interface Connector {

@@ -15,7 +15,7 @@ import {
   type ServerMessagePayloads,
   type WelcomePayload,
 } from '@rallypoint/protocol';
-import type { Room as ColyseusRoom } from 'colyseus.js';
+import type { LobbyRoom as ColyseusRoom } from './colyseus-room.js';
 import { LobbyUnavailableError, RelayRefusedError, RestoreRefusedError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
 import { PeerLinks, type LinkRetryPolicy } from './peer-links.js';
 import { reconnectRoom, type Connector } from './reconnect.js';

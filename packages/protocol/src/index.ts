@@ -39,6 +39,7 @@ export type {
   ClosingPayload,
   ErrorPayload,
   HostChangedPayload,
+  IceServer,
   Member,
   MemberLeftPayload,
   RoomListing,

@@ -12,6 +12,16 @@ export interface Member {
   order: number;
 }
 
+/**
+ * One STUN or TURN server, as the server hands it out: the fields of the DOM's `RTCIceServer`
+ * that matter here, as a type of its own so that the server's types need no DOM lib.
+ */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
 export interface WelcomePayload {
   code: string;
   /** The receiver's own member id. */
@@ -20,7 +30,7 @@ export interface WelcomePayload {
   members: Member[];
   settings: RoomSettings;
   /** STUN/TURN servers for the links, with ephemeral TURN credentials when the server has a secret. */
-  iceServers: RTCIceServer[];
+  iceServers: IceServer[];
   /** The server relays links that find no direct path, on these terms; null: it does not. */
   relay: RelayTerms | null;
   /**
