@@ -12,8 +12,9 @@ import { browserScenarios } from './browser.bench.js';
 import { hostileScenarios } from './hostile.bench.js';
 import { netScenarios } from './net.bench.js';
 import { relayScenarios } from './relay.bench.js';
+import { bundleScenarios } from './bundle.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...bundleScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
