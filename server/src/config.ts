@@ -4,15 +4,17 @@ import { LobbyLimits, type IceServer } from '@rallypoint/protocol';
 import * as v from 'valibot';
 import type { TurnConfig } from './turn.js';
 
+/** The server's settings, as the CLI reads them from flags and variables. */
 export interface ServerConfig {
-  /** @default 2567 (0: any free port) */
+  /** TCP port to listen on; 0: any free port. @default 2567 */
   port: number;
-  /** @default '0.0.0.0' (every interface, so players on the LAN can reach it) */
+  /** Interface to listen on. @default '0.0.0.0' (every interface, so players on the LAN can reach it) */
   host: string;
-  /** Folder served at `/`. `undefined`: a small status page. */
+  /** Folder served at `/`. `undefined`: a small status page. @default the demo game's build, in the repository; else undefined */
   staticDir: string | undefined;
   /** STUN/TURN servers handed to every member. @default [] */
   iceServers: IceServer[];
+  /** The TURN server members get credentials for. @default undefined (no TURN) */
   turn: TurnConfig | undefined;
   /**
    * Key of the restore tokens members prove their place with after a restart. Give every process
@@ -66,10 +68,12 @@ const configSchema = v.object({
   'log-level': v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
+/** A flag or variable with a value the server cannot use (the CLI exits with code 2). */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The `--help` text: every flag, its variable and its default. */
 export function usage(): string {
   const lines = ['Usage: rallypoint-server [options]', '', 'Options (each also read from its environment variable; a flag wins):'];
   for (const [name, flag] of Object.entries(flags)) lines.push(`  --${name.padEnd(24)} ${flag.env.padEnd(36)} ${flag.help}${flag.default ? ` (default: ${flag.default})` : ''}`);

@@ -3,6 +3,7 @@ import { LobbyLimits } from '@rallypoint/protocol';
 /** Why the guard refused a message; also the `reason` label of the rejected-messages metric. */
 export type RefusalReason = 'rate_limited' | 'too_large' | 'undecodable' | 'unknown_type' | 'invalid';
 
+/** One client's message budget and strike allowance. */
 export interface GuardLimits {
   messageBurst: number;
   messagesPerSecond: number;

@@ -21,3 +21,4 @@ export type { ServerConfig } from './config.js';
 export type { GuardLimits, RefusalReason } from './guard.js';
 export type { TurnConfig } from './turn.js';
 export type { RelayDropReason } from './relay.js';
+export type { Metrics } from './metrics.js';

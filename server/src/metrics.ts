@@ -51,4 +51,5 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   };
 }
 
+/** The server's Prometheus metrics (`LobbyServer.metrics`), as served at `/metrics`. */
 export type Metrics = ReturnType<typeof createMetrics>;

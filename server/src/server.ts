@@ -15,15 +15,17 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { RelayActivity } from './relay.js';
 import { CountingTransport } from './transport.js';
 
+/** Options of `startLobbyServer`: the CLI's settings, each optional, and what tests inject. */
 export interface LobbyServerInit extends Partial<ServerConfig> {
-  /** @default a pino logger at `logLevel`, to stdout */
+  /** Where the server logs. @default a pino logger at `logLevel`, to stdout */
   logger?: Logger;
-  /** @default Date.now */
+  /** The clock, in ms (tests inject one). @default Date.now */
   now?: () => number;
   /** For room codes: an integer in [0, n). @default crypto.randomInt */
   randomInt?: (n: number) => number;
 }
 
+/** A running lobby server. */
 export interface LobbyServer {
   /** `http://host:port` as bound (port resolved when 0 was asked for). */
   readonly url: string;

@@ -1,6 +1,7 @@
 import type { IceServer } from '@rallypoint/protocol';
 import { createHmac } from 'node:crypto';
 
+/** A TURN server that shares a secret with the lobby (coturn's `use-auth-secret`). */
 export interface TurnConfig {
   /** Shared secret with the TURN server (coturn: `static-auth-secret`, with `use-auth-secret`). */
   secret: string;

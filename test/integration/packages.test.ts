@@ -107,6 +107,13 @@ test('npx rallypoint-server from the installed tarball: --version, and --help wi
   expect(fromClone.trim()).toBe(run('--version').trim());
 });
 
+test('the API reports in api/ match the built declarations (npm run api updates them)', () => {
+  // packTarballs built the packages, which also ran scripts/api-check.mjs: every export documented.
+  const result = spawnSync(process.execPath, [join(repoRoot(), 'scripts/api-report.mjs')], { cwd: repoRoot(), encoding: 'utf8' });
+  expect(result.stderr.split('\n').filter((line) => line.startsWith('api-report:'))).toEqual([]);
+  expect(result.status).toBe(0);
+}, 120_000);
+
 test('every package carries a README, a license, types, exports and engines', () => {
   for (const name of PACKAGES) {
     const dir = join(project.dir, 'node_modules/@rallypoint', name);

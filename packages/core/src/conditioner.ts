@@ -21,6 +21,7 @@ export interface StateLaneConditions {
   reorder?: number;
 }
 
+/** Simulated conditions on the events lane: delay and jitter; "loss" costs a retransmission round trip, as on a real reliable channel. */
 export interface EventsLaneConditions {
   /** Added one-way delay. @default 0 */
   latencyMs?: number;
@@ -30,6 +31,7 @@ export interface EventsLaneConditions {
   loss?: number;
 }
 
+/** Simulated network conditions on one side's sends, per lane (see `LinkInit.conditions` and `link.setConditions`). Seeded and deterministic. */
 export interface LinkConditions {
   /** Seed for the conditioner's random choices. @default 1 */
   seed?: number;
@@ -71,6 +73,7 @@ export function planEventsDelivery(conditions: EventsLaneConditions, random: () 
   return latencyMs + rJitter * jitterMs + retransmit;
 }
 
+/** The clock and timers the conditioner uses (injected so tests need no real time). */
 export interface Scheduler {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;

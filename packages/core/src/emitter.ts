@@ -4,6 +4,7 @@
  */
 export type Listener<T> = (event: T) => void;
 
+/** A small typed event emitter: listeners that throw are reported to `onListenerError`, never to the emitter's caller. */
 export class Emitter<Events extends object> {
   readonly #listeners = new Map<keyof Events, Set<Listener<never>>>();
 

@@ -79,6 +79,7 @@ export interface EventsLaneDeps {
   warn: (message: string, error: unknown) => void;
 }
 
+/** Options of one `events.request()`. */
 export interface RequestOptions {
   /** Reject with `RequestTimeoutError` after this long. @default the link's `requestTimeoutMs` (10000) */
   timeoutMs?: number;

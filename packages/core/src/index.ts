@@ -46,6 +46,7 @@ export { Emitter } from './emitter.js';
 
 export type { Link } from './link.js';
 export type { Listener } from './emitter.js';
+export type { DecodeLimits } from './codec.js';
 export type { EventsLaneApi, LaneChannel, RequestOptions } from './events-lane.js';
 export type { LinkRelay, RelayLane } from './paths.js';
 export type { StateLaneApi } from './state-lane.js';
@@ -55,6 +56,7 @@ export type { Lane, RemoteRequestFailure } from './errors.js';
 export type {
   CloseReason,
   EventsLaneStats,
+  EventsOf,
   LaneStats,
   LinkCloseEvent,
   LinkEvents,
@@ -67,8 +69,10 @@ export type {
   LinkTypes,
   Logger,
   RequestType,
+  RequestsOf,
   StateLaneStats,
   StateMessage,
+  StateOf,
   StateSendResult,
   TransportChangeReason,
   TransportChangedEvent,

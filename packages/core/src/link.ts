@@ -55,6 +55,7 @@ import {
   type HelloFrame,
 } from './wire.js';
 
+/** One peer link: the events lane and the state lane to one other player, over WebRTC, TURN or the lobby relay. Made by `createLink` (or by a lobby session). */
 export interface Link<T extends LinkTypes = LinkTypes> {
   /** `connecting` until both sides have exchanged hellos, then `open`, then `closed` for good. */
   readonly status: LinkStatus;

@@ -105,6 +105,7 @@ export function watchConnection(pc: RTCPeerConnection, report: (d: LinkDiagnosti
   };
 }
 
+/** The local ICE candidate type of a connection's selected pair: `host` (direct), `srflx`/`prflx` (through NAT), `relay` (through TURN). */
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 
 interface StatLike {

@@ -21,9 +21,12 @@ export interface LinkTypes {
   state?: unknown;
 }
 
+/** The events of a `LinkTypes` (any named payloads when it names none). */
 export type EventsOf<T extends LinkTypes> = T['events'] extends Record<string, unknown> ? T['events'] : Record<string, unknown>;
+/** The requests of a `LinkTypes` (any when it names none). */
 export type RequestsOf<T extends LinkTypes> =
   T['requests'] extends Record<string, RequestType> ? T['requests'] : Record<string, RequestType>;
+/** The state payload of a `LinkTypes` (unknown when it names none). */
 export type StateOf<T extends LinkTypes> = 'state' extends keyof T ? T['state'] : unknown;
 
 /** Opaque signaling data: pass it to the other side's `link.signal()` by any means (JSON-safe). */
@@ -45,12 +48,14 @@ export type CloseReason =
   /** The two sides cannot talk: version mismatch or an unreadable hello. */
   | 'protocol-error';
 
+/** The `close` event: why the link closed. */
 export interface LinkCloseEvent {
   reason: CloseReason;
   /** The named error behind the close, for every reason but `local` and a clean `remote`. */
   error?: Error;
 }
 
+/** The `open` event: both lanes are usable. */
 export interface LinkOpenEvent {
   /** The largest single message the remote accepts; larger events are fragmented. */
   maxMessageSize: number;
@@ -68,12 +73,14 @@ export type LinkTransport = 'p2p' | 'turn' | 'relay';
  */
 export type TransportChangeReason = 'path-lost' | 'direct-path' | 'candidate';
 
+/** The `transportChanged` event: how the lanes travel now, how they did, and why it changed. */
 export interface TransportChangedEvent {
   transport: LinkTransport;
   previous: LinkTransport;
   reason: TransportChangeReason;
 }
 
+/** The events a link emits (`link.on(name, fn)`). */
 export interface LinkEvents {
   /** Signaling data for the other side. */
   signal: LinkSignal;
@@ -110,6 +117,7 @@ export interface StateMessage<S> {
  */
 export type StateSendResult = 'sent' | 'queued' | 'not-open';
 
+/** Traffic of one lane: totals since the link was made, and rates over the last heartbeat interval. */
 export interface LaneStats {
   messagesIn: number;
   messagesOut: number;
@@ -125,6 +133,7 @@ export interface LaneStats {
   badInput: number;
 }
 
+/** The state lane's traffic, with its loss, staleness and backpressure counts. */
 export interface StateLaneStats extends LaneStats {
   /** Frames that never arrived (sequence gaps not filled by late arrivals). */
   lost: number;
@@ -137,6 +146,7 @@ export interface StateLaneStats extends LaneStats {
   replaced: number;
 }
 
+/** The events lane's traffic, with its queue, requests, reassembly and resends. */
 export interface EventsLaneStats extends LaneStats {
   /** Bytes waiting in the link's own queue (behind the channel's high-water mark or the handshake). */
   queuedBytes: number;
@@ -154,6 +164,7 @@ export interface EventsLaneStats extends LaneStats {
   duplicates: number;
 }
 
+/** What `link.stats()` reports: RTT, jitter, transport and both lanes' traffic. */
 export interface LinkStats {
   status: LinkStatus;
   /**
@@ -175,6 +186,7 @@ export interface LinkStats {
   events: EventsLaneStats;
 }
 
+/** A link's life: `connecting`, then `open`, then `closed` for good. */
 export type LinkStatus = 'connecting' | 'open' | 'closed';
 
 /** Where the library writes what it does; it never uses `console` itself. pino fits this shape. */
@@ -183,8 +195,10 @@ export interface Logger {
   warn(data: Record<string, unknown>, message: string): void;
 }
 
+/** A logger that writes nothing: pass it as `logger` to mute a link or a lobby. */
 export const silentLogger: Logger = { debug: () => undefined, warn: () => undefined };
 
+/** Options of `createLink`. Only `initiator` is required. */
 export interface LinkInit {
   /** Which side makes the offer. Exactly one of the two sides must be the initiator. */
   initiator: boolean;

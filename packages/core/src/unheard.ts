@@ -11,6 +11,7 @@ export const consoleLogger: Logger = {
   warn: (data, message) => console.warn(`[rallypoint] ${message}`, data),
 };
 
+/** Writes errors nobody listens for to the logger: the first of each kind at once, then at most one a minute. */
 export class UnheardErrors {
   readonly #last = new Map<string, { atMs: number; unwritten: number }>();
 

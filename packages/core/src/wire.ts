@@ -31,6 +31,7 @@ import { InvalidMessageError, UnknownMessageKindError, type Lane } from './error
 /** Bumped on any incompatible change to the frames above. */
 export const LINK_PROTOCOL_VERSION = 2;
 
+/** The kind of each frame on the wire (the first element of every frame array). */
 export const FrameKind = {
   Hello: 1,
   Event: 2,

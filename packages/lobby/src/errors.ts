@@ -20,6 +20,7 @@ export class RoomNotFoundError extends LobbyError {
   }
 }
 
+/** The room has as many players as it takes. */
 export class RoomFullError extends LobbyError {
   override name = 'RoomFullError';
   constructor(code: string, options?: { cause?: unknown }) {

@@ -35,7 +35,7 @@ export {
 } from './errors.js';
 
 export type { CreateRoomOptions, Lobby, LobbyInit } from './lobby.js';
-export type { LobbyRelayMode, RoomSessionEvents } from './session.js';
+export type { LobbyRelayMode, RoomSessionEvents, SessionDeps } from './session.js';
 export type { LinkFailure, LinkRetryPolicy } from './peer-links.js';
 export type { RoomListEvents } from './listing.js';
 export type { ListingFilter, Member, RoomListing, RoomOptions, RoomSettings, Topology } from '@rallypoint/protocol';

@@ -11,6 +11,7 @@ interface ColyseusListing {
   metadata?: { mode?: string; topology?: RoomListing['topology']; hostName?: string };
 }
 
+/** The events of a `RoomList`. */
 export interface RoomListEvents {
   /** The list changed (a room appeared, filled up, emptied or went away). */
   change: readonly RoomListing[];

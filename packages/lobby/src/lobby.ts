@@ -18,10 +18,11 @@ import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
 import { RoomSession, type LobbyRelayMode } from './session.js';
 
+/** Options of `createLobby`. Only `url` is required. */
 export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   /** The lobby server: `http(s)://host:port` (or `ws(s)://`). */
   url: string;
-  /** Options for every link (structures, heartbeats, conditions...). Initiator and ICE servers come from the room. */
+  /** Options for every link (structures, heartbeats, conditions...). Initiator and ICE servers come from the room. @default {} */
   link?: Partial<Omit<LinkInit, 'initiator' | 'iceServers'>>;
   /**
    * `'relay'` makes every link go through TURN (the room's ICE servers must include one): for
@@ -63,6 +64,7 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
 /** Options for create / quick match: the room's settings and my display name. */
 export type CreateRoomOptions = RoomOptions & Pick<JoinOptions, 'name'>;
 
+/** A client of one lobby server (from `createLobby`): rooms to create, join, match and list. */
 export interface Lobby<T extends LinkTypes = LinkTypes> {
   /** Make a room and join it as its host. */
   create(options?: CreateRoomOptions): Promise<RoomSession<T>>;

@@ -39,6 +39,7 @@ export interface LinkRetryPolicy {
   maxAttempts: number;
 }
 
+/** How a failed link is tried again unless `LobbyInit.linkRetry` says otherwise. */
 export const DEFAULT_LINK_RETRY: LinkRetryPolicy = { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 6 };
 
 /** Why a link to a member was given up on. */

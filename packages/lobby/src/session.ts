@@ -21,6 +21,7 @@ import { PeerLinks, type LinkRetryPolicy } from './peer-links.js';
 import { reconnectRoom, type Connector } from './reconnect.js';
 import { linkedPeers } from './topology.js';
 
+/** The events a room session emits (`session.on(name, fn)`). */
 export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
   memberJoined: Member;
   memberLeft: { member: Member; reason: 'left' | 'lost' };
@@ -45,6 +46,7 @@ export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
   closed: { reason: 'left' | 'lobby-lost' };
 }
 
+/** What a room session is made with (by `createLobby`; a game does not make sessions itself). */
 export interface SessionDeps<T extends LinkTypes> {
   connector: Connector;
   createLink: (init: LinkInit) => Link<T>;

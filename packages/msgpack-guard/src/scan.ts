@@ -18,6 +18,7 @@ export const UNDEFINED_EXTENSION = 0x00;
 /** The msgpack timestamp extension (type -1). */
 export const TIMESTAMP_EXTENSION = 0xff;
 
+/** What a scanner lets through: depth, value count, extensions and record shapes. */
 export interface ScanLimits {
   /** Deepest nesting of arrays, maps and records: a top-level array alone is depth 1. */
   readonly maxDepth: number;
@@ -34,8 +35,10 @@ export interface ScanLimits {
   readonly records: { readonly shared: readonly number[] } | null;
 }
 
+/** Why a message was refused. */
 export type ScanFailure = 'truncated' | 'trailing-bytes' | 'too-deep' | 'too-many-nodes' | 'forbidden-extension' | 'invalid-token' | 'bad-record';
 
+/** A scan's verdict: the message may be decoded, or why not and where. */
 export type ScanResult =
   | { ok: true; nodes: number; depth: number }
   | { ok: false; reason: ScanFailure; offset: number; message: string };
@@ -45,6 +48,7 @@ const MAX_RECORD_IDS = 64;
 /** Checks msgpack bytes against limits fixed once, so no per-message tables are built. */
 export type MsgpackScanner = (bytes: Uint8Array) => ScanResult;
 
+/** A scanner for messages within `limits`: one pass over the bytes, no allocation per value. */
 export function createMsgpackScanner(limits: ScanLimits): MsgpackScanner {
   const allowed = new Uint8Array(256);
   for (const type of limits.extensions) allowed[type & 0xff] = 1;

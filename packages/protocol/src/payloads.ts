@@ -3,6 +3,7 @@ import type { LobbyErrorCode } from './messages.js';
 import type { RelayTerms } from './relay.js';
 import type { RoomSettings, SignalData } from './schemas.js';
 
+/** A member of a room, as every member sees it. */
 export interface Member {
   /** Session id: stable for the member's stay, and across a reconnection or a server restart. */
   id: string;
@@ -22,6 +23,7 @@ export interface IceServer {
   credential?: string;
 }
 
+/** Sent to a member on joining (and on reconnection): the whole room, and what this member needs to link. */
 export interface WelcomePayload {
   code: string;
   /** The receiver's own member id. */
@@ -40,22 +42,26 @@ export interface WelcomePayload {
   restoreToken: string;
 }
 
+/** A member left the room. */
 export interface MemberLeftPayload {
   id: string;
   /** `left`: on purpose; `lost`: the connection dropped and did not come back in time. */
   reason: 'left' | 'lost';
 }
 
+/** Another member hosts now. */
 export interface HostChangedPayload {
   hostId: string;
   previousHostId: string;
 }
 
+/** A WebRTC signal from another member of the room. */
 export interface SignalPayload {
   from: string;
   data: SignalData;
 }
 
+/** A refused message or a failed request; the connection stays up. */
 export interface ErrorPayload {
   code: LobbyErrorCode;
   message: string;
@@ -63,6 +69,7 @@ export interface ErrorPayload {
   type?: string;
 }
 
+/** The server is shutting down. */
 export interface ClosingPayload {
   reason: 'shutdown';
 }
@@ -77,6 +84,7 @@ export interface RoomListing {
   hostName: string;
 }
 
+/** The payload of each message the server sends, by message name. */
 export interface ServerMessagePayloads {
   welcome: WelcomePayload;
   'member.joined': Member;

@@ -11,12 +11,14 @@ export const RELAY_MESSAGE = 'relay';
 
 /** A link's two lanes, and the relay handshake between the two links (see @rallypoint/core's paths.ts). */
 export const RelayLaneCode = { events: 0, state: 1, hello: 2 } as const;
+/** The lanes a relay frame can belong to. */
 export type RelayLaneName = keyof typeof RelayLaneCode;
 const laneNames: readonly RelayLaneName[] = ['events', 'state', 'hello'];
 
 /** Longest member id in a relay header (Colyseus session ids are 9 characters). */
 export const RELAY_MAX_ID_BYTES = 64;
 
+/** A relay frame, decoded: its lane, the member it is for (from a member) or from (from the server), and its bytes. */
 export interface RelayFrame {
   lane: RelayLaneName;
   memberId: string;
@@ -26,6 +28,7 @@ export interface RelayFrame {
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** A relay frame's bytes: header and frame in one buffer. */
 export function encodeRelayFrame(lane: RelayLaneName, memberId: string, frame: Uint8Array): Uint8Array<ArrayBuffer> {
   const id = utf8.encode(memberId);
   if (id.byteLength === 0 || id.byteLength > RELAY_MAX_ID_BYTES) throw new RangeError(`a relay member id is 1 to ${RELAY_MAX_ID_BYTES} bytes`);

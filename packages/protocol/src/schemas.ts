@@ -48,7 +48,9 @@ export const RoomOptionsSchema = v.object({
   /** @default 'star' */
   topology: v.optional(topology, Topology.Star),
 });
+/** Room settings as a client may give them (every field optional). */
 export type RoomOptions = v.InferInput<typeof RoomOptionsSchema>;
+/** Room settings as the room has them (defaults filled in). */
 export type RoomSettings = v.InferOutput<typeof RoomOptionsSchema>;
 
 /**
@@ -63,6 +65,7 @@ export const RestoreSchema = v.object({
   order: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e9)),
   token: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'not a restore token')),
 });
+/** A claim to a place in a room that re-forms after a server restart. */
 export type Restore = v.InferOutput<typeof RestoreSchema>;
 
 /** Options sent with every create / join / quick match. */
@@ -70,8 +73,10 @@ export const JoinOptionsSchema = v.object({
   name: v.optional(displayName, 'Player'),
   restore: v.optional(RestoreSchema),
 });
+/** Options sent with a join: display name, and a restore claim when re-forming a room. */
 export type JoinOptions = v.InferInput<typeof JoinOptionsSchema>;
 
+/** Options sent with a create or a quick match: room settings and join options. */
 export const CreateOptionsSchema = v.object({ ...RoomOptionsSchema.entries, ...JoinOptionsSchema.entries });
 
 /** A WebRTC signal: an object with a `type`, plain data, small and shallow. */
@@ -82,6 +87,7 @@ export const SignalDataSchema = v.pipe(
     return size !== undefined && size <= LobbyLimits.signalMaxBytes;
   }, `signal data must be plain, at most 6 levels deep and ${LobbyLimits.signalMaxBytes} bytes`),
 );
+/** A WebRTC signal, as validated. */
 export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
 /** Payload schemas of every client message, by name. */
@@ -92,12 +98,15 @@ export const ClientMessageSchemas = {
   lock: v.object({ locked: v.boolean() }),
   sync: v.optional(v.object({})),
 } as const;
+/** The payload of each message a member sends, by message name, as validated. */
 export type ClientMessagePayloads = { [K in keyof typeof ClientMessageSchemas]: v.InferOutput<(typeof ClientMessageSchemas)[K]> };
 
 /** The listing filter (`filter` message and listing room join options). */
 export const ListingFilterSchema = v.object({ mode: v.optional(mode) });
+/** Which public rooms a listing shows. */
 export type ListingFilter = v.InferOutput<typeof ListingFilterSchema>;
 
+/** The value, checked, or why it is not valid. */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** Validate with one of the schemas above; the message names the first failing field. */

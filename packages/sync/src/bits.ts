@@ -48,6 +48,7 @@ export class BitWriter {
   }
 }
 
+/** A snapshot ended before its last field. */
 export class TruncatedSnapshotError extends Error {
   override name = 'TruncatedSnapshotError';
   constructor() {
@@ -55,6 +56,7 @@ export class TruncatedSnapshotError extends Error {
   }
 }
 
+/** Reads the bit-packed fields of a snapshot. */
 export class BitReader {
   #bit = 0;
 

@@ -22,6 +22,7 @@ export type ClientMessage<I> = [clientTimeMs: number, ackedSnapshotId: number, f
 /** Host → client: `[hostTimeMs, echoedClientTimeMs, heldMs, lastAppliedInputSeq, snapshot]`; `heldMs` is -1 while there is no client stamp to echo. */
 export type HostMessage = [hostTimeMs: number, echoedClientTimeMs: number, heldMs: number, lastAppliedInputSeq: number, snapshot: Uint8Array];
 
+/** A sync message (input or snapshot) that is not one. */
 export class MalformedSyncMessageError extends Error {
   override name = 'MalformedSyncMessageError';
 }
@@ -33,6 +34,7 @@ export const MAX_INPUTS_PER_MESSAGE = 64;
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
+/** A client's message as the host reads it; throws `MalformedSyncMessageError`. */
 export function parseClientMessage<I>(message: unknown): ClientMessage<I> {
   if (!Array.isArray(message) || message.length !== 4 || !isNumber(message[0]) || !isCount(message[1]) || !isCount(message[2]) || !Array.isArray(message[3])) {
     throw new MalformedSyncMessageError('not a sync client message');
@@ -41,6 +43,7 @@ export function parseClientMessage<I>(message: unknown): ClientMessage<I> {
   return message as ClientMessage<I>;
 }
 
+/** The host's message as a client reads it; throws `MalformedSyncMessageError`. */
 export function parseHostMessage(message: unknown): HostMessage {
   if (!Array.isArray(message) || message.length !== 5 || !message.slice(0, 4).every(isNumber) || !(message[4] instanceof Uint8Array)) {
     throw new MalformedSyncMessageError('not a sync host message');

@@ -11,28 +11,36 @@ import { warnOncePerKind } from './report.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
 import { SnapshotDecoder } from './snapshot-codec.js';
 
+/** Options of a `SyncClient`. */
 export interface SyncClientInit<F extends Record<string, FieldSpec>, I, S> {
+  /** What snapshots carry: the host's schema. */
   schema: SnapshotSchema<F>;
+  /** The link to the host (`stateChannel(link)`). */
   channel: StateChannel;
+  /** The clock, in ms (`performance.now`, or a test's). */
   now: () => number;
-  /** Prediction of this player; omit for a spectator. */
+  /** Prediction of this player; omit for a spectator. @default none (a spectator) */
   prediction?: PredictorInit<S, I> & {
     /** This player's entity id in snapshots. */
     entityId: number;
     /** The authoritative player state from its entity. */
     fromEntity: (entity: EntityOf<F>) => S;
   };
+  /** How the other entities are interpolated. @default see `InterpolatorInit` */
   interpolation?: InterpolatorInit<EntityOf<F>>;
+  /** How the host's clock is followed. @default see `ClockSyncInit` */
   clock?: ClockSyncInit;
   /** Bad or undecodable messages from the host (counted, then dropped). @default a console warning, once per kind a minute */
   onError?: (error: Error) => void;
 }
 
+/** What a client has received. */
 export interface SyncClientStats {
   snapshots: number;
   badMessages: number;
 }
 
+/** A player's side: sends its inputs, predicts its own entity, interpolates the others from the host's snapshots. */
 export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>> {
   readonly clock: ClockSync;
   readonly interpolator: SnapshotInterpolator<EntityOf<F>>;

@@ -23,12 +23,14 @@ export interface ClockSyncInit {
   directSamples?: number;
 }
 
+/** One round trip of the clock exchange. */
 export interface ClockSample {
   rttMs: number;
   offsetMs: number;
   atMs: number;
 }
 
+/** The host's clock as seen by a client: the median offset of the fastest round trips. */
 export class ClockSync {
   readonly #samples: ClockSample[] = [];
   readonly #windowSize: number;

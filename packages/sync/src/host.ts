@@ -10,17 +10,21 @@ import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
 import { SnapshotEncoder, quantizeWorld } from './snapshot-codec.js';
 import { Ticker } from './ticker.js';
 
+/** Options of a `SyncHost`. */
 export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
+  /** What snapshots carry (`defineSchema`); the clients use the same. */
   schema: SnapshotSchema<F>;
-  /** @default 60 */
+  /** Ticks of `step` a second. @default 60 */
   tickRateHz?: number;
   /** Snapshots per second to each peer. @default 30 */
   snapshotRateHz?: number;
+  /** The game's world, as `step` gets it first. */
   world: W;
   /** One tick: apply each player's inputs for this tick (in order) and advance the world. Must not mutate `world`'s snapshot view. */
   step: (world: W, inputs: ReadonlyMap<string, readonly I[]>, dtMs: number, tick: number) => W;
   /** The entities to send. */
   entities: (world: W) => ReadonlyMap<number, EntityOf<F>>;
+  /** The clock, in ms (`performance.now`, or a test's). */
   now: () => number;
   /** Inputs applied per peer per tick at most (lets a peer catch up after jitter). @default 2 */
   maxInputsPerTick?: number;
@@ -45,6 +49,7 @@ interface Peer<F extends Record<string, FieldSpec>, I> {
   off: () => void;
 }
 
+/** What a host has done. */
 export interface SyncHostStats {
   ticks: number;
   snapshotsSent: number;
@@ -61,6 +66,7 @@ const REFUSED = Symbol('refused input');
 /** Id of the host's own inputs in `step`'s inputs map. */
 export const HOST_PLAYER = 'host';
 
+/** The host's side: steps the world at a fixed rate with every player's inputs, and sends each player snapshots. */
 export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   readonly ticker: Ticker;
   readonly #peers = new Map<string, Peer<F, I>>();

@@ -6,6 +6,7 @@
  */
 export type FieldInterpolator<V> = 'linear' | 'angle' | 'step' | ((from: V, to: V, t: number) => V);
 
+/** Options of a `SnapshotInterpolator`. */
 export interface InterpolatorInit<E extends object> {
   /** How each field blends. @default numbers 'linear', everything else 'step' */
   fields?: { [K in keyof E]?: FieldInterpolator<E[K]> };
@@ -37,6 +38,7 @@ interface Snapshot<Id, E> {
   entities: ReadonlyMap<Id, E>;
 }
 
+/** Draws entities a little in the past, blending between the snapshots around that time. */
 export class SnapshotInterpolator<E extends object, Id = number> {
   readonly #buffer: Snapshot<Id, E>[] = [];
   readonly #fields: InterpolatorInit<E>['fields'];

@@ -6,7 +6,9 @@
  * between the old and new prediction is shown as an offset that decays, not as a snap.
  */
 export interface PredictorInit<S, I> {
+  /** One input applied to the state over one tick of `dtMs`: the same rule the host runs. */
   step: (state: S, input: I, dtMs: number) => S;
+  /** The state before any input (where the host spawns the entity). */
   initial: S;
   /** The fixed step `step` is called with. */
   dtMs: number;
@@ -20,11 +22,13 @@ export interface PredictorInit<S, I> {
   maxPending?: number;
 }
 
+/** An input with its sequence number. */
 export interface SequencedInput<I> {
   seq: number;
   input: I;
 }
 
+/** Applies a player's inputs at once, then replays the unacknowledged ones over each authoritative state. */
 export class Predictor<S, I> {
   #state: S;
   #nextSeq = 1;

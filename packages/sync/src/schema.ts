@@ -14,11 +14,13 @@ export type FieldSpec =
   | { type: 'flags'; bits: number }
   | { type: 'bool' };
 
+/** An entity of a schema: one number (or boolean) per field. */
 export type EntityOf<F extends Record<string, FieldSpec>> = { [K in keyof F]: F[K] extends { type: 'bool' } ? boolean : number };
 
 /** Quantized entity: one integer per field, in schema order. */
 export type QuantizedEntity = readonly number[];
 
+/** What a snapshot carries of each entity, and how precisely (from `defineSchema`). */
 export interface SnapshotSchema<F extends Record<string, FieldSpec>> {
   readonly fields: F;
   readonly names: readonly (keyof F & string)[];
@@ -28,10 +30,12 @@ export interface SnapshotSchema<F extends Record<string, FieldSpec>> {
   dequantize(values: QuantizedEntity): EntityOf<F>;
 }
 
+/** A schema that cannot be used. */
 export class SchemaError extends Error {
   override name = 'SchemaError';
 }
 
+/** A snapshot schema from its fields: each a type and a precision. */
 export function defineSchema<F extends Record<string, FieldSpec>>(fields: F): SnapshotSchema<F> {
   const names = Object.keys(fields) as (keyof F & string)[];
   if (names.length === 0 || names.length > 32) throw new SchemaError(`a schema has 1 to 32 fields, got ${names.length}`);

@@ -11,8 +11,10 @@
 import { BitReader, BitWriter } from './bits.js';
 import type { EntityOf, FieldSpec, QuantizedEntity, SnapshotSchema } from './schema.js';
 
+/** Quantized entities by id. */
 export type QuantizedWorld = ReadonlyMap<number, QuantizedEntity>;
 
+/** A delta snapshot against a baseline this decoder no longer has. */
 export class MissingBaselineError extends Error {
   override name = 'MissingBaselineError';
   constructor(readonly baselineId: number) {
@@ -20,16 +22,19 @@ export class MissingBaselineError extends Error {
   }
 }
 
+/** Snapshot bytes that do not decode. */
 export class MalformedSnapshotError extends Error {
   override name = 'MalformedSnapshotError';
 }
 
+/** One encoded snapshot and the id later ones are deltas against. */
 export interface EncodedSnapshot {
   id: number;
   baselineId: number;
   bytes: Uint8Array;
 }
 
+/** Options of the snapshot encoder and decoder. */
 export interface CodecOptions {
   /** Snapshots each side remembers as possible baselines. @default 64 */
   historySize?: number;
@@ -111,12 +116,14 @@ export class SnapshotDecoder<F extends Record<string, FieldSpec>> {
   }
 }
 
+/** Entities as their quantized values. */
 export function quantizeWorld<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, world: ReadonlyMap<number, EntityOf<F>>): Map<number, QuantizedEntity> {
   const out = new Map<number, QuantizedEntity>();
   for (const [id, entity] of world) out.set(id, schema.quantize(entity));
   return out;
 }
 
+/** Quantized entities as numbers again. */
 export function dequantizeWorld<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, world: QuantizedWorld): Map<number, EntityOf<F>> {
   const out = new Map<number, EntityOf<F>>();
   for (const [id, values] of world) out.set(id, schema.dequantize(values));

@@ -12,6 +12,7 @@ export interface TickerInit {
   maxCatchUpTicks?: number;
 }
 
+/** What one `Ticker.advance()` did. */
 export interface TickerAdvance {
   /** Ticks run by this call. */
   ticks: number;
@@ -19,6 +20,7 @@ export interface TickerAdvance {
   alpha: number;
 }
 
+/** A fixed-step accumulator: ticks at a steady rate from any frame rate, with a render alpha and capped catch-up. */
 export class Ticker {
   readonly dtMs: number;
   #tick = 0;
