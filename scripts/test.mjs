@@ -41,6 +41,13 @@ if (run('npx', ['tsc', '-b']) !== 0) {
   process.exit(1);
 }
 
+// The packaging tests pack what is built: build once here, not in each test process at once.
+console.log('> build (every package, and the API doc check)');
+if (run('npm', ['run', 'build', '--silent']) !== 0) {
+  console.error('build failed');
+  process.exit(1);
+}
+
 const reportDir = mkdtempSync(join(tmpdir(), 'rallypoint-test-'));
 const report = join(reportDir, 'vitest.json');
 console.log('> vitest');

@@ -79,6 +79,11 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
      * make itself host by claiming to have been first.
      */
     restoringUntil = 0;
+    /**
+     * Members who left lately, with when: a relay frame still on its way to one of them is
+     * dropped without a word (the sender's link hears of the leave in a moment anyway).
+     */
+    recentlyLeft = new Map<string, number>();
     /** Guards of clients that are not members (yet): messages before the join completes. */
     strangers = new WeakMap<Client, ClientGuard>();
 
@@ -265,6 +270,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (dropped === 'backlog' && frame.lane === 'state' && target !== undefined) return this.holdState(target, from, frame.frame);
       if (dropped !== undefined || target === undefined) {
         ctx.metrics.dropRelay(dropped ?? 'target');
+        if (dropped === 'target' && this.leftLately(frame.memberId)) return;
         // A backed-up recipient is not the sender's doing, and it drops state on purpose: no reply.
         if (dropped === 'backlog') return;
         const second = Math.floor(ctx.now() / 1000);
@@ -305,6 +311,12 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       }, HELD_STATE_POLL_MS);
     }
 
+    private leftLately(memberId: string): boolean {
+      const since = ctx.now() - RECENTLY_LEFT_MS;
+      for (const [id, at] of this.recentlyLeft) if (at < since) this.recentlyLeft.delete(id);
+      return this.recentlyLeft.has(memberId);
+    }
+
     get memberCount(): number {
       return this.members.size;
     }
@@ -325,6 +337,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     private removeMember(member: MemberRecord, reason: 'left' | 'lost'): void {
       this.members.delete(member.id);
+      this.recentlyLeft.set(member.id, ctx.now());
       clearInterval(member.heldTimer);
       this.broadcastAll(ServerMessage.MemberLeft, { id: member.id, reason });
       if (member.id === this.hostId) {
@@ -374,6 +387,9 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 function isRefusal(error: Error): boolean {
   return error instanceof ServerError || (error as { cause?: unknown }).cause instanceof ServerError;
 }
+
+/** How long relay frames to a member who left are dropped silently. */
+const RECENTLY_LEFT_MS = 30_000;
 
 /** How often a backed-up member's connection is checked for room for the state held for it. */
 const HELD_STATE_POLL_MS = 20;

@@ -1,11 +1,11 @@
 /**
- * The packages as a game developer gets them: `npm pack` of each workspace package (built
- * first), installed into a scratch project outside the workspace, so nothing resolves through
+ * The packages as a game developer gets them: `npm pack` of each workspace package (as built
+ * by `npm test`), installed into a scratch project outside the workspace, so nothing resolves through
  * the workspace's own node_modules. Installs prefer npm's cache (filled by the workspace's own
  * `npm ci`), so the registry is asked only for what it does not hold.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './repo.js';
@@ -18,12 +18,15 @@ const folderOf = (name: PackageName) => (name === 'server' ? 'server' : `package
 
 let packed: Promise<Record<PackageName, string>> | undefined;
 
-/** Tarball paths by package, packed once per test process (from a fresh build). */
+/** Tarball paths by package, packed once per test process. */
 export function packTarballs(): Promise<Record<PackageName, string>> {
   packed ??= (async () => {
     const root = repoRoot();
     const out = mkdtempSync(join(tmpdir(), 'rallypoint-packs-'));
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    // Built by `npm test` before vitest starts (test files run in parallel: one build, not one each).
+    for (const name of PACKAGES) {
+      if (!existsSync(join(root, folderOf(name), 'dist/index.js'))) throw new Error(`${name} is not built: run npm run build (npm test does)`);
+    }
     const tarballs = {} as Record<PackageName, string>;
     for (const name of PACKAGES) {
       const before = new Set(readdirSync(out));

@@ -6,7 +6,8 @@
  * installed CLI answers --version and --help.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { PACKAGES, scratchProject, type ScratchProject } from '../helpers/packaging.js';
@@ -59,6 +60,19 @@ test('a browser game type-checks strict against the tarballs: DOM lib, no @types
   expect(typecheck('node16', { 'game-node16.ts': BROWSER_GAME }, { ...browser, module: 'node16', moduleResolution: 'node16' })).toBe('');
 });
 
+test("the README's other code blocks compile: examples/snippets, strict, against the tarballs", () => {
+  const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
+  const files: Record<string, string> = {};
+  for (const name of ['connect.ts', 'link.ts']) {
+    const source = readFileSync(join(repoRoot(), 'examples/snippets', name), 'utf8');
+    const region = /\/\/ #region readme\n([\s\S]*?)\n\/\/ #endregion/.exec(source)?.[1];
+    expect(region, name).toBeDefined();
+    expect(readme, name).toContain(region!);
+    files[`snippet-${name}`] = `${source}\nexport {};\n`;
+  }
+  expect(typecheck('snippets', files, { lib: ['ES2022', 'DOM'], types: [], module: 'ESNext', moduleResolution: 'bundler' })).toBe('');
+});
+
 test('the server type-checks without the DOM lib', () => {
   const server = `
 import { startLobbyServer, parseConfig, type LobbyServer } from '@rallypoint/server';
@@ -108,10 +122,22 @@ test('npx rallypoint-server from the installed tarball: --version, and --help wi
 });
 
 test('the API reports in api/ match the built declarations (npm run api updates them)', () => {
-  // packTarballs built the packages, which also ran scripts/api-check.mjs: every export documented.
+  // npm test built the packages first, which ran scripts/api-check.mjs too: every export documented.
   const result = spawnSync(process.execPath, [join(repoRoot(), 'scripts/api-report.mjs')], { cwd: repoRoot(), encoding: 'utf8' });
   expect(result.stderr.split('\n').filter((line) => line.startsWith('api-report:'))).toEqual([]);
   expect(result.status).toBe(0);
+}, 120_000);
+
+test('npm run docs renders the API reference from the doc comments, options with their defaults', () => {
+  const out = mkdtempSync(join(tmpdir(), 'rallypoint-docs-'));
+  try {
+    execFileSync('npx', ['--no-install', 'typedoc', '--out', out], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'inherit'] });
+    const page = (name: string) => readFileSync(join(out, 'interfaces', name), 'utf8').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(page('packages_core_src.LinkInit.html')).toMatch(/relayAfterMs \?: number With a relay[^]*?Default 5000/);
+    expect(page('packages_lobby_src.LobbyInit.html')).toMatch(/relay \?: LobbyRelayMode[^]*?Default (?:&#39;|')auto/);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }, 120_000);
 
 test('every package carries a README, a license, types, exports and engines', () => {
