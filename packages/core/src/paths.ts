@@ -46,6 +46,12 @@ const EVENTS_CHANNEL_LABEL = 'rallypoint-events';
 const STATE_CHANNEL_LABEL = 'rallypoint-state';
 /** How long a path's close waits for what is queued on its events channel (a goodbye) to leave. */
 const GOODBYE_GRACE_MS = 250;
+/**
+ * How long a connection the other side closed keeps delivering before it counts as dead: the
+ * state channel's close can be handled before the goodbye still arriving on the events channel
+ * (two streams, no order between them), and the goodbye is what says the link itself closed.
+ */
+const CLOSED_GRACE_MS = 100;
 
 export class PeerPath {
   readonly kind = 'p2p';
@@ -59,6 +65,7 @@ export class PeerPath {
   #stateOpen = false;
   #open = false;
   #dead = false;
+  #closing: ReturnType<typeof setTimeout> | null = null;
   readonly #peer: SimplePeer.Instance;
   readonly #pc: RTCPeerConnection;
   readonly #gate: CandidateGate;
@@ -122,13 +129,16 @@ export class PeerPath {
   }
 
   /**
-   * Closes the channels and the connection. With `letGoodbyeOut`, what is queued on the events
-   * channel (a goodbye) gets a moment to leave first: tearing the connection down at once can
-   * drop it, and then the other side only learns of the close from its heartbeat timeout.
+   * Closes the channels and the connection. With `letGoodbyeOut`, the goodbye just queued on the
+   * events channel gets to arrive first: the connection stays until the other side, having read
+   * it, closes its own (or GOODBYE_GRACE_MS). An empty send buffer is not enough: what SCTP still
+   * holds is lost when the connection goes, and under load the goodbye was (the other side then
+   * only learned of the close from its heartbeat timeout).
    */
   close(letGoodbyeOut = false): void {
     const wasDead = this.#dead;
     this.#dead = true;
+    if (this.#closing !== null) clearTimeout(this.#closing);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     if (wasDead && letGoodbyeOut) return;
     const destroy = () => {
@@ -139,20 +149,28 @@ export class PeerPath {
       }
       this.#peer.destroy();
     };
-    const channel = this.events;
-    if (!letGoodbyeOut || channel === null) return destroy();
-    const deadline = performance.now() + GOODBYE_GRACE_MS;
-    const poll = () => {
-      if (channel.readyState !== 'open' || channel.bufferedAmount === 0 || performance.now() >= deadline) destroy();
-      else setTimeout(poll, 5);
+    if (!letGoodbyeOut || this.events === null || this.events.readyState !== 'open') return destroy();
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      destroy();
     };
-    setTimeout(poll, 0);
+    const timer = setTimeout(once, GOODBYE_GRACE_MS);
+    this.#peer.once('close', once);
   }
 
   #die(error?: Error): void {
     if (this.#dead) return;
     this.close();
     this.handlers.dead(error);
+  }
+
+  /** The other side closed the connection: what is still arriving is read first, briefly. */
+  #closedByPeer(): void {
+    if (this.#dead || this.#closing !== null) return;
+    this.#closing = setTimeout(() => this.#die(), CLOSED_GRACE_MS);
   }
 
   #wire(): void {
@@ -168,7 +186,7 @@ export class PeerPath {
       this.heard = true;
       this.handlers.events(data);
     });
-    peer.on('close', () => this.#die());
+    peer.on('close', () => this.#closedByPeer());
     peer.on('error', (error: Error) => this.#die(new ConnectionFailedError(error.message, { cause: error })));
     this.#cleanups.push(
       watchConnection(this.#pc, (diagnostic) => {
@@ -217,7 +235,7 @@ export class PeerPath {
       this.handlers.state(event.data);
     };
     const onStateLow = () => this.handlers.drain('state');
-    const onClose = () => this.#die();
+    const onClose = () => this.#closedByPeer();
     channel.addEventListener('open', onOpen);
     channel.addEventListener('message', onMessage);
     channel.addEventListener('bufferedamountlow', onStateLow);
