@@ -141,6 +141,16 @@ describe('a page bundled with no configuration talks to a Node player', () => {
   }
 });
 
+test('a page that makes no connection leaves simple-peer out of its bundle (tree-shaking)', () => {
+  project.write('errors-only.js', "import { LinkClosedError } from '@rallypoint/lobby';\nconsole.log(new LinkClosedError().name);\n");
+  const esbuild = join(repoRoot(), 'node_modules/.bin/esbuild');
+  const out = join(project.dir, 'errors-only.out.js');
+  execFileSync(esbuild, ['errors-only.js', '--bundle', '--minify', '--format=esm', `--outfile=${out}`, '--log-level=error'], { cwd: project.dir });
+  // An error code of simple-peer's own: in every page above, not in this one.
+  expect(bundleText('esbuild')).toContain('ERR_DATA_CHANNEL');
+  expect(readFileSync(out, 'utf8')).not.toContain('ERR_DATA_CHANNEL');
+});
+
 test('the scratch project resolved everything from its own node_modules', () => {
   expect(existsSync(join(project.dir, 'node_modules/@rallypoint/lobby/dist/index.js'))).toBe(true);
   expect(existsSync(join(project.dir, 'node_modules/@rallypoint/core/dist/browser/index.js'))).toBe(true);

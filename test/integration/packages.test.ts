@@ -58,7 +58,7 @@ test('a browser game type-checks strict against the tarballs: DOM lib, no @types
   const browser = { lib: ['ES2022', 'DOM'], types: [] };
   expect(typecheck('bundler', { 'game.ts': BROWSER_GAME }, { ...browser, module: 'ESNext', moduleResolution: 'bundler' })).toBe('');
   expect(typecheck('node16', { 'game-node16.ts': BROWSER_GAME }, { ...browser, module: 'node16', moduleResolution: 'node16' })).toBe('');
-});
+}, deadline(120_000));
 
 test("the README's other code blocks compile: examples/snippets, strict, against the tarballs", () => {
   const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
@@ -71,7 +71,7 @@ test("the README's other code blocks compile: examples/snippets, strict, against
     files[`snippet-${name}`] = `${source}\nexport {};\n`;
   }
   expect(typecheck('snippets', files, { lib: ['ES2022', 'DOM'], types: [], module: 'ESNext', moduleResolution: 'bundler' })).toBe('');
-});
+}, deadline(120_000));
 
 test('the server type-checks without the DOM lib', () => {
   const server = `
@@ -81,7 +81,7 @@ if (config === 'help' || config === 'version') throw new Error('not here');
 export const started: Promise<LobbyServer> = startLobbyServer({ ...config, port: 0 });
 `;
   expect(typecheck('server', { 'server.ts': server }, { lib: ['ES2022'], types: ['node'], module: 'node16', moduleResolution: 'node16' })).toBe('');
-});
+}, deadline(120_000));
 
 test('in Node, as ES modules: the server and two bots from the tarballs; require() works too', () => {
   project.write(
