@@ -44,7 +44,7 @@ export interface PeerPathInit {
 
 const EVENTS_CHANNEL_LABEL = 'rallypoint-events';
 const STATE_CHANNEL_LABEL = 'rallypoint-state';
-/** How long a path's close waits for what is queued on its events channel (a goodbye) to leave. */
+/** How long a path's close, after a goodbye, waits for the other side to close its own (see close()). */
 const GOODBYE_GRACE_MS = 250;
 /**
  * How long a connection the other side closed keeps delivering before it counts as dead: the
