@@ -17,7 +17,8 @@
  * link.state.onMessage(({ payload, sentAt }) => draw(payload, sentAt));
  * setInterval(() => link.state.send({ x: player.x, y: player.y }), 50);
  */
-export { DEFAULT_RELAY_AFTER_MS, RELAY_ONLY_FIELD, createLink, hasTurnServer } from './link.js';
+export { RELAY_ONLY_FIELD, createLink, hasTurnServer } from './link.js';
+export { DEFAULT_RELAY_AFTER_MS } from './link-options.js';
 export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './conditioner.js';
 export { DEFAULT_MAX_MESSAGE_SIZE, globalRtc } from './rtc.js';
 export { FrameKind, LINK_PROTOCOL_VERSION, MAX_STRUCTURES } from './wire.js';

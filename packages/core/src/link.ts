@@ -9,7 +9,7 @@
  * back when a direct connection opens again. The events lane's sequence numbers carry every event
  * across exactly once, in order (events-lane.ts); the game sees `transportChanged`, not `close`.
  */
-import { DEFAULT_DECODE_LIMITS, createFrameDecoder, createFrameEncoder, type DecodeLimits, type FrameDecoder } from './codec.js';
+import { createFrameDecoder, createFrameEncoder, type DecodeLimits, type FrameDecoder } from './codec.js';
 import { LinkConditioner, type LinkConditions } from './conditioner.js';
 import { Emitter } from './emitter.js';
 import {
@@ -25,12 +25,13 @@ import {
   type Lane,
 } from './errors.js';
 import { EventsLane, type EventsLaneApi, type LaneChannel } from './events-lane.js';
+import { readLinkInit, type LinkSettings } from './link-options.js';
 import { PeerPath, RelayPath } from './paths.js';
-import { DEFAULT_MAX_MESSAGE_SIZE, globalRtc, type CandidateType, type RtcImplementation } from './rtc.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, type CandidateType, type RtcImplementation } from './rtc.js';
 import { RemoteClock } from './sequence.js';
 import { StateLane, type StateLaneApi } from './state-lane.js';
 import { RateMeter, linkStats } from './stats.js';
-import { UnheardErrors, consoleLogger } from './unheard.js';
+import { UnheardErrors } from './unheard.js';
 import {
   type CloseReason,
   type EventsOf,
@@ -45,15 +46,7 @@ import {
   type StateOf,
   type TransportChangeReason,
 } from './types.js';
-import {
-  FrameKind,
-  LINK_PROTOCOL_VERSION,
-  MAX_STRUCTURES,
-  MAX_STRUCTURE_KEYS,
-  isStructureList,
-  wrapU32,
-  type HelloFrame,
-} from './wire.js';
+import { FrameKind, LINK_PROTOCOL_VERSION, wrapU32, type HelloFrame } from './wire.js';
 
 /** One peer link: the events lane and the state lane to one other player, over WebRTC, TURN or the lobby relay. Made by `createLink` (or by a lobby session). */
 export interface Link<T extends LinkTypes = LinkTypes> {
@@ -94,8 +87,6 @@ const MiB = 1024 * KiB;
  * for every stack's initial count, above the ids simple-peer's one in-band channel takes (0 or 1).
  */
 const DEFAULT_STATE_CHANNEL_ID = 100;
-/** `LinkInit.relayAfterMs` when not given. */
-export const DEFAULT_RELAY_AFTER_MS = 5000;
 /** Signals of connections after the first travel wrapped in one of these, with the connection's id. */
 const PATH_SIGNAL = 'rallypoint-path';
 /** How often the link checks that its path is alive. */
@@ -120,7 +111,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   readonly #rates: { state: RateMeter; events: RateMeter };
   readonly #now: () => number;
   readonly #epochMs: number;
-  readonly #options: Required<Pick<LinkInit, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'connectTimeoutMs' | 'relayAfterMs' | 'pathTimeoutMs'>>;
+  readonly #options: LinkSettings['timing'];
   readonly #structures: readonly (readonly string[])[];
   readonly #logger;
   /** Errors reported while nobody listens for 'error'. */
@@ -157,42 +148,19 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #attempts = 0;
 
   constructor(init: LinkInit) {
-    const direct = init.direct ?? true;
-    if (!direct && init.relay === undefined) throw new TypeError('direct: false needs a `relay` to travel on');
-    const rtc = init.rtc ?? globalRtc();
-    if (rtc === undefined && direct) {
-      throw new TypeError('No RTCPeerConnection here: pass `rtc`, or in Node use createLink from "@rallypoint/core/node"');
-    }
+    const settings = readLinkInit(init);
     this.#init = init;
-    this.#rtc = direct ? (rtc ?? null) : null;
-    this.#now = init.now ?? (() => performance.now());
+    this.#rtc = settings.rtc;
+    this.#now = settings.now;
     this.#epochMs = this.#now();
     this.#lastActivityMs = this.#epochMs;
     this.#pathHeardAtMs = this.#epochMs;
-    this.#logger = init.logger ?? consoleLogger;
+    this.#logger = settings.logger;
     this.#unheard = new UnheardErrors(this.#logger, this.#now);
-    this.#structures = init.structures ?? [];
-    this.#decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...init.decodeLimits };
-    if (!Object.values(this.#decodeLimits).every((n) => Number.isInteger(n) && n >= 1)) {
-      throw new TypeError('decodeLimits.maxDepth and decodeLimits.maxNodes must be whole numbers of at least 1');
-    }
+    this.#structures = settings.structures;
+    this.#decodeLimits = settings.decodeLimits;
     this.#decoder = createFrameDecoder([], this.#decodeLimits);
-    if (!isStructureList(this.#structures)) {
-      throw new TypeError(
-        `structures must be at most ${MAX_STRUCTURES} non-empty lists of at most ${MAX_STRUCTURE_KEYS} string keys`,
-      );
-    }
-    this.#options = {
-      heartbeatIntervalMs: init.heartbeatIntervalMs ?? 1000,
-      heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? 5000,
-      connectTimeoutMs: init.connectTimeoutMs ?? 20_000,
-      relayAfterMs: direct ? (init.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) : 0,
-      pathTimeoutMs: init.pathTimeoutMs ?? 2000,
-    };
-    for (const name of ['relayAfterMs', 'pathTimeoutMs'] as const) {
-      const value = this.#options[name];
-      if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number of milliseconds, at least 0`);
-    }
+    this.#options = settings.timing;
     this.#emitter = new Emitter((name, cause) => {
       // A throwing 'error' listener is not reported as another 'error' (that would loop).
       if (name === 'error') this.#logger.warn({ error: cause }, "an 'error' listener threw");

@@ -1,0 +1,51 @@
+/**
+ * `LinkInit` read and checked: defaults filled in, and every option a link cannot use refused
+ * with a TypeError that names it, before anything is made.
+ */
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './codec.js';
+import { globalRtc, type RtcImplementation } from './rtc.js';
+import { consoleLogger } from './unheard.js';
+import type { LinkInit, Logger } from './types.js';
+import { MAX_STRUCTURES, MAX_STRUCTURE_KEYS, isStructureList } from './wire.js';
+
+/** `LinkInit.relayAfterMs` when not given. */
+export const DEFAULT_RELAY_AFTER_MS = 5000;
+
+export interface LinkSettings {
+  /** Null for a link that makes no direct connections (`direct: false`). */
+  rtc: RtcImplementation | null;
+  now: () => number;
+  logger: Logger;
+  structures: readonly (readonly string[])[];
+  decodeLimits: DecodeLimits;
+  timing: Required<Pick<LinkInit, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'connectTimeoutMs' | 'relayAfterMs' | 'pathTimeoutMs'>>;
+}
+
+export function readLinkInit(init: LinkInit): LinkSettings {
+  const direct = init.direct ?? true;
+  if (!direct && init.relay === undefined) throw new TypeError('direct: false needs a `relay` to travel on');
+  const rtc = init.rtc ?? globalRtc();
+  if (rtc === undefined && direct) {
+    throw new TypeError('No RTCPeerConnection here: pass `rtc`, or in Node use createLink from "@rallypoint/core/node"');
+  }
+  const decodeLimits = { ...DEFAULT_DECODE_LIMITS, ...init.decodeLimits };
+  if (!Object.values(decodeLimits).every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new TypeError('decodeLimits.maxDepth and decodeLimits.maxNodes must be whole numbers of at least 1');
+  }
+  const structures = init.structures ?? [];
+  if (!isStructureList(structures)) {
+    throw new TypeError(`structures must be at most ${MAX_STRUCTURES} non-empty lists of at most ${MAX_STRUCTURE_KEYS} string keys`);
+  }
+  const timing = {
+    heartbeatIntervalMs: init.heartbeatIntervalMs ?? 1000,
+    heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? 5000,
+    connectTimeoutMs: init.connectTimeoutMs ?? 20_000,
+    relayAfterMs: direct ? (init.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) : 0,
+    pathTimeoutMs: init.pathTimeoutMs ?? 2000,
+  };
+  for (const name of ['relayAfterMs', 'pathTimeoutMs'] as const) {
+    const value = timing[name];
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number of milliseconds, at least 0`);
+  }
+  return { rtc: direct ? (rtc ?? null) : null, now: init.now ?? (() => performance.now()), logger: init.logger ?? consoleLogger, structures, decodeLimits, timing };
+}
