@@ -18,6 +18,7 @@ const systemRequirements = [
   { command: 'ss', apt: 'iproute2', for: 'the network lab (waiting for coturn to listen)' },
   { command: 'nft', apt: 'nftables', for: 'the network lab (NAT, loss, blocked UDP)' },
   { command: 'turnserver', apt: 'coturn', for: 'the TURN tests (real coturn in the network lab)' },
+  { command: 'redis-server', apt: 'redis-server', for: 'the cluster tests (three lobby processes on a real Redis)' },
 ];
 const isMissing = (r) => spawnSync('sh', ['-c', `command -v ${r.command}`]).status !== 0;
 let missing = systemRequirements.filter(isMissing);

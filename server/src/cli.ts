@@ -42,7 +42,14 @@ process.on('uncaughtException', (error) => {
 });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 
-const server = await startLobbyServer({ ...config, logger });
+let server;
+try {
+  server = await startLobbyServer({ ...config, logger });
+} catch (error) {
+  // The port taken, Redis not there: say so in one line, not a stack.
+  console.error(`rallypoint-server could not start: ${(error as Error).message}`);
+  process.exit(1);
+}
 // Whatever the log level (silent included): where to find the server, above all with --port 0.
 console.log(`rallypoint-server listening on ${server.url} (port ${server.port})`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -28,9 +28,41 @@ export interface ServerConfig {
    * lanes through this server instead). 0: no relaying. @default 524288 (512 KiB/s)
    */
   relayBytesPerSecond: number;
+  /**
+   * Redis to share the lobby through, for several processes (or machines) behind one address:
+   * rooms, codes, matchmaking, the live list and the HTTP limits span them all.
+   * `undefined`: one process, everything in memory. @default undefined
+   */
+  redisUrl: string | undefined;
+  /**
+   * Where players reach this very process (`host:port`, or `host/path` behind a proxy), handed
+   * out for the sockets of the rooms it holds. Needed with `redisUrl`. @default the `--host`
+   * and port it listens on, when `--host` is an address players can reach (not 0.0.0.0)
+   */
+  publicAddress: string | undefined;
+  /**
+   * Addresses of reverse proxies whose `X-Forwarded-For` is believed: requests through them count
+   * against the address the proxy saw, not the proxy's. @default [] (believe no one)
+   */
+  trustProxy: string[];
+  /** HTTP requests one address may make per `LobbyLimits.httpLimitWindowSeconds`. @default LobbyLimits' */
+  httpLimits: HttpLimits;
   /** pino level. @default 'info' */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
+
+/** What one address may ask of the lobby over HTTP in each `LobbyLimits.httpLimitWindowSeconds`. */
+export interface HttpLimits {
+  /** Matchmaking requests (create, join by code, quick match, reconnect, the live list); 0: no limit. */
+  matchmake: number;
+  /** `/rooms/CODE` look-ups; 0: no limit. */
+  probes: number;
+  /** Rooms created (`create` requests, counted on top of `matchmake`); 0: no limit. */
+  creates: number;
+}
+
+/** One of the per-address HTTP budgets (and the label of `rallypoint_http_limited_total`). */
+export type HttpLimitKind = keyof HttpLimits;
 
 /** Every flag, its environment variable and its help line. The README's table is this one. */
 export const flags = {
@@ -44,6 +76,12 @@ export const flags = {
   'restore-secret': { env: 'RALLYPOINT_RESTORE_SECRET', help: 'Secret (16+ characters) that restore tokens are made with; the same across restarts lets rooms re-form after one.', default: undefined },
   'connections-per-address': { env: 'RALLYPOINT_CONNECTIONS_PER_ADDRESS', help: 'Open connections allowed from one IP address; 0: no limit (behind a reverse proxy).', default: String(LobbyLimits.connectionsPerAddress) },
   'relay-bytes-per-second': { env: 'RALLYPOINT_RELAY_BYTES_PER_SECOND', help: 'Relay budget per member for links with no direct path, in bytes a second; 0 turns relaying off.', default: String(LobbyLimits.relayBytesPerSecond) },
+  redis: { env: 'RALLYPOINT_REDIS_URL', help: 'redis:// URL to share the lobby through, across processes and machines (default: one process, in memory).', default: undefined },
+  'public-address': { env: 'RALLYPOINT_PUBLIC_ADDRESS', help: "Where players reach this process (host:port, or host/path behind a proxy), for its rooms' sockets; needed with --redis unless --host is reachable.", default: undefined },
+  'trust-proxy': { env: 'RALLYPOINT_TRUST_PROXY', help: 'Comma-separated proxy addresses whose X-Forwarded-For names the client, for the per-address limits.', default: undefined },
+  'matchmake-per-address': { env: 'RALLYPOINT_MATCHMAKE_PER_ADDRESS', help: `Matchmaking requests per address per ${LobbyLimits.httpLimitWindowSeconds} s; 0: no limit.`, default: String(LobbyLimits.matchmakePerAddress) },
+  'probes-per-address': { env: 'RALLYPOINT_PROBES_PER_ADDRESS', help: `/rooms/CODE look-ups per address per ${LobbyLimits.httpLimitWindowSeconds} s; 0: no limit.`, default: String(LobbyLimits.probesPerAddress) },
+  'creates-per-address': { env: 'RALLYPOINT_CREATES_PER_ADDRESS', help: `Rooms created per address per ${LobbyLimits.httpLimitWindowSeconds} s; 0: no limit.`, default: String(LobbyLimits.createsPerAddress) },
   'log-level': { env: 'RALLYPOINT_LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent.', default: 'info' },
 } as const;
 
@@ -65,6 +103,12 @@ const configSchema = v.object({
   'restore-secret': v.optional(v.pipe(v.string(), v.minLength(16, 'the restore secret needs at least 16 characters'))),
   'connections-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   'relay-bytes-per-second': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
+  redis: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// URL'))),
+  'public-address': v.optional(v.pipe(v.string(), v.regex(/^[^\s/:]+(:\d{1,5})?(\/[^\s]*)?$/, 'host[:port][/path], without a scheme'))),
+  'trust-proxy': v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean)))),
+  'matchmake-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
+  'probes-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
+  'creates-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   'log-level': v.picklist(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
 });
 
@@ -112,6 +156,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
   }
   const c = result.output;
   if ((c['turn-secret'] === undefined) !== (c['turn-urls'] === undefined)) throw new ConfigError('--turn-secret and --turn-urls go together');
+  if (c.redis !== undefined && c['public-address'] === undefined && isAnyAddress(c.host)) {
+    throw new ConfigError(`--redis needs --public-address: where players reach this process (host:port), since --host ${c.host} is every interface`);
+  }
   if (c.static !== undefined && !isFolder(c.static)) throw new ConfigError(`${source.static}: no folder at ${c.static}`);
   return {
     port: c.port,
@@ -122,8 +169,17 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     restoreSecret: c['restore-secret'],
     connectionsPerAddress: c['connections-per-address'],
     relayBytesPerSecond: c['relay-bytes-per-second'],
+    redisUrl: c.redis,
+    publicAddress: c['public-address'],
+    trustProxy: c['trust-proxy'] ?? [],
+    httpLimits: { matchmake: c['matchmake-per-address'], probes: c['probes-per-address'], creates: c['creates-per-address'] },
     logLevel: c['log-level'],
   };
+}
+
+/** 0.0.0.0 or ::, which a player cannot connect to. */
+export function isAnyAddress(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
 }
 
 function isFolder(path: string): boolean {

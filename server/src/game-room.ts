@@ -20,6 +20,7 @@ import {
 import { ClientGuard } from './guard.js';
 import { forwardedFrame, relayFits, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
 import { refuse, screenMessage, type RoomContext } from './screen.js';
+import type { GameRoomApi, RoomDirectory } from './directory.js';
 import type { RestoreTokens } from './restore.js';
 import { iceServersFor, type TurnConfig } from './turn.js';
 
@@ -28,22 +29,13 @@ export interface GameRoomContext extends RoomContext {
   turn: TurnConfig | undefined;
   randomInt: (n: number) => number;
   restoreTokens: RestoreTokens;
-  /** Live game rooms by code: codes are unique among them. */
-  rooms: Map<string, GameRoomApi>;
+  /** Where the game rooms are, this process's and (clustered) every other's: codes are unique across it. */
+  directory: RoomDirectory;
+  /** The server is shutting down: it makes no more rooms (a restore goes to another process). */
+  draining: () => boolean;
   /** Relay budget per member in bytes a second; 0: no relaying. */
   relayBytesPerSecond: number;
   relayActivity: RelayActivity;
-}
-
-/** What the server (health, metrics, shutdown, `/rooms/CODE`) asks of a live game room. */
-export interface GameRoomApi {
-  readonly code: string;
-  readonly memberCount: number;
-  status(): 'open' | 'full' | 'closed';
-  /** Whether this member id has a place here: connected, waiting to reconnect, or a seat reserved. */
-  holds(memberId: string): boolean;
-  /** Tell every member the server is going down. */
-  announceClosing(): void;
 }
 
 interface MemberRecord extends Member {
@@ -101,31 +93,32 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         ctx.metrics.restoresRefused.inc();
         throw new ServerError(LobbyErrorCode.RestoreRefused, 'the restore token does not prove this claim');
       }
-      for (const room of ctx.rooms.values()) {
-        if (!room.holds(restore.memberId)) continue;
+      // The token binds the member id to this code: only that room, wherever it lives, can hold it.
+      if (await ctx.directory.holds(restore.code, restore.memberId)) {
         ctx.metrics.restoresRefused.inc();
-        throw new ServerError(LobbyErrorCode.MemberStillPresent, `member ${restore.memberId} is still in room ${room.code}`);
+        throw new ServerError(LobbyErrorCode.MemberStillPresent, `member ${restore.memberId} is still in room ${restore.code}`);
       }
       return { sessionId: restore.memberId };
     }
 
-    override onCreate(options: unknown): void {
+    override async onCreate(options: unknown): Promise<void> {
       const result = validate(CreateOptionsSchema, options);
       if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidRoomOptions, result.message);
+      if (ctx.draining()) throw new ServerError(LobbyErrorCode.ServerShuttingDown, 'this lobby process is shutting down');
       const { name: _name, restore, ...settings } = result.value;
       this.settings = settings;
       if (restore !== undefined) {
         // onAuth proved the claim, code included: Colyseus's matchmaker calls it with these same
         // options before it creates a room (create and joinOrCreate alike).
-        if (ctx.rooms.has(restore.code)) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
+        if (!(await ctx.directory.claim(restore.code))) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
         this.code = restore.code;
         this.restoringUntil = ctx.now() + LobbyLimits.reconnectWindowSeconds * 1000;
       } else {
         do this.code = generateRoomCode(ctx.randomInt);
-        while (ctx.rooms.has(this.code));
+        while (!(await ctx.directory.claim(this.code)));
       }
       this.roomId = this.code;
-      ctx.rooms.set(this.code, this);
+      ctx.directory.local.set(this.code, this);
       this.maxClients = settings.maxPlayers;
       void this.setPrivate(settings.private);
       void this.setMetadata({ mode: settings.mode, topology: settings.topology, hostName: '' });
@@ -191,7 +184,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     override onDispose(): void {
       for (const member of this.members.values()) clearInterval(member.heldTimer);
-      if (ctx.rooms.get(this.code) === this) ctx.rooms.delete(this.code);
+      if (ctx.directory.local.get(this.code) === this) {
+        ctx.directory.local.delete(this.code);
+        ctx.directory.release(this.code).catch((error: unknown) => ctx.logger.warn({ err: error, code: this.code }, 'could not give the room code back'));
+      }
       ctx.logger.info({ code: this.code }, 'room closed');
     }
 
@@ -328,6 +324,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     status(): 'open' | 'full' | 'closed' {
       if (this.clients.length + Object.keys(this.reservedSeats).length >= this.maxClients) return 'full';
       return this.locked ? 'closed' : 'open';
+    }
+
+    async relist(): Promise<void> {
+      await this.listing.save();
     }
 
     announceClosing(): void {

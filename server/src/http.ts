@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeRoomCode, type RoomStatus } from '@rallypoint/protocol';
 import sirv from 'sirv';
+import { tooManyRequests, unavailable, type HttpLimiter } from './http-limits.js';
 import type { Metrics } from './metrics.js';
 
 export interface HttpContext {
@@ -11,9 +12,15 @@ export interface HttpContext {
   shuttingDown: () => boolean;
   rooms: () => number;
   clients: () => number;
-  roomStatus: (code: string) => RoomStatus['status'];
+  /** The status of a room by code, wherever in the lobby it lives. */
+  roomStatus: (code: string) => Promise<RoomStatus['status']>;
+  limiter: HttpLimiter;
+  /** Whether room look-ups can work now (clustered: Redis is connected). */
+  available: () => boolean;
   /** A request answered 400: its target could not be parsed, or (`error`) a handler threw on it. */
   onBadRequest: (req: IncomingMessage, error?: unknown) => void;
+  /** A request answered 500: its answer failed on the way (Redis away, say). */
+  onFailed: (req: IncomingMessage, error: unknown) => void;
 }
 
 /**
@@ -33,11 +40,8 @@ export function createHttpHandler(ctx: HttpContext) {
     if (pathname === '/metrics') {
       ctx.metrics.registry
         .metrics()
-        .then(
-          (text) => send(res, 200, ctx.metrics.registry.contentType, text),
-          (error: unknown) => send(res, 500, 'text/plain', `metrics failed: ${String(error)}\n`),
-        )
-        .catch((error: unknown) => ctx.onBadRequest(req, error));
+        .then((text) => send(res, 200, ctx.metrics.registry.contentType, text))
+        .catch((error: unknown) => failed(req, res, error));
       return;
     }
     const roomMatch = /^\/rooms\/([^/]{1,32})$/.exec(pathname);
@@ -45,8 +49,17 @@ export function createHttpHandler(ctx: HttpContext) {
       const typed = decodePathSegment(roomMatch[1] ?? '');
       if (typed === undefined) return badRequest(req, res, 'bad room code');
       const code = normalizeRoomCode(typed);
-      const body: RoomStatus = { code: code ?? '', status: code === undefined ? 'not-found' : ctx.roomStatus(code) };
-      return send(res, 200, 'application/json', JSON.stringify(body), { 'access-control-allow-origin': '*' });
+      void (async () => {
+        const waitMs = await ctx.limiter.take('probes', ctx.limiter.address(req));
+        if (waitMs !== undefined) {
+          ctx.metrics.httpLimited.inc({ kind: 'probes' });
+          return tooManyRequests(res, waitMs, 'room look-ups');
+        }
+        if (!ctx.available()) return unavailable(res);
+        const body: RoomStatus = { code: code ?? '', status: code === undefined ? 'not-found' : await ctx.roomStatus(code) };
+        send(res, 200, 'application/json', JSON.stringify(body), { 'access-control-allow-origin': '*' });
+      })().catch((error: unknown) => failed(req, res, error));
+      return;
     }
     if (serveStatic !== undefined) return serveStatic(req, res, () => send(res, 404, 'text/plain', 'not found\n'));
     if (pathname === '/') return send(res, 200, 'text/html; charset=utf-8', statusPage(ctx));
@@ -65,6 +78,12 @@ export function createHttpHandler(ctx: HttpContext) {
       }
     }
   };
+  /** A request whose answer failed on the way (Redis away, say): 500 if nothing was sent yet. */
+  function failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    ctx.onFailed(req, error);
+    if (res.headersSent) res.destroy();
+    else send(res, 500, 'text/plain', `failed: ${String((error as Error)?.message ?? error).slice(0, 200)}\n`);
+  }
   function badRequest(req: IncomingMessage, res: ServerResponse, what: string, error?: unknown): void {
     ctx.onBadRequest(req, error);
     send(res, 400, 'text/plain', `${what}\n`);

@@ -17,8 +17,8 @@ export { iceServersFor, turnCredentials } from './turn.js';
 export { relayFits, relayTerms } from './relay.js';
 
 export type { LobbyServer, LobbyServerInit } from './server.js';
-export type { ServerConfig } from './config.js';
+export type { HttpLimitKind, HttpLimits, ServerConfig } from './config.js';
 export type { GuardLimits, RefusalReason } from './guard.js';
 export type { TurnConfig } from './turn.js';
 export type { RelayDropReason } from './relay.js';
-export type { Metrics } from './metrics.js';
+export type { ClusterTotals, Metrics } from './metrics.js';

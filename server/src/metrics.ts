@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HttpLimitKind } from './config.js';
 import type { RefusalReason } from './guard.js';
 import type { RelayDropReason } from './relay.js';
 
@@ -7,7 +8,7 @@ import type { RelayDropReason } from './relay.js';
  * text at `/metrics`. prom-client rather than hand-written text: exposition format, escaping and
  * process metrics are a solved problem.
  */
-export function createMetrics(live: { rooms: () => number; clients: () => number; relayedLinks: () => number }) {
+export function createMetrics(live: { rooms: () => number; clients: () => number; relayedLinks: () => number; cluster?: (() => Promise<ClusterTotals>) | undefined }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rallypoint_' });
   const rooms = new Gauge({ name: 'rallypoint_rooms', help: 'Live game rooms.', registers: [registry], collect() { this.set(live.rooms()); } });
@@ -26,6 +27,10 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   const relayDropped = new Counter<'reason'>({ name: 'rallypoint_relay_dropped_total', help: 'Relay frames not forwarded, by reason: relaying off, over the sender budget, no such member, the recipient backed up.', labelNames: ['reason'], registers: [registry] });
   const relayedLinks = new Gauge({ name: 'rallypoint_relayed_links', help: 'Pairs of members whose game traffic went through the relay in the last 5 s.', registers: [registry], collect() { this.set(live.relayedLinks()); } });
   for (const reason of ['off', 'budget', 'target', 'backlog'] as const) relayDropped.inc({ reason }, 0);
+  const httpLimited = new Counter<'kind'>({ name: 'rallypoint_http_limited_total', help: 'HTTP requests answered 429: their address was over its budget, by kind (matchmake, probes, creates).', labelNames: ['kind'], registers: [registry] });
+  for (const kind of ['matchmake', 'probes', 'creates'] as const satisfies readonly HttpLimitKind[]) httpLimited.inc({ kind }, 0);
+  const processesReaped = new Counter({ name: 'rallypoint_cluster_processes_reaped_total', help: 'Lobby processes this one found gone (no heartbeat) and cleared, so their rooms could re-form.', registers: [registry] });
+  if (live.cluster !== undefined) registerClusterGauges(registry, live.cluster);
   void relayedLinks;
   for (const reason of ['rate_limited', 'too_large', 'undecodable', 'unknown_type', 'invalid', 'signal_target'] as const) rejected.inc({ reason }, 0);
   void rooms;
@@ -42,6 +47,8 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
     bytesOut,
     relayBytes,
     relayMessages,
+    httpLimited,
+    processesReaped,
     dropRelay(reason: RelayDropReason): void {
       relayDropped.inc({ reason });
     },
@@ -53,3 +60,44 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
 
 /** The server's Prometheus metrics (`LobbyServer.metrics`), as served at `/metrics`. */
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** A clustered lobby's figures: its live processes, and the rooms and members they hold. */
+export interface ClusterTotals {
+  processes: number;
+  rooms: number;
+  clients: number;
+}
+
+/**
+ * The whole lobby's figures, read from Redis at each scrape (every process serves the same
+ * values; sum the per-process gauges, or take these from any one). A scrape while Redis is away
+ * keeps the last values.
+ */
+function registerClusterGauges(registry: Registry, totals: () => Promise<ClusterTotals>): void {
+  let last: ClusterTotals | undefined;
+  let pending: Promise<ClusterTotals | undefined> | undefined;
+  // One read of Redis per scrape, shared by the three gauges.
+  const read = () => {
+    pending ??= totals()
+      .then((value) => (last = value))
+      .catch(() => last)
+      .finally(() => setTimeout(() => (pending = undefined), 0));
+    return pending;
+  };
+  const gauges = [
+    ['rallypoint_cluster_processes', 'Live lobby processes on this Redis.', 'processes'],
+    ['rallypoint_cluster_rooms', 'Live game rooms across the lobby.', 'rooms'],
+    ['rallypoint_cluster_clients', 'Connected members of game rooms across the lobby.', 'clients'],
+  ] as const;
+  for (const [name, help, field] of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        const value = await read();
+        if (value !== undefined) this.set(value[field]);
+      },
+    });
+  }
+}

@@ -1,14 +1,17 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
-import { Server } from '@colyseus/core';
+import { Server, matchMaker } from '@colyseus/core';
 import { LobbyLimits, RoomName } from '@rallypoint/protocol';
 import { pino, type Logger } from 'pino';
-import type { ServerConfig } from './config.js';
+import { connectCluster } from './cluster.js';
+import { isAnyAddress, type ServerConfig } from './config.js';
 import { limitConnectionsPerAddress } from './connection-limit.js';
 import { createMessageDecoder } from './decode.js';
-import { createGameRoom, type GameRoomApi } from './game-room.js';
+import { createLocalDirectory } from './directory.js';
+import { createGameRoom } from './game-room.js';
 import { createHttpHandler } from './http.js';
+import { HttpLimiter, guardMatchmaking } from './http-limits.js';
 import { createListingRoom } from './listing-room.js';
 import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -44,7 +47,11 @@ export interface LobbyServer {
 export async function startLobbyServer(init: LobbyServerInit = {}): Promise<LobbyServer> {
   const logger = init.logger ?? pino({ level: init.logLevel ?? 'info', base: { service: 'rallypoint-server' } });
   const now = init.now ?? Date.now;
-  const rooms = new Map<string, GameRoomApi>();
+  const cluster = init.redisUrl === undefined ? undefined : await connectCluster({ url: init.redisUrl, logger, onReaped: () => metrics.processesReaped.inc() });
+  const directory = cluster?.directory ?? createLocalDirectory();
+  /** Whether matchmaking and room look-ups can work: clustered, while Redis is connected. */
+  const available = () => cluster === undefined || cluster.redis.status === 'ready';
+  const rooms = directory.local;
   let shuttingDown = false;
   const countClients = () => {
     let clients = 0;
@@ -52,7 +59,12 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     return clients;
   };
   const relayActivity = new RelayActivity(now);
-  const metrics = createMetrics({ rooms: () => rooms.size, clients: countClients, relayedLinks: () => relayActivity.count() });
+  const metrics = createMetrics({ rooms: () => rooms.size, clients: countClients, relayedLinks: () => relayActivity.count(), cluster: cluster?.totals });
+  const limiter = new HttpLimiter(
+    init.httpLimits ?? { matchmake: LobbyLimits.matchmakePerAddress, probes: LobbyLimits.probesPerAddress, creates: LobbyLimits.createsPerAddress },
+    init.trustProxy ?? [],
+    cluster?.redis,
+  );
   const httpServer = createServer(
     {
       maxHeaderSize: LobbyLimits.httpMaxHeaderBytes,
@@ -69,11 +81,14 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
       shuttingDown: () => shuttingDown,
       rooms: () => rooms.size,
       clients: countClients,
-      roomStatus: (code) => rooms.get(code)?.status() ?? 'not-found',
+      roomStatus: (code) => directory.status(code),
+      limiter,
+      available,
       onBadRequest: (req, error) => {
         metrics.badRequests.inc();
         logger.debug({ err: error, url: req.url?.slice(0, 256) }, 'bad HTTP request');
       },
+      onFailed: (req, error) => logger.warn({ err: error, url: req.url?.slice(0, 256) }, 'HTTP request failed'),
     }),
   );
   httpServer.maxHeadersCount = LobbyLimits.httpMaxHeaders;
@@ -83,23 +98,58 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     metrics.connectionsRefused.inc();
     logger.debug({ address }, 'too many connections from one address');
   });
+  // Listen before Colyseus starts: the public address handed out for rooms may need the port.
+  await listen(httpServer, init.port ?? 2567, init.host ?? '0.0.0.0');
+  const { port } = httpServer.address() as AddressInfo;
+  const host = init.host === undefined || isAnyAddress(init.host) ? 'localhost' : init.host;
+  const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `http://${hostPort}`;
+  // Clustered, every room's socket must reach the process holding it: its own address.
+  const publicAddress = init.publicAddress ?? (cluster === undefined ? undefined : hostPort);
+
   const transport = new CountingTransport({ server: httpServer, maxPayload: LobbyLimits.frameMaxBytes }, metrics);
-  const colyseus = new Server({ transport, greet: false, gracefullyShutdown: false, logger });
+  const colyseus = new Server({
+    transport,
+    greet: false,
+    gracefullyShutdown: false,
+    logger,
+    ...(publicAddress === undefined ? {} : { publicAddress }),
+    ...(cluster === undefined ? {} : { presence: cluster.presence, driver: cluster.driver, selectProcessIdToCreateRoom: cluster.selectProcessIdToCreateRoom }),
+  });
+  guardMatchmaking(httpServer, {
+    limiter,
+    available,
+    onLimited: (kind) => metrics.httpLimited.inc({ kind }),
+    onError: (error) => logger.warn({ err: error }, 'HTTP limiter failed; request let through'),
+  });
   const context = { logger, metrics, now, decode: createMessageDecoder() };
   if (init.restoreSecret === undefined) logger.info('no restore secret configured: rooms in memory cannot be re-formed after a restart (see --restore-secret)');
+  if (init.restoreSecret === undefined && cluster !== undefined) logger.warn('clustered without --restore-secret: each process makes its own, so rooms of a process that stops cannot re-form on another');
   const restoreTokens = createRestoreTokens(init.restoreSecret);
-  colyseus.define(RoomName.Game, createGameRoom({ ...context, rooms, restoreTokens, iceServers: init.iceServers ?? [], turn: init.turn, relayBytesPerSecond: init.relayBytesPerSecond ?? LobbyLimits.relayBytesPerSecond, relayActivity, randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)) }))
+  colyseus.define(
+    RoomName.Game,
+    createGameRoom({
+      ...context,
+      directory,
+      draining: () => shuttingDown,
+      restoreTokens,
+      iceServers: init.iceServers ?? [],
+      turn: init.turn,
+      relayBytesPerSecond: init.relayBytesPerSecond ?? LobbyLimits.relayBytesPerSecond,
+      relayActivity,
+      randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)),
+    }),
+  )
     .filterBy(['mode'])
     // Quick match joins the fullest open room of the mode.
     .sortBy({ clients: -1 })
     .enableRealtimeListing();
   colyseus.define(RoomName.Listing, createListingRoom(context));
 
-  await colyseus.listen(init.port ?? 2567, init.host ?? '0.0.0.0');
-  const { port } = httpServer.address() as AddressInfo;
-  const host = init.host === undefined || init.host === '0.0.0.0' || init.host === '::' ? 'localhost' : init.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ port, host: init.host ?? '0.0.0.0', url, staticDir: init.staticDir ?? null, turn: init.turn !== undefined }, 'listening');
+  await cluster?.start();
+  // What Colyseus' listen() does after binding: join the matchmaker (its IPC channel, health checks).
+  await matchMaker.accept();
+  logger.info({ port, host: init.host ?? '0.0.0.0', url, publicAddress: publicAddress ?? null, redis: cluster !== undefined, staticDir: init.staticDir ?? null, turn: init.turn !== undefined }, 'listening');
 
   let closed: Promise<void> | undefined;
   return {
@@ -113,9 +163,20 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
         for (const room of rooms.values()) room.announceClosing();
         await colyseus.gracefullyShutdown(false);
         httpServer.closeAllConnections();
+        await cluster?.stop();
         logger.info('stopped');
       })();
       return closed;
     },
   };
+}
+
+function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -71,6 +71,22 @@ export class RelayRefusedError extends LobbyError {
   override name = 'RelayRefusedError';
 }
 
+/**
+ * The lobby turned the request down: this address made too many (matchmaking, room look-ups or
+ * rooms created) in a short time. `retryAfterSeconds` says when it may ask again.
+ */
+export class LobbyRateLimitedError extends LobbyError {
+  override name = 'LobbyRateLimitedError';
+  constructor(
+    message: string,
+    /** Seconds until the address may ask again (the server's `Retry-After`). */
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, LobbyErrorCode.RateLimited, options);
+  }
+}
+
 /** Only the host may do that (lock the room). */
 export class NotHostError extends LobbyError {
   override name = 'NotHostError';
@@ -100,6 +116,17 @@ export class SessionClosedError extends LobbyError {
   }
 }
 
+/** HTTP's "Too Many Requests", as colyseus.js reports a matchmaking request the server turned down. */
+export const HTTP_TOO_MANY_REQUESTS = 429;
+/** HTTP's "Service Unavailable": the lobby process is shutting down, or its Redis is away. */
+export const HTTP_UNAVAILABLE = 503;
+
+/** A 429 from the lobby as a named error, with the wait its message gives (the server's `Retry-After`). */
+export function tooManyRequests(message: string, options?: { cause?: unknown }): LobbyRateLimitedError {
+  const seconds = Number(/try again in (\d+) s/.exec(message)?.[1] ?? 1);
+  return new LobbyRateLimitedError(message, seconds, options);
+}
+
 /** The named error for an `error` message or a matchmaking failure carrying a protocol code. */
 export function errorFromCode(code: number, message: string, roomCode = '?'): LobbyError {
   switch (code) {
@@ -121,6 +148,8 @@ export function errorFromCode(code: number, message: string, roomCode = '?'): Lo
       return new NotHostError(message, code);
     case LobbyErrorCode.RelayRefused:
       return new RelayRefusedError(message, code);
+    case LobbyErrorCode.LobbyUnavailable:
+      return new LobbyUnavailableError(message, code);
     case LobbyErrorCode.InvalidMessage:
     case LobbyErrorCode.UnknownMessageType:
     case LobbyErrorCode.MessageTooLarge:

@@ -30,6 +30,7 @@ export {
   RoomNotFoundError,
   SessionClosedError,
   SignalTargetUnknownError,
+  LobbyRateLimitedError,
   WebRtcUnavailableError,
   errorFromCode,
 } from './errors.js';

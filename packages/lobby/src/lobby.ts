@@ -7,12 +7,13 @@ import {
   normalizeRoomCode,
   validate,
   type JoinOptions,
+  LobbyErrorCode,
   type ListingFilter,
   type RoomOptions,
   type RoomStatus,
 } from '@rallypoint/protocol';
 import { Client, type Room as ColyseusRoom } from 'colyseus.js';
-import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, errorFromCode, type LobbyError } from './errors.js';
+import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, errorFromCode, tooManyRequests, HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE, type LobbyError } from './errors.js';
 import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
@@ -175,12 +176,14 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
   const failure = async (error: unknown, roomCode?: string): Promise<LobbyError> => {
     const code = serverErrorCode(error);
     if (code === undefined) return new LobbyUnavailableError(`lobby server ${httpOrigin} not reachable: ${(error as Error).message}`, undefined, { cause: error });
+    if (code === HTTP_TOO_MANY_REQUESTS) return tooManyRequests((error as Error).message, { cause: error });
+    if (code === HTTP_UNAVAILABLE) return new LobbyUnavailableError(`lobby server ${httpOrigin}: ${(error as Error).message}`, LobbyErrorCode.LobbyUnavailable, { cause: error });
     if (code < 128 || roomCode === undefined) return errorFromCode(code, (error as Error).message, roomCode);
     // Colyseus says "not found" for a full or locked room too: ask the server which it is.
     const status = await fetch(`${httpOrigin}/rooms/${roomCode}`)
-      .then((response) => response.json() as Promise<RoomStatus>)
-      .then((body) => body.status)
+      .then(async (response): Promise<RoomStatus['status'] | 'unknown'> => (response.ok ? ((await response.json()) as RoomStatus).status : 'unknown'))
       .catch(() => 'not-found' as const);
+    if (status === 'unknown') return new LobbyUnavailableError(`lobby server ${httpOrigin} could not look room ${roomCode} up: ${(error as Error).message}`, undefined, { cause: error });
     if (status === 'full') return new RoomFullError(roomCode, { cause: error });
     if (status === 'closed' || status === 'open') return new RoomClosedError(roomCode, { cause: error });
     return new RoomNotFoundError(roomCode, { cause: error });

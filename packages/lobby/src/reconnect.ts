@@ -1,6 +1,7 @@
 import type { Logger } from '@rallypoint/core';
 import { LobbyErrorCode, type RoomSettings } from '@rallypoint/protocol';
 import type { LobbyRoom as ColyseusRoom } from './colyseus-room.js';
+import { HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE } from './errors.js';
 
 /** The lobby calls a session needs to get back into its room. */
 export interface Connector {
@@ -62,6 +63,13 @@ export async function reconnectRoom(connector: Connector, params: ReconnectParam
       const code = serverErrorCode(error);
       params.logger.debug({ err: error, code, reconnecting: token !== undefined }, 'not back in the room yet');
       if (code === LobbyErrorCode.RestoreRefused) return { ok: false, code, error };
+      // Too many requests, or the process answering is shutting down (a load balancer sends the
+      // next try elsewhere): the same step again, after the wait.
+      if (code === HTTP_TOO_MANY_REQUESTS || code === HTTP_UNAVAILABLE) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 2000);
+        continue;
+      }
       // The server answered but has no seat for us: it restarted. Re-form the room instead.
       if (code !== undefined && token !== undefined) {
         token = undefined;

@@ -58,6 +58,17 @@ export const LobbyLimits = {
    */
   relayStateBacklogBytes: 256 * 1024,
   relayMaxBacklogBytes: 4 * 1024 * 1024,
+  /**
+   * HTTP requests one address may make in each window of `httpLimitWindowSeconds`, across the
+   * whole lobby (shared through Redis when clustered): matchmaking (create, join, quick match,
+   * reconnect, the live list), `/rooms/CODE` look-ups, and rooms created (counted on top of
+   * matchmaking). More get 429 with `Retry-After`. The server's `--matchmake-per-address`,
+   * `--probes-per-address` and `--creates-per-address` defaults; 0 there lifts a limit.
+   */
+  httpLimitWindowSeconds: 10,
+  matchmakePerAddress: 50,
+  probesPerAddress: 50,
+  createsPerAddress: 20,
 } as const;
 
 /** Room codes: short, case-insensitive, without look-alikes (no 0/O, 1/I). */

@@ -93,6 +93,11 @@ export const LobbyErrorCode = {
   /** A relay frame the server did not forward: relaying is off, over the member's budget, or to no one. */
   RelayRefused: 22,
   ServerShuttingDown: 30,
+  /**
+   * The lobby cannot match players right now: a clustered lobby's Redis is not reachable (HTTP
+   * 503, `Retry-After`). Rooms and links already made go on; try again in a moment.
+   */
+  LobbyUnavailable: 31,
   Internal: 99,
 } as const;
 export type LobbyErrorCode = (typeof LobbyErrorCode)[keyof typeof LobbyErrorCode];

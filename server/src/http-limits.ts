@@ -1,0 +1,120 @@
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { LobbyErrorCode, LobbyLimits } from '@rallypoint/protocol';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+import type { HttpLimitKind, HttpLimits } from './config.js';
+
+/**
+ * Per-address request budgets, in fixed windows, on rate-limiter-flexible: in memory for one
+ * process, in Redis when clustered, so an address gets one budget from the whole lobby, not one
+ * per process. While Redis is away each process falls back to a budget of its own in memory.
+ */
+export class HttpLimiter {
+  readonly #limiters = new Map<HttpLimitKind, RateLimiterAbstract>();
+  readonly #trustProxy: ReadonlySet<string>;
+
+  constructor(limits: HttpLimits, trustProxy: readonly string[], redis?: Redis) {
+    this.#trustProxy = new Set(trustProxy.map(plainAddress));
+    const duration = LobbyLimits.httpLimitWindowSeconds;
+    for (const kind of ['matchmake', 'probes', 'creates'] as const) {
+      const points = limits[kind];
+      if (points <= 0) continue;
+      const memory = new RateLimiterMemory({ points, duration, keyPrefix: `rallypoint:limit:${kind}` });
+      this.#limiters.set(
+        kind,
+        redis === undefined ? memory : new RateLimiterRedis({ storeClient: redis, points, duration, keyPrefix: `rallypoint:limit:${kind}`, rejectIfRedisNotReady: true, insuranceLimiter: memory }),
+      );
+    }
+  }
+
+  /**
+   * The address a request is counted against: the peer's, or, from a trusted proxy, the last
+   * address that proxy put in `X-Forwarded-For` (the one it saw; earlier entries are the client's say).
+   */
+  address(req: IncomingMessage): string {
+    const peer = plainAddress(req.socket.remoteAddress ?? '');
+    if (!this.#trustProxy.has(peer)) return peer;
+    const forwarded = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').pop()?.trim();
+    return last === undefined || last === '' ? peer : plainAddress(last);
+  }
+
+  /** Take one request of `kind` from this address: undefined when it may go on, else ms to wait. */
+  async take(kind: HttpLimitKind, address: string): Promise<number | undefined> {
+    const limiter = this.#limiters.get(kind);
+    if (limiter === undefined) return undefined;
+    try {
+      await limiter.consume(address);
+      return undefined;
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) return Math.max(1, outcome.msBeforeNext);
+      throw outcome; // the store failed and so did the insurance: a bug, not a limit
+    }
+  }
+}
+
+/** Answer a request over its budget: 429, `Retry-After` in whole seconds, the lobby's error body. */
+export function tooManyRequests(res: ServerResponse, waitMs: number, what: string): void {
+  const seconds = Math.ceil(waitMs / 1000);
+  res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds), 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+  res.end(JSON.stringify({ code: LobbyErrorCode.RateLimited, error: `too many ${what} from this address: try again in ${seconds} s`, retryAfterSeconds: seconds }));
+}
+
+/** Answer while the lobby's Redis is away: 503, `Retry-After: 1`, the lobby's error body. */
+export function unavailable(res: ServerResponse): void {
+  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+  res.end(JSON.stringify({ code: LobbyErrorCode.LobbyUnavailable, error: 'the lobby cannot match players right now (its Redis is not reachable): try again in a moment' }));
+}
+
+/** `::ffff:127.0.0.1` and `127.0.0.1` are one address. */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/** What stands in front of matchmaking. */
+export interface MatchmakingGuard {
+  limiter: HttpLimiter;
+  /** Whether matchmaking can work now (clustered: Redis is connected). */
+  available: () => boolean;
+  onLimited: (kind: HttpLimitKind) => void;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * Put the matchmaking budget in front of Colyseus' `/matchmake/` routes (which Colyseus puts in
+ * front of everything else): a `create` takes from both the matchmaking and the creation budget.
+ * While matchmaking cannot work (Redis away) it answers 503 at once, by name, instead of letting
+ * Colyseus fail slowly. Call after Colyseus attached its routes. A limiter that fails lets the
+ * request through: the limits protect the lobby, they must not be what stops it.
+ */
+export function guardMatchmaking(server: Server, { limiter, available, onLimited, onError }: MatchmakingGuard): void {
+  const listeners = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const forward = () => {
+      for (const listener of listeners) listener.call(server, req, res);
+    };
+    const method = req.method === 'POST' ? /\/matchmake\/([A-Za-z]+)\//.exec(req.url ?? '')?.[1] : undefined;
+    if (method === undefined) return forward();
+    if (!available()) {
+      req.resume();
+      return unavailable(res);
+    }
+    const kinds: HttpLimitKind[] = method === 'create' ? ['matchmake', 'creates'] : ['matchmake'];
+    const address = limiter.address(req);
+    void (async () => {
+      for (const kind of kinds) {
+        const waitMs = await limiter.take(kind, address);
+        if (waitMs === undefined) continue;
+        onLimited(kind);
+        req.resume();
+        return tooManyRequests(res, waitMs, kind === 'creates' ? 'rooms created' : 'matchmaking requests');
+      }
+      forward();
+    })().catch((error: unknown) => {
+      onError(error);
+      if (!res.headersSent) forward();
+    });
+  });
+}
