@@ -56,7 +56,15 @@ export function createHttpHandler(ctx: HttpContext) {
           return tooManyRequests(res, waitMs, 'room look-ups');
         }
         if (!ctx.available()) return unavailable(res);
-        const body: RoomStatus = { code: code ?? '', status: code === undefined ? 'not-found' : await ctx.roomStatus(code) };
+        let status: RoomStatus['status'] = 'not-found';
+        try {
+          if (code !== undefined) status = await ctx.roomStatus(code);
+        } catch (error) {
+          // The look-up needs Redis when clustered: it went away on the way.
+          ctx.onFailed(req, error);
+          return unavailable(res);
+        }
+        const body: RoomStatus = { code: code ?? '', status };
         send(res, 200, 'application/json', JSON.stringify(body), { 'access-control-allow-origin': '*' });
       })().catch((error: unknown) => failed(req, res, error));
       return;

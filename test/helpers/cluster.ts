@@ -12,6 +12,8 @@ import { deadline } from './wait.js';
 export interface RedisProcess {
   readonly url: string;
   readonly port: number;
+  /** Of the running redis-server. */
+  readonly pid: number;
   /** Stop it (its data goes: nothing is saved) and start it again on the same port. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +52,9 @@ export async function startRedis(): Promise<RedisProcess> {
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return child.pid!;
+    },
     stop,
     async restart() {
       await stop();
@@ -84,10 +89,10 @@ export interface LobbyCluster {
 /** The restore secret every process of a test cluster shares (rooms re-form across them). */
 export const CLUSTER_SECRET = 'cluster-test-restore-secret';
 
-export async function startCluster(count: number, args: string[] = []): Promise<LobbyCluster> {
+export async function startCluster(count: number, args: string[] = [], logLevel = 'debug'): Promise<LobbyCluster> {
   const redis = await startRedis();
   const processes: ServerProcess[] = [];
-  for (let i = 0; i < count; i += 1) processes.push(await startServer(['--redis', redis.url, '--restore-secret', CLUSTER_SECRET, ...args], {}, 'debug'));
+  for (let i = 0; i < count; i += 1) processes.push(await startServer(['--redis', redis.url, '--restore-secret', CLUSTER_SECRET, ...args], {}, logLevel));
   const front = await startFrontDoor({ backends: processes.map((p) => p.url) });
   return {
     redis,

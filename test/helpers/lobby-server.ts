@@ -76,6 +76,13 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
     const timer = setTimeout(() => fail(new Error(`lobby server did not start: ${stderr.join('')}`)), deadline(15_000));
     void exited.then((code) => fail(new Error(`lobby server exited with ${code}: ${stderr.join('')}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // Printed whatever the log level (the JSON 'listening' line needs info or below).
+      const plain = /^rallypoint-server listening on \S+ \(port (\d+)\)$/.exec(line);
+      if (plain !== null) {
+        clearTimeout(timer);
+        done(Number(plain[1]));
+        return;
+      }
       let entry: Record<string, unknown>;
       try {
         entry = JSON.parse(line) as Record<string, unknown>;

@@ -143,6 +143,21 @@ test('with a TURN secret, each member gets its own ephemeral TURN credentials', 
   }
 });
 
+test('a client that stops answering pings is cut off, and its seat waits for it', async () => {
+  const server = await startServer();
+  try {
+    const room = await new Client(server.url).create(RoomName.Game, { name: 'quiet' });
+    const welcome = await new Promise<WelcomePayload>((resolve) => room.onMessage(ServerMessage.Welcome, resolve));
+    // Stop reading the socket: the server's pings go unanswered (and unread).
+    const ws = (room.connection as unknown as { transport: { ws: { _socket: { pause(): void } } } }).transport.ws;
+    ws._socket.pause();
+    // Two missed pings, 3 s apart: cut off between 6 and 9 s later, as with Colyseus' own.
+    await until(() => server.logs.some((e) => e.msg === 'member connection lost; its seat waits' && e.member === welcome.you), 'the server cuts the quiet client off', 15_000);
+  } finally {
+    await server.stop();
+  }
+}, deadline(30_000));
+
 test('a dropped lobby connection comes back with presence; links are untouched', async () => {
   const server = await startServer();
   const proxy = await startProxy(server.port);

@@ -181,9 +181,14 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     if (code < 128 || roomCode === undefined) return errorFromCode(code, (error as Error).message, roomCode);
     // Colyseus says "not found" for a full or locked room too: ask the server which it is.
     const status = await fetch(`${httpOrigin}/rooms/${roomCode}`)
-      .then(async (response): Promise<RoomStatus['status'] | 'unknown'> => (response.ok ? ((await response.json()) as RoomStatus).status : 'unknown'))
+      .then(async (response): Promise<RoomStatus['status'] | 'unavailable' | 'unknown'> => {
+        if (response.ok) return ((await response.json()) as RoomStatus).status;
+        return response.status === HTTP_UNAVAILABLE ? 'unavailable' : 'unknown';
+      })
       .catch(() => 'not-found' as const);
-    if (status === 'unknown') return new LobbyUnavailableError(`lobby server ${httpOrigin} could not look room ${roomCode} up: ${(error as Error).message}`, undefined, { cause: error });
+    if (status === 'unavailable' || status === 'unknown') {
+      return new LobbyUnavailableError(`lobby server ${httpOrigin} could not look room ${roomCode} up: ${(error as Error).message}`, status === 'unavailable' ? LobbyErrorCode.LobbyUnavailable : undefined, { cause: error });
+    }
     if (status === 'full') return new RoomFullError(roomCode, { cause: error });
     if (status === 'closed' || status === 'open') return new RoomClosedError(roomCode, { cause: error });
     return new RoomNotFoundError(roomCode, { cause: error });
