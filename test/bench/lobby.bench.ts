@@ -199,10 +199,36 @@ const scale: Scenario = {
 };
 
 const CLUSTER_ROOMS = 1000;
+const REFORM_TRIES = 3;
+
+/**
+ * From a process's end (SIGKILL or SIGTERM) to both members of a linked room back in it, re-formed
+ * on another process, in ms; one fresh 3-process cluster per try.
+ */
+async function reformMs(signal: 'SIGKILL' | 'SIGTERM'): Promise<number> {
+  const three = await startCluster(3, [], 'info');
+  try {
+    const lobby = createLobby({ url: three.front.url });
+    const a = await lobby.create({ name: 'a' });
+    const b = await lobby.join(a.code, { name: 'b' });
+    const holder = await three.holderOf(a.code);
+    const back = Promise.all([a, b].map((s) => new Promise<void>((resolve) => { const off = s.on('lobbyReconnected', () => (off(), resolve())); })));
+    const t0 = performance.now();
+    const stopped = holder.stop(signal);
+    three.front.setBackends(three.processes.filter((p) => p !== holder).map((p) => p.url));
+    await back;
+    const ms = performance.now() - t0;
+    await stopped;
+    await Promise.all([a.leave(), b.leave()]);
+    return ms;
+  } finally {
+    await three.stop();
+  }
+}
 
 const cluster: Scenario = {
   name: 'lobby.cluster',
-  description: `${CLUSTER_ROOMS * 2} clients in ${CLUSTER_ROOMS} rooms, the lobby.scale load: 3 processes on Redis (matchmaking through each in turn) vs 1 process in memory`,
+  description: `${CLUSTER_ROOMS * 2} clients in ${CLUSTER_ROOMS} rooms, the lobby.scale load: 3 processes on Redis (matchmaking through each in turn) vs 1 process in memory; and a room re-forming after its process is killed or drained (${REFORM_TRIES} tries each)`,
   async run() {
     const single = await startServer(LOAD_FLAGS, {}, 'warn');
     let one: LoadResult & ServerSide;
@@ -219,7 +245,17 @@ const cluster: Scenario = {
     } finally {
       await three.stop();
     }
+    const killed: number[] = [];
+    const drained: number[] = [];
+    for (let i = 0; i < REFORM_TRIES; i += 1) {
+      killed.push(await reformMs('SIGKILL'));
+      drained.push(await reformMs('SIGTERM'));
+    }
     return {
+      reform_after_kill_ms_p50: round(percentile(killed, 50)),
+      reform_after_kill_ms_max: round(Math.max(...killed)),
+      reform_after_drain_ms_p50: round(percentile(drained, 50)),
+      reform_after_drain_ms_max: round(Math.max(...drained)),
       clients: many.clients,
       join_failures: many.joinFailures,
       cluster_join_p99_ms: round(many.joinP99),

@@ -34,3 +34,22 @@ export async function linksOpen<T extends LinkTypes>(session: RoomSession<T>, pe
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** State sent both ways between two linked sessions arrives both ways (sent every 10 ms until it does). */
+export async function stateFlows<T extends LinkTypes>(a: RoomSession<T>, b: RoomSession<T>, state: T['state'], timeoutMs = 5000): Promise<void> {
+  const got = { a: 0, b: 0 };
+  const offA = a.links.get(b.me.id)!.state.onMessage(() => got.a++);
+  const offB = b.links.get(a.me.id)!.state.onMessage(() => got.b++);
+  try {
+    const end = Date.now() + deadline(timeoutMs);
+    while (got.a === 0 || got.b === 0) {
+      if (Date.now() > end) throw new Error('state did not flow both ways');
+      a.sendState(state);
+      b.sendState(state);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    offA();
+    offB();
+  }
+}

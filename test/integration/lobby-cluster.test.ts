@@ -15,7 +15,7 @@ import { LobbyErrorCode } from '@rallypoint/protocol';
 import { startCluster, type LobbyCluster } from '../helpers/cluster.js';
 import { startServer } from '../helpers/lobby-server.js';
 import { repoRoot } from '../helpers/repo.js';
-import { linksOpen, nextEvent } from '../helpers/session.js';
+import { linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
 import { deadline, until } from '../helpers/wait.js';
 
 type Game = { events: { n: number }; state: { x: number } } & LinkTypes;
@@ -43,22 +43,8 @@ function eventStream(from: RoomSession<Game>, to: RoomSession<Game>) {
   };
 }
 
-/** State still flows both ways between two linked sessions. */
-async function stateFlows(a: RoomSession<Game>, b: RoomSession<Game>): Promise<void> {
-  for (const [from, to] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    const got = new Promise<void>((resolve) => {
-      const off = to.links.get(from.me.id)!.state.onMessage(() => {
-        off();
-        resolve();
-      });
-    });
-    const timer = setInterval(() => from.sendState({ x: 1 }), 10);
-    await got.finally(() => clearInterval(timer));
-  }
-}
+/** State still flows both ways between two linked sessions (over whichever path their link has). */
+const stateFlows = (a: RoomSession<Game>, b: RoomSession<Game>) => stateFlowsBothWays(a, b, { x: 1 }, 15_000);
 
 describe('three processes on one Redis', () => {
   let cluster: LobbyCluster;

@@ -15,30 +15,14 @@ import { RestoreRefusedError, createLobby, type RoomSession } from '@rallypoint/
 import { RoomName, ServerMessage, type WelcomePayload } from '@rallypoint/protocol';
 import type { LinkTypes } from '@rallypoint/core';
 import { bundledCli, startServer } from '../helpers/lobby-server.js';
-import { linksOpen, nextEvent } from '../helpers/session.js';
+import { linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { deadline, until } from '../helpers/wait.js';
 
 type Game = { state: { n: number } } & LinkTypes;
 
 /** Each side sends state to the other and waits until some arrives: the link works. */
-async function stateFlows(a: RoomSession<Game>, b: RoomSession<Game>): Promise<void> {
-  const got = { a: 0, b: 0 };
-  const offA = a.links.get(b.me.id)!.state.onMessage(() => got.a++);
-  const offB = b.links.get(a.me.id)!.state.onMessage(() => got.b++);
-  try {
-    const end = Date.now() + deadline(5000);
-    while (got.a === 0 || got.b === 0) {
-      if (Date.now() > end) throw new Error('state did not flow both ways');
-      a.sendState({ n: 1 });
-      b.sendState({ n: 2 });
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  } finally {
-    offA();
-    offB();
-  }
-}
+const stateFlows = (a: RoomSession<Game>, b: RoomSession<Game>) => stateFlowsBothWays(a, b, { n: 1 });
 
 test('/healthz, /metrics, a status page, and exit 0 on SIGTERM with members told', async () => {
   const server = await startServer();

@@ -103,6 +103,26 @@ describe('server configuration', () => {
   });
 });
 
+describe('scaling-out and HTTP-limit settings', () => {
+  test('--redis, --public-address, --trust-proxy and the per-address budgets, from flags or variables', () => {
+    expect(parseConfig(['--redis', 'redis://10.0.0.2:6379/1', '--public-address', 'lobby-2.example.org:2567', '--trust-proxy', '10.0.0.5, 10.0.0.6'], {}, undefined)).toMatchObject({
+      redisUrl: 'redis://10.0.0.2:6379/1',
+      publicAddress: 'lobby-2.example.org:2567',
+      trustProxy: ['10.0.0.5', '10.0.0.6'],
+      httpLimits: { matchmake: LobbyLimits.matchmakePerAddress, probes: LobbyLimits.probesPerAddress, creates: LobbyLimits.createsPerAddress },
+    });
+    expect(parseConfig([], { RALLYPOINT_REDIS_URL: 'rediss://u:p@r:6380', RALLYPOINT_HOST: '10.1.2.3', RALLYPOINT_PROBES_PER_ADDRESS: '0' }, undefined)).toMatchObject({ redisUrl: 'rediss://u:p@r:6380', publicAddress: undefined, httpLimits: { probes: 0 } });
+    expect(parseConfig([], {}, undefined)).toMatchObject({ redisUrl: undefined, publicAddress: undefined, trustProxy: [] });
+  });
+
+  test('clustered on every interface, a process must be told its public address; bad values are named', () => {
+    expect(() => parseConfig(['--redis', 'redis://r:6379'], {}, undefined)).toThrow(/--redis needs --public-address/);
+    expect(() => parseConfig(['--redis', 'http://r:6379'], {}, undefined)).toThrow(/^--redis: a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => parseConfig(['--public-address', 'ws://x:1'], {}, undefined)).toThrow(/^--public-address: host\[:port\]/);
+    expect(() => parseConfig(['--creates-per-address', '-1'], {}, undefined)).toThrow(/--creates-per-address/);
+  });
+});
+
 describe('topology', () => {
   const members = ['a', 'b', 'c', 'd'];
   test('star: the host links to all, the rest to the host', () => {
