@@ -5,14 +5,16 @@
  * restarted under the cluster.
  */
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLobby, LobbyRateLimitedError, LobbyUnavailableError, type RoomSession } from '@rallypoint/lobby/node';
 import type { LinkTypes } from '@rallypoint/core';
-import { LobbyErrorCode } from '@rallypoint/protocol';
-import { startCluster, type LobbyCluster } from '../helpers/cluster.js';
+import { LobbyErrorCode, RoomName } from '@rallypoint/protocol';
+import { Client } from 'colyseus.js';
+import { CLUSTER_SECRET, startCluster, type LobbyCluster } from '../helpers/cluster.js';
 import { startServer } from '../helpers/lobby-server.js';
 import { repoRoot } from '../helpers/repo.js';
 import { linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
@@ -122,6 +124,28 @@ describe('three processes on one Redis', () => {
       expect(await (await cluster.holderOf(a.code)).metric('rallypoint_relay_messages_total')).toBeGreaterThan(0);
     } finally {
       await Promise.all([a.leave(), b.leave()]);
+    }
+  }, deadline(30_000));
+
+  test('a code is taken once across the cluster: the same room re-formed through three processes at once is made once', async () => {
+    // Three members of a room no process holds, each with a valid restore token (the cluster's
+    // secret is the test's), all asking at the same moment, each through another process.
+    const code = 'RACE23';
+    const token = (memberId: string, order: number) => createHmac('sha256', CLUSTER_SECRET).update(`rallypoint-restore/1\n${code}\n${memberId}\n${order}`).digest('base64url');
+    const attempts = cluster.processes.map((process, order) => {
+      const memberId = `racer${order}aaaa`;
+      return new Client(process.url).create(RoomName.Game, { name: `R${order}`, restore: { code, memberId, order, token: token(memberId, order) } }).then(
+        (room) => ({ ok: true as const, room }),
+        (error: { code?: number }) => ({ ok: false as const, code: error.code }),
+      );
+    });
+    const outcomes = await Promise.all(attempts);
+    try {
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+      expect(outcomes.filter((o) => !o.ok).map((o) => (o.ok ? 0 : o.code))).toEqual([LobbyErrorCode.RoomCodeTaken, LobbyErrorCode.RoomCodeTaken]);
+      expect(await (await fetch(`${cluster.processes[0]!.url}/rooms/${code}`)).json()).toMatchObject({ status: 'open' });
+    } finally {
+      await Promise.all(outcomes.map((o) => (o.ok ? o.room.leave(true) : undefined)));
     }
   }, deadline(30_000));
 
