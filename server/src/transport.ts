@@ -15,7 +15,8 @@ const PING_SLICES = 100;
  * Colyseus' ws transport, counting the bytes of every message in and out for `/metrics`, and
  * pinging clients a slice at a time: Colyseus pings every client in one go (10,000 pings in one
  * event-loop turn at 10,000 clients, a stall for everyone), and only if the HTTP server starts
- * listening after the transport is made, which here it does not (see server.ts).
+ * listening after the transport is made, which here it does not (see server.ts). A client that
+ * sent a message within the last ping interval is not pinged: it is plainly there.
  */
 export class CountingTransport extends WebSocketTransport {
   constructor(options: TransportOptions, metrics: Pick<Metrics, 'bytesIn' | 'bytesOut'>) {
@@ -23,10 +24,17 @@ export class CountingTransport extends WebSocketTransport {
     const slices = Array.from({ length: PING_SLICES }, () => new Set<WebSocket>());
     let connections = 0;
     let tick = 0;
+    /** When each socket last delivered a message: one that did within a ping interval is plainly alive. */
+    const heardAt = new WeakMap<WebSocket, number>();
     const pings = setInterval(() => {
+      const now = performance.now();
       for (const client of slices[tick++ % PING_SLICES]!) {
         // Colyseus' own bookkeeping: its 'pong' handler sets pingCount back to 0.
         const counted = client as WebSocket & { pingCount?: number };
+        if (now - (heardAt.get(client) ?? -Infinity) < PING_INTERVAL_MS) {
+          counted.pingCount = 0;
+          continue;
+        }
         if ((counted.pingCount ?? 0) >= PING_MAX_MISSED) {
           client.terminate();
           continue;
@@ -41,7 +49,10 @@ export class CountingTransport extends WebSocketTransport {
       const slice = slices[connections++ % PING_SLICES]!;
       slice.add(socket);
       socket.once('close', () => slice.delete(socket));
-      socket.on('message', (data: RawData) => metrics.bytesIn.inc(byteLength(data)));
+      socket.on('message', (data: RawData) => {
+        heardAt.set(socket, performance.now());
+        metrics.bytesIn.inc(byteLength(data));
+      });
       const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
       socket.send = ((data: unknown, ...rest: unknown[]) => {
         metrics.bytesOut.inc(byteLength(data));

@@ -8,6 +8,7 @@
  * the server between them), then one of results. Clients speak the protocol with colyseus.js
  * directly (no WebRTC links): this measures the server, not node-datachannel.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, type Room } from 'colyseus.js';
 import WebSocket from 'ws';
 import { ClientMessage, RoomName, ServerMessage, type SignalPayload, type WelcomePayload } from '@rallypoint/protocol';
@@ -26,6 +27,9 @@ export interface LoadResult {
   signalsDelivered: number;
   /** CPU time of this process over the signal phase, as % of one core: near 100 means the load process limits the result. */
   cpuPct: number;
+  /** This process's own event-loop delay over the signal phase, ms: what of a signal's latency is the load side's. */
+  loadLoopDelayP99Ms: number;
+  loadLoopDelayMaxMs: number;
 }
 
 const [mode, urlsArg, roomsArg] = process.argv.slice(2) as ['lobby' | 'ws', string, string];
@@ -124,6 +128,8 @@ async function main(): Promise<void> {
       });
     }
   }
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
   await Promise.all(
@@ -139,6 +145,7 @@ async function main(): Promise<void> {
   const expected = pairs.length * SIGNALS_PER_PAIR;
   const end = Date.now() + 10_000;
   while (delivered < expected && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  loop.disable();
   const cpu = process.cpuUsage(cpu0);
   const cpuPct = ((cpu.user + cpu.system) / 1000 / (performance.now() - wall0)) * 100;
   phase('signaled');
@@ -158,6 +165,8 @@ async function main(): Promise<void> {
     signalP99: percentile(signalTimes, 99),
     signalsDelivered: delivered,
     cpuPct,
+    loadLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    loadLoopDelayMaxMs: loop.max / 1e6,
   };
   await new Promise((r) => setTimeout(r, 200));
   process.stdout.write(`${JSON.stringify(result)}\n`);

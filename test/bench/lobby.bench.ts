@@ -186,12 +186,16 @@ const scale: Scenario = {
       server_loop_delay_p99_ms: round(ours.loopDelayP99Ms),
       server_loop_delay_max_ms: round(ours.loopDelayMaxMs),
       load_cpu_pct: round(ours.cpuPct, 1),
+      load_loop_delay_p99_ms: round(ours.loadLoopDelayP99Ms),
+      load_loop_delay_max_ms: round(ours.loadLoopDelayMaxMs),
       baseline_clients: base.clients,
       baseline_signal_p50_ms: round(base.signalP50),
       baseline_signal_p99_ms: round(base.signalP99),
       baseline_rss_mb: round(base.rssMb, 1),
       baseline_cpu_idle_pct: round(base.idleCpuPct, 1),
       baseline_cpu_signal_pct: round(base.signalCpuPct, 1),
+      baseline_load_loop_delay_p99_ms: round(base.loadLoopDelayP99Ms),
+      baseline_load_loop_delay_max_ms: round(base.loadLoopDelayMaxMs),
       signal_ratio: round(ours.signalP99 / base.signalP99),
     };
     return metrics;
