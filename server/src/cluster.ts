@@ -181,13 +181,19 @@ export async function connectCluster(init: ClusterInit): Promise<Cluster> {
   const options = redisOptions(init.url);
   const where = `${options.host}:${options.port}`;
   const redis = new Redis({ ...options, lazyConnect: true });
-  redis.on('error', reportErrors(init.logger, 'rallypoint', where));
+  // At start, the first failure is the answer (ioredis would otherwise keep trying, and its
+  // connect() rejects with "Connection is closed", not with why).
+  let refused: Error | undefined;
+  const onStartError = (error: Error) => (refused ??= error);
+  redis.on('error', onStartError);
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${where}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`cannot reach Redis at ${where}: ${(refused ?? (error as Error)).message}`, { cause: refused ?? error });
   }
+  redis.off('error', onStartError);
+  redis.on('error', reportErrors(init.logger, 'rallypoint', where));
   const presence = new ReportingPresence(options, reportErrors(init.logger, 'presence', where));
   const driver = new OwnListingsDriver(options, redis, reportErrors(init.logger, 'driver', where));
   const directory = createLocalDirectory();

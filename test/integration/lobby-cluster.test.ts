@@ -14,8 +14,8 @@ import { createLobby, LobbyRateLimitedError, LobbyUnavailableError, type RoomSes
 import type { LinkTypes } from '@rallypoint/core';
 import { LobbyErrorCode, RoomName } from '@rallypoint/protocol';
 import { Client } from 'colyseus.js';
-import { CLUSTER_SECRET, startCluster, type LobbyCluster } from '../helpers/cluster.js';
-import { startServer } from '../helpers/lobby-server.js';
+import { CLUSTER_SECRET, freePort, startCluster, type LobbyCluster } from '../helpers/cluster.js';
+import { bundledCli, startServer } from '../helpers/lobby-server.js';
 import { repoRoot } from '../helpers/repo.js';
 import { linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
 import { deadline, until } from '../helpers/wait.js';
@@ -340,3 +340,13 @@ test('npm run cluster: Redis and two lobby processes behind one port; players me
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }, deadline(60_000));
+
+test('a lobby process that cannot reach its Redis stops at once, exit code 1, saying so', async () => {
+  const port = await freePort();
+  const child = spawn(process.execPath, [await bundledCli(), '--redis', `redis://127.0.0.1:${port}`, '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(1);
+  expect(stderr).toBe(`rallypoint-server could not start: cannot reach Redis at 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+}, deadline(30_000));
