@@ -9,6 +9,7 @@
  * back when a direct connection opens again. The events lane's sequence numbers carry every event
  * across exactly once, in order (events-lane.ts); the game sees `transportChanged`, not `close`.
  */
+import { ConnectionAttempts } from './attempts.js';
 import { createFrameDecoder, createFrameEncoder, type DecodeLimits, type FrameDecoder } from './codec.js';
 import { LinkConditioner, type LinkConditions } from './conditioner.js';
 import { Emitter } from './emitter.js';
@@ -91,11 +92,6 @@ const DEFAULT_STATE_CHANNEL_ID = 100;
 const PATH_SIGNAL = 'rallypoint-path';
 /** How often the link checks that its path is alive. */
 const PATH_CHECK_MS = 250;
-/** A new connection that is not open this long after it was started is given up (and another tried). */
-const PATH_ATTEMPT_TIMEOUT_MS = 10_000;
-/** Waits between new connections while none opens: doubling from the first, up to the last. */
-const PATH_RETRY_FIRST_MS = 1000;
-const PATH_RETRY_MAX_MS = 30_000;
 
 type Path = PeerPath | RelayPath;
 
@@ -140,12 +136,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #pathTimer: ReturnType<typeof setInterval> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
   #relayTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The next new connection (initiator), and how long to wait after it if it fails. */
-  #retryTimer: ReturnType<typeof setTimeout> | null = null;
-  #attemptTimer: ReturnType<typeof setTimeout> | null = null;
-  #retryDelayMs = 0;
-  /** Connections after the first so far: also the id of the newest. */
-  #attempts = 0;
+  /** When the next new connection is made (initiator), and when one being made is given up. */
+  readonly #attempts = new ConnectionAttempts();
 
   constructor(init: LinkInit) {
     const settings = readLinkInit(init);
@@ -287,13 +279,13 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     let path = this.#p2p;
     if (path === null || path.id !== pathId) {
       // The initiator made a newer connection: follow it (the older one is dead here or there).
-      if (this.#rtc === null || this.#init.initiator || pathId <= (path?.id ?? this.#attempts) || inner.type !== 'offer') {
+      if (this.#rtc === null || this.#init.initiator || pathId <= (path?.id ?? this.#attempts.newest) || inner.type !== 'offer') {
         this.#logger.debug({ path: pathId, type: inner.type }, 'signal for a connection that is gone; ignored');
         return;
       }
       const policy = (inner as { [RELAY_ONLY_FIELD]?: unknown })[RELAY_ONLY_FIELD] === true ? 'relay' : (this.#init.iceTransportPolicy ?? 'all');
       this.#replacePeerPath(this.#createPeerPath(pathId, false, policy));
-      this.#attempts = pathId;
+      this.#attempts.follow(pathId);
       path = this.#p2p!;
     }
     try {
@@ -371,8 +363,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   /** The first connection to open carries the hello; a later one the lanes move to (direct beats relay). */
   #onPathOpen(path: PeerPath): void {
     if (this.#status === 'closed') return;
-    this.#clearAttempt();
-    this.#retryDelayMs = 0;
+    this.#attempts.unwatch();
+    this.#attempts.resetWait();
     // A new connection has its own candidate pair: unknown until getStats says.
     this.#candidateType = null;
     this.#refreshCandidateType(path);
@@ -539,7 +531,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   #dropPeerPath(): void {
     const path = this.#p2p;
     this.#p2p = null;
-    this.#clearAttempt();
+    this.#attempts.unwatch();
     path?.close();
   }
 
@@ -549,44 +541,41 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
    * that is what opens between two symmetric NATs (see `turnFallbackMs` in the lobby).
    */
   #scheduleAttempt(): void {
-    if (this.#status === 'closed' || this.#retryTimer !== null || this.#p2p !== null || this.#rtc === null) return;
+    if (this.#status === 'closed' || this.#attempts.waiting || this.#p2p !== null || this.#rtc === null) return;
     if (!this.#init.initiator) {
-      this.#emitter.emit('signal', { type: PATH_SIGNAL, path: this.#attempts + 1, data: { type: 'renew' } });
+      this.#emitter.emit('signal', { type: PATH_SIGNAL, path: this.#attempts.newest + 1, data: { type: 'renew' } });
       return;
     }
-    const delay = this.#retryDelayMs;
-    this.#retryDelayMs = Math.min(PATH_RETRY_MAX_MS, Math.max(PATH_RETRY_FIRST_MS, delay * 2));
-    this.#retryTimer = setTimeout(() => {
-      this.#retryTimer = null;
+    this.#attempts.afterWait(() => {
       if (this.#status === 'closed' || this.#p2p !== null) return;
-      const id = ++this.#attempts;
+      const id = this.#attempts.take();
       const policy = this.#init.iceTransportPolicy === 'relay' || (id % 2 === 0 && hasTurnServer(this.#init.iceServers ?? [])) ? 'relay' : 'all';
       this.#logger.debug({ path: id, policy }, 'making a new connection');
       this.#p2p = this.#createPeerPath(id, true, policy);
       this.#armAttemptTimer(this.#p2p);
-    }, delay);
+    });
   }
 
   /** A connection not open PATH_ATTEMPT_TIMEOUT_MS from now is given up, and the next one tried. */
   #armAttemptTimer(path: PeerPath): void {
-    this.#clearAttempt();
-    this.#attemptTimer = setTimeout(() => {
-      this.#attemptTimer = null;
-      if (this.#p2p !== path || path.isOpen) return;
-      this.#dropPeerPath();
-      this.#scheduleAttempt();
-    }, PATH_ATTEMPT_TIMEOUT_MS);
+    this.#attempts.watch(
+      () => this.#p2p !== path || path.isOpen,
+      () => {
+        this.#dropPeerPath();
+        this.#scheduleAttempt();
+      },
+    );
   }
 
   /** The other side lost its connection and asks the initiator for a new one. */
   #onRenew(pathId: number): void {
-    if (!this.#init.initiator || this.#status === 'closed' || pathId <= this.#attempts) return;
+    if (!this.#init.initiator || this.#status === 'closed' || pathId <= this.#attempts.newest) return;
     const path = this.#p2p;
     if (path !== null && path.isOpen) {
       if (this.#current === path && this.#relay?.isOpen === true) this.#moveTo(this.#relay, 'path-lost');
       this.#dropPeerPath();
     }
-    this.#retryDelayMs = 0;
+    this.#attempts.resetWait();
     this.#scheduleAttempt();
   }
 
@@ -596,11 +585,6 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     old?.close();
     // The initiator gave up on the connection we were still using: the relay meanwhile.
     if (old !== null && this.#current === old && this.#relay?.isOpen === true) this.#moveTo(this.#relay, 'path-lost');
-  }
-
-  #clearAttempt(): void {
-    if (this.#attemptTimer !== null) clearTimeout(this.#attemptTimer);
-    this.#attemptTimer = null;
   }
 
   #isAlive(path: Path): boolean {
@@ -705,9 +689,10 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#status = 'closed';
     try {
       if (reason === 'local' && wasOpen) this.#eventsLane.sendBye('local');
-      for (const timer of [this.#connectTimer, this.#relayTimer, this.#retryTimer, this.#attemptTimer]) if (timer !== null) clearTimeout(timer);
+      for (const timer of [this.#connectTimer, this.#relayTimer]) if (timer !== null) clearTimeout(timer);
       for (const timer of [this.#heartbeatTimer, this.#pathTimer]) if (timer !== null) clearInterval(timer);
-      this.#heartbeatTimer = this.#pathTimer = this.#connectTimer = this.#relayTimer = this.#retryTimer = this.#attemptTimer = null;
+      this.#heartbeatTimer = this.#pathTimer = this.#connectTimer = this.#relayTimer = null;
+      this.#attempts.close();
       this.#conditioner.stop();
       this.#eventsLane.close(new LinkClosedError(`The link closed (${reason})`, { cause: error }));
       this.#stateLane.close();
