@@ -57,14 +57,18 @@ export class HttpLimiter {
 /** Answer a request over its budget: 429, `Retry-After` in whole seconds, the lobby's error body. */
 export function tooManyRequests(res: ServerResponse, waitMs: number, what: string): void {
   const seconds = Math.ceil(waitMs / 1000);
-  res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(seconds), 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
-  res.end(JSON.stringify({ code: LobbyErrorCode.RateLimited, error: `too many ${what} from this address: try again in ${seconds} s`, retryAfterSeconds: seconds }));
+  retryLater(res, 429, seconds, { code: LobbyErrorCode.RateLimited, error: `too many ${what} from this address: try again in ${seconds} s`, retryAfterSeconds: seconds });
 }
 
 /** Answer while the lobby's Redis is away: 503, `Retry-After: 1`, the lobby's error body. */
 export function unavailable(res: ServerResponse): void {
-  res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
-  res.end(JSON.stringify({ code: LobbyErrorCode.LobbyUnavailable, error: 'the lobby cannot match players right now (its Redis is not reachable): try again in a moment' }));
+  retryLater(res, 503, 1, { code: LobbyErrorCode.LobbyUnavailable, error: 'the lobby cannot match players right now (its Redis is not reachable): try again in a moment' });
+}
+
+/** A refusal in the shape colyseus.js reads (`{ code, error }`), with `Retry-After` in seconds. */
+function retryLater(res: ServerResponse, status: 429 | 503, seconds: number, body: { code: number; error: string; retryAfterSeconds?: number }): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'retry-after': String(seconds), 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+  res.end(JSON.stringify(body));
 }
 
 /** `::ffff:127.0.0.1` and `127.0.0.1` are one address. */

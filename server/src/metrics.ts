@@ -74,16 +74,6 @@ export interface ClusterTotals {
  * keeps the last values.
  */
 function registerClusterGauges(registry: Registry, totals: () => Promise<ClusterTotals>): void {
-  let last: ClusterTotals | undefined;
-  let pending: Promise<ClusterTotals | undefined> | undefined;
-  // One read of Redis per scrape, shared by the three gauges.
-  const read = () => {
-    pending ??= totals()
-      .then((value) => (last = value))
-      .catch(() => last)
-      .finally(() => setTimeout(() => (pending = undefined), 0));
-    return pending;
-  };
   const gauges = [
     ['rallypoint_cluster_processes', 'Live lobby processes on this Redis.', 'processes'],
     ['rallypoint_cluster_rooms', 'Live game rooms across the lobby.', 'rooms'],
@@ -95,8 +85,11 @@ function registerClusterGauges(registry: Registry, totals: () => Promise<Cluster
       help,
       registers: [registry],
       async collect() {
-        const value = await read();
-        if (value !== undefined) this.set(value[field]);
+        try {
+          this.set((await totals())[field]);
+        } catch {
+          // Redis is away: the gauge keeps the last value it had.
+        }
       },
     });
   }

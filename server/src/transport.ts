@@ -18,20 +18,22 @@ const PING_SLICES = 100;
  * listening after the transport is made, which here it does not (see server.ts). A client that
  * sent a message within the last ping interval is not pinged: it is plainly there.
  */
+/** A client socket with the ping bookkeeping: Colyseus' missed-ping count, and ours. */
+type Pinged = WebSocket & { pingCount?: number; heard?: boolean };
+
 export class CountingTransport extends WebSocketTransport {
   constructor(options: TransportOptions, metrics: Pick<Metrics, 'bytesIn' | 'bytesOut'>) {
     super({ ...options, pingInterval: 0 });
     const slices = Array.from({ length: PING_SLICES }, () => new Set<WebSocket>());
     let connections = 0;
     let tick = 0;
-    /** When each socket last delivered a message: one that did within a ping interval is plainly alive. */
-    const heardAt = new WeakMap<WebSocket, number>();
     const pings = setInterval(() => {
-      const now = performance.now();
       for (const client of slices[tick++ % PING_SLICES]!) {
         // Colyseus' own bookkeeping: its 'pong' handler sets pingCount back to 0.
-        const counted = client as WebSocket & { pingCount?: number };
-        if (now - (heardAt.get(client) ?? -Infinity) < PING_INTERVAL_MS) {
+        const counted = client as Pinged;
+        // Heard from since its slice last came round: plainly alive, no ping needed.
+        if (counted.heard === true) {
+          counted.heard = false;
           counted.pingCount = 0;
           continue;
         }
@@ -50,7 +52,7 @@ export class CountingTransport extends WebSocketTransport {
       slice.add(socket);
       socket.once('close', () => slice.delete(socket));
       socket.on('message', (data: RawData) => {
-        heardAt.set(socket, performance.now());
+        (socket as Pinged).heard = true;
         metrics.bytesIn.inc(byteLength(data));
       });
       const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
