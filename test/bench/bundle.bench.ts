@@ -2,7 +2,7 @@
  * `bundle.size`: what a page that uses each library weighs, min+gzip, bundled the same way (esbuild
  * --bundle --minify for the browser, the packages' own browser builds where they have one): a
  * page with our lobby client (lobby, links and relay: what a game ships), our link alone, and
- * beside them PeerJS, simple-peer and colyseus.js, each imported and used once so nothing is
+ * beside them PeerJS, simple-peer, colyseus.js, socket.io-client and geckos.io's client, each imported and used once so nothing is
  * shaken out. simple-peer does not bundle for the browser on its own (it needs Node's events,
  * Buffer and process): it gets their browser ports injected, as our core's browser build does.
  */
@@ -20,7 +20,21 @@ const PAGES: Record<string, string> = {
   peerjs: `import { Peer } from 'peerjs'; window.x = new Peer();`,
   simple_peer: `import SimplePeer from 'simple-peer'; window.x = new SimplePeer({ initiator: true });`,
   colyseus_js: `import { Client } from 'colyseus.js'; window.x = new Client(location.origin);`,
+  socketio_client: `import { io } from 'socket.io-client'; window.x = io(location.origin);`,
+  geckos_client: `import geckos from '@geckos.io/client'; window.x = geckos({ url: location.origin });`,
 };
+
+/** min+gzip KiB of a page using each library (the names of PAGES). */
+export async function pageKib(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'rallypoint-bundle-size-'));
+  try {
+    const kib: Record<string, number> = {};
+    for (const [name, source] of Object.entries(PAGES)) kib[name] = (await gzippedBytes(name, source, dir)) / 1024;
+    return kib;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function gzippedBytes(name: string, source: string, dir: string): Promise<number> {
   const entry = join(dir, `${name}.js`);
@@ -45,23 +59,17 @@ async function gzippedBytes(name: string, source: string, dir: string): Promise<
 
 const size: Scenario = {
   name: 'bundle.size',
-  description: 'min+gzip of a page using each library: our lobby client and link, PeerJS, simple-peer, colyseus.js (esbuild, same settings)',
+  description: 'min+gzip of a page using each library: our lobby client and link, PeerJS, simple-peer, colyseus.js, socket.io-client, geckos.io client (esbuild, same settings)',
   async run() {
-    const dir = mkdtempSync(join(tmpdir(), 'rallypoint-bundle-size-'));
-    try {
-      const kib: Record<string, number> = {};
-      for (const [name, source] of Object.entries(PAGES)) kib[name] = (await gzippedBytes(name, source, dir)) / 1024;
-      const metrics: Record<string, number> = {};
-      for (const [name, value] of Object.entries(kib)) metrics[`${name}_kib`] = round(value, 1);
-      // A lobby page against what the same game would ship with the others (PeerJS brings its
-      // own signaling client; simple-peer needs one, which colyseus.js is here).
-      metrics.lobby_vs_peerjs = round(kib.ours_lobby! / kib.peerjs!, 2);
-      metrics.lobby_vs_simple_peer_plus_colyseus = round(kib.ours_lobby! / (kib.simple_peer! + kib.colyseus_js!), 2);
-      metrics.link_vs_simple_peer = round(kib.ours_link! / kib.simple_peer!, 2);
-      return metrics;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const kib = await pageKib();
+    const metrics: Record<string, number> = {};
+    for (const [name, value] of Object.entries(kib)) metrics[`${name}_kib`] = round(value, 1);
+    // A lobby page against what the same game would ship with the others (PeerJS brings its
+    // own signaling client; simple-peer needs one, which colyseus.js is here).
+    metrics.lobby_vs_peerjs = round(kib.ours_lobby! / kib.peerjs!, 2);
+    metrics.lobby_vs_simple_peer_plus_colyseus = round(kib.ours_lobby! / (kib.simple_peer! + kib.colyseus_js!), 2);
+    metrics.link_vs_simple_peer = round(kib.ours_link! / kib.simple_peer!, 2);
+    return metrics;
   },
 };
 

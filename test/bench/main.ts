@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- [scenario ...] [--json=PATH]`: runs the named scenarios (all by default),
+ * `npm run bench -- [scenario ...] [--json=PATH]`: runs the named scenarios (all by default; a
+ * name may hold `*`, as in `peers.*`),
  * prints a table, and with --json writes `{ "<scenario>": { "<metric>": number } }`.
  */
 import { writeFileSync } from 'node:fs';
@@ -13,8 +14,9 @@ import { hostileScenarios } from './hostile.bench.js';
 import { netScenarios } from './net.bench.js';
 import { relayScenarios } from './relay.bench.js';
 import { bundleScenarios } from './bundle.bench.js';
+import { peersScenarios } from './peers.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...bundleScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...bundleScenarios, ...peersScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
@@ -27,13 +29,16 @@ if (values.list === true) {
   process.exit(0);
 }
 
-const unknown = positionals.filter((name) => !scenarios.some((s) => s.name === name));
+/** A name, or a pattern with `*` (`peers.*`: every peers scenario). */
+const matches = (pattern: string, name: string): boolean =>
+  pattern.includes('*') ? new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name) : pattern === name;
+const unknown = positionals.filter((pattern) => !scenarios.some((s) => matches(pattern, s.name)));
 if (unknown.length > 0) {
   console.error(`Unknown scenario(s): ${unknown.join(', ')}. Known: ${scenarios.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
 
-const selected = positionals.length === 0 ? scenarios : scenarios.filter((s) => positionals.includes(s.name));
+const selected = positionals.length === 0 ? scenarios : scenarios.filter((s) => positionals.some((pattern) => matches(pattern, s.name)));
 const results: Record<string, Metrics> = {};
 for (const scenario of selected) {
   process.stdout.write(`${scenario.name}: ${scenario.description} ... `);

@@ -10,10 +10,15 @@ import type { Browser } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium } from '../browsers.js';
 import type { Lab } from './lab.js';
 
-export async function launchChromiumIn(lab: Lab, host: string): Promise<Browser> {
+export function launchChromiumIn(lab: Lab, host: string): Promise<Browser> {
+  return launchChromiumInNamespace(lab.ns(host));
+}
+
+/** Chromium inside any network namespace (the peers.* benchmarks make their own). */
+export async function launchChromiumInNamespace(ns: string): Promise<Browser> {
   const dir = mkdtempSync(join(tmpdir(), 'rallypoint-netns-chromium-'));
   const launcher = join(dir, 'chromium');
-  writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec ${lab.ns(host)} ${CHROMIUM_PATH} "$@"\n`);
+  writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM_PATH} "$@"\n`);
   chmodSync(launcher, 0o755);
   const browser = await launchChromium(launcher);
   browser.on('disconnected', () => rmSync(dir, { recursive: true, force: true }));
