@@ -148,8 +148,11 @@ export class Endpoint {
     }
   }
 
-  /** Watches what `stream` sends for `ms`: the age of the newest state every 5 ms, and each event's latency. */
-  async watch(ms: number): Promise<Freshness> {
+  /**
+   * Watches what `stream` sends for `ms`: the age of the newest state every 5 ms, and each
+   * event's latency, counting events that arrive up to `graceMs` after (those sent last).
+   */
+  async watch(ms: number, graceMs: number): Promise<Freshness> {
     this.#newestStateStamp = NaN;
     this.#eventLatencies = [];
     this.count();
@@ -159,6 +162,7 @@ export class Endpoint {
       await sleep(5);
       if (!Number.isNaN(this.#newestStateStamp)) stateAgeMs.push(wallClock() - this.#newestStateStamp);
     }
+    await sleep(graceMs);
     const eventLatencyMs = this.#eventLatencies;
     this.#eventLatencies = null;
     return { stateAgeMs, eventLatencyMs, statesReceived: this.#counts.stateMessages, eventsReceived: this.#counts.eventMessages };
@@ -174,7 +178,7 @@ export type EndpointCall =
   | { method: 'blast'; args: ['state' | 'events', number, number] }
   | { method: 'pace'; args: [number, number, number] }
   | { method: 'stream'; args: [number, number, number, number] }
-  | { method: 'watch'; args: [number] };
+  | { method: 'watch'; args: [number, number] };
 
 export function callEndpoint(endpoint: Endpoint, call: EndpointCall): Promise<unknown> {
   const method = endpoint[call.method] as (...args: unknown[]) => unknown;

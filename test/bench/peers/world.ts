@@ -3,7 +3,8 @@
  * interface, all traffic over its loopback), so nftables there can count every byte on the wire
  * and drop packets for the loss runs without touching the machine's own traffic. Inside it: our
  * lobby server (serving the pages), the other libraries' servers (servers.ts), and two Chromium
- * browsers, `a` (the sender, whose CPU is measured) and `b`.
+ * browsers, `a` (the sender, whose CPU is measured) and `b`; in an impaired world b sits in a
+ * second namespace behind a user-space router that adds delay and loss (see WorldOptions).
  *
  * Root only (network namespaces and nftables), like the network lab: CI runs as root.
  */
@@ -34,6 +35,9 @@ export const RIVALS: Record<string, { ours: Library; theirs: Library }> = {
 const PAGE_OF: Record<Library, string> = { ours: 'ours', ours_node: 'ours', simple_peer: 'simple-peer', peerjs: 'peerjs', socketio: 'socketio', geckos: 'geckos' };
 
 const ADDRESS = '10.77.0.1';
+/** The two ends of the impaired path: in the main namespace, and in the far one. */
+const NEAR_ADDRESS = '10.78.0.1';
+const FAR_ADDRESS = '10.78.0.2';
 
 /** One end of a pair, driven by method name. */
 export interface End {
@@ -41,7 +45,7 @@ export interface End {
 }
 export const ping = (end: End, count: number, size: number) => end.call({ method: 'ping', args: [count, size] }) as Promise<number[]>;
 export const counted = (end: End) => end.call({ method: 'counted', args: [] }) as Promise<Counts>;
-export const watch = (end: End, ms: number) => end.call({ method: 'watch', args: [ms] }) as Promise<Freshness>;
+export const watch = (end: End, ms: number, graceMs: number) => end.call({ method: 'watch', args: [ms, graceMs] }) as Promise<Freshness>;
 
 export interface Pair {
   library: Library;
@@ -61,8 +65,8 @@ export interface World {
   pair(library: Library, mode: 'unreliable' | 'default'): Promise<Pair>;
   /** Bytes on the wire (IP, both directions) so far: all UDP, and TCP to or from the socket.io relay. */
   wireBytes(): { udp: number; relayTcp: number };
-  /** Drop this share of UDP packets and of the relay's TCP packets, each direction. */
-  setLoss(percent: number): void;
+  /** Conditions on the path between browser b and the rest (an `impaired` world only). */
+  impair(conditions: { delayMs: number; lossPercent: number }): void;
   /** CPU time of browser a's processes so far, ms. */
   senderCpuMs(): number;
   close(): Promise<void>;
@@ -191,7 +195,44 @@ async function readyAt(page: Page, timeoutMs = 20_000): Promise<{ readyAt: numbe
 const marksOf = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as unknown as PeerBenchWindow).peerBench.marks);
 
 
-export async function openWorld(): Promise<World> {
+export interface WorldOptions {
+  /**
+   * Put browser b (and the pages of the Node pairs) in a second namespace, reached only through
+   * a user-space router that can add delay and loss (`world.impair`): every pair then has one
+   * impaired hop between its ends, whatever carries it (peer to peer, a relay, a server).
+   */
+  impaired?: boolean;
+}
+
+const IMPAIR_SCRIPT = join(repoRoot(), 'test/helpers/netlab/impair.py');
+
+/** The far namespace behind impair.py, routed through it; `set` changes its delay and loss. */
+async function impairedPath(ns: string, closers: (() => Promise<unknown> | void)[]): Promise<{ ns: string; set(conditions: { delayMs: number; lossPercent: number }): void }> {
+  const farNs = `${ns}-far`;
+  spawnSync('ip', ['netns', 'del', farNs]);
+  sh(['ip', 'netns', 'add', farNs]);
+  closers.push(() => void spawnSync('ip', ['netns', 'del', farNs]));
+  const router = spawn('ip', ['netns', 'exec', ns, 'python3', IMPAIR_SCRIPT, 'tnear', 'tfar'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  closers.push(() => void router.stdin!.end());
+  await new Promise<void>((resolve, reject) => {
+    router.once('exit', (code) => reject(new Error(`impair.py exited with ${code} (python3 is needed)`)));
+    createInterface({ input: router.stdout! }).once('line', () => resolve());
+  });
+  const run = (where: string, args: string[]) => sh(['ip', 'netns', 'exec', where, ...args]);
+  sh(['ip', '-n', ns, 'link', 'set', 'tfar', 'netns', farNs]);
+  run(ns, ['ip', 'addr', 'add', `${NEAR_ADDRESS}/24`, 'dev', 'tnear']);
+  run(ns, ['ip', 'link', 'set', 'tnear', 'up']);
+  run(farNs, ['ip', 'link', 'set', 'lo', 'up']);
+  run(farNs, ['ip', 'addr', 'add', `${FAR_ADDRESS}/24`, 'dev', 'tfar']);
+  run(farNs, ['ip', 'link', 'set', 'tfar', 'up']);
+  run(farNs, ['ip', 'route', 'add', 'default', 'via', NEAR_ADDRESS]);
+  return {
+    ns: farNs,
+    set: ({ delayMs, lossPercent }) => void router.stdin!.write(`${delayMs / 1000} ${lossPercent / 100}\n`),
+  };
+}
+
+export async function openWorld(options: WorldOptions = {}): Promise<World> {
   const why = labUnavailable();
   if (why !== undefined) throw new Error(`peers.* run in a network namespace of their own: ${why}`);
   // The lab's prefix and pid, so a lab sweeps it up if this process dies without cleaning up.
@@ -220,7 +261,6 @@ export async function openWorld(): Promise<World> {
     const node = await startNodeServers(ns);
     closers.push(() => void node.child.kill());
     const relayPort = node.ports.socketio;
-    // Counters first (output hook, priority 0), then the loss chain (priority 10): a dropped packet was still sent.
     inNs(['nft', '-f', '-'], [
       'table inet peers {',
       '  counter udp_bytes {}',
@@ -230,7 +270,6 @@ export async function openWorld(): Promise<World> {
       `    tcp sport ${relayPort} counter name "relay_bytes"`,
       `    tcp dport ${relayPort} counter name "relay_bytes"`,
       '  }',
-      '  chain loss { type filter hook output priority 10; policy accept; }',
       '}',
       '',
     ].join('\n'));
@@ -240,8 +279,11 @@ export async function openWorld(): Promise<World> {
     // main process is the one child of ours running it before b starts.
     const senderPid = chromiumChildren()[0];
     if (senderPid === undefined) throw new Error('cannot find the process of browser a');
-    const browserB = await launchChromiumInNamespace(ns);
+    const far = options.impaired === true ? await impairedPath(ns, closers) : undefined;
+    const browserB = await launchChromiumInNamespace(far?.ns ?? ns);
     closers.push(() => browserB.close());
+    // Behind the impaired path, the Node pairs' pages go there too: across it from their Node end.
+    const nodePairBrowser = far === undefined ? browserA : browserB;
     const pageUrl = (library: Library, role: 'a' | 'b', mode: string) =>
       `${lobby.url}/${PAGE_OF[library]}.html?role=${role}&mode=${mode}&lobby=${lobby.port}&peerjs=${node.ports.peerjs}&socketio=${relayPort}&geckos=${node.ports.geckos}`;
     const counter = (name: string): number => {
@@ -265,7 +307,7 @@ export async function openWorld(): Promise<World> {
           await Promise.all(contexts.map((c) => c.close()));
         };
         try {
-          const a = await page(browserA);
+          const a = await page(library === 'geckos' || library === 'ours_node' ? nodePairBrowser : browserA);
           // a's token goes to b the moment a publishes it, through functions the pages call:
           // pushed, not polled, so the benchmark adds as little as it can to the connect time.
           let publish!: (token: string) => void;
@@ -303,14 +345,9 @@ export async function openWorld(): Promise<World> {
         }
       },
       wireBytes: () => ({ udp: counter('udp_bytes'), relayTcp: counter('relay_bytes') }),
-      setLoss(percent) {
-        const rules = ['flush chain inet peers loss'];
-        if (percent > 0) {
-          rules.push(`add rule inet peers loss meta l4proto udp numgen random mod 100 < ${percent} drop`);
-          rules.push(`add rule inet peers loss tcp sport ${relayPort} numgen random mod 100 < ${percent} drop`);
-          rules.push(`add rule inet peers loss tcp dport ${relayPort} numgen random mod 100 < ${percent} drop`);
-        }
-        inNs(['nft', '-f', '-'], `${rules.join('\n')}\n`);
+      impair(conditions) {
+        if (far === undefined) throw new Error('this world has no impaired path: openWorld({ impaired: true })');
+        far.set(conditions);
       },
       senderCpuMs: () => treeCpuMs(senderPid),
       close,
