@@ -43,24 +43,23 @@ async function eachAlone<T>(world: World, mode: 'unreliable' | 'default', fn: (p
 }
 
 /**
- * Runs `fn` `rounds` times on one open pair of each library, in a rotated order each round (so
- * each library meets the machine in every state), and keeps each library's median.
+ * Runs `fn` `rounds` times for each library, each time on a new pair alone on the wire (a blast
+ * can leave a connection congested, or geckos.io's closed, for the next), in a rotated order
+ * each round, and keeps each library's median.
  */
 async function medianOfRounds(world: World, mode: 'unreliable' | 'default', rounds: number, fn: (pair: Pair) => Promise<number>): Promise<Record<Library, number>> {
-  const pairs: Pair[] = [];
-  try {
-    for (const library of LIBRARIES) pairs.push(await world.pair(library, mode));
-    const samples = byLibrary({} as Record<Library, never>, () => [] as number[]);
-    for (let round = 0; round < rounds; round++) {
-      for (let i = 0; i < pairs.length; i++) {
-        const pair = pairs[(i + round) % pairs.length]!;
+  const samples = byLibrary({} as Record<Library, never>, () => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < LIBRARIES.length; i++) {
+      const pair = await world.pair(LIBRARIES[(i + round) % LIBRARIES.length]!, mode);
+      try {
         samples[pair.library].push(await fn(pair));
+      } finally {
+        await pair.close();
       }
     }
-    return byLibrary(samples, (s) => percentile(s, 50));
-  } finally {
-    await Promise.all(pairs.map((p) => p.close()));
   }
+  return byLibrary(samples, (s) => percentile(s, 50));
 }
 
 const byLibrary = <T, U>(values: Record<Library, T>, fn: (value: T, library: Library) => U): Record<Library, U> =>
