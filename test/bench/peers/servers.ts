@@ -17,6 +17,7 @@ import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { Server as SocketIoServer } from 'socket.io';
 import { Endpoint, callEndpoint, wallClock, type EndpointCall, type Lanes } from './endpoint.js';
+import { firstLinkLanes, type Game } from './link-lanes.js';
 import { asBytes } from './single-channel.js';
 
 const listen = (server: HttpServer): Promise<number> => new Promise((resolve) => server.listen(0, '0.0.0.0', () => resolve((server.address() as AddressInfo).port)));
@@ -61,7 +62,6 @@ gio.onConnection((channel: ServerChannel) => {
 });
 
 // rallypoint in Node: joins the room a page made.
-type Game = { state: Uint8Array; events: { e: Uint8Array } };
 let session: RoomSession<Game> | undefined;
 /** Joins the page's room; resolves with the wall clock when the link is open. */
 async function join(lobbyUrl: string, code: string): Promise<number> {
@@ -70,18 +70,7 @@ async function join(lobbyUrl: string, code: string): Promise<number> {
   const joined = session;
   // Signals still in flight when a page leaves are refused: expected here, not worth a log line.
   joined.on('error', () => {});
-  const link = await new Promise<NonNullable<ReturnType<typeof joined.links.get>>>((resolve) => {
-    const off = joined.on('linkOpen', ({ link: opened }) => (off(), resolve(opened)));
-  });
-  if (link.transport === 'relay') throw new Error('the link opened through the relay, not peer-to-peer');
-  endpoints.ours_node = new Endpoint({
-    sendState: (bytes) => void link.state.send(bytes),
-    sendEvent: (bytes) => link.events.emit('e', bytes),
-    onState: (fn) => void link.state.onMessage(({ payload }) => fn(payload)),
-    onEvent: (fn) => void link.events.on('e', fn),
-    stateBuffered: () => link.state.bufferedAmount,
-    eventBuffered: () => link.events.bufferedAmount,
-  });
+  endpoints.ours_node = new Endpoint(await firstLinkLanes(joined));
   return wallClock();
 }
 
