@@ -1,7 +1,7 @@
 /**
  * Where the peers.* benchmarks run: a network namespace of its own (one address on a veth
- * interface, all traffic over its loopback), so nftables there can count every byte on the wire
- * and drop packets for the loss runs without touching the machine's own traffic. Inside it: our
+ * interface, all traffic over its loopback), so nftables there counts every byte on the wire
+ * without the machine's own traffic mixed in. Inside it: our
  * lobby server (serving the pages), the other libraries' servers (servers.ts), and two Chromium
  * browsers, `a` (the sender, whose CPU is measured) and `b`; in an impaired world b sits in a
  * second namespace behind a user-space router that adds delay and loss (see WorldOptions).
