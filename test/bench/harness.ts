@@ -47,3 +47,19 @@ export async function alternate(rounds: number, ours: () => Promise<void>, raw: 
     }
   }
 }
+
+/**
+ * Signaling messages of one connect, and its turns: runs of messages from one side, so a
+ * one-way burst of candidates is one turn and an offer answered is two.
+ */
+export class SignalTally {
+  count = 0;
+  turns = 0;
+  #last: string | undefined;
+
+  record(from: string): void {
+    this.count++;
+    if (from !== this.#last) this.turns++;
+    this.#last = from;
+  }
+}

@@ -3,40 +3,57 @@
  * same channel settings (raw.ts), alternating in one run, reported as ratios.
  */
 import { createLink, type Link, type LinkInit } from '@rallypoint/core/node';
-import { alternate, next, percentile, round, sleep, type Scenario } from './harness.js';
+import { SignalTally, alternate, next, percentile, round, sleep, type Scenario } from './harness.js';
 import { connectRawPair, type RawPair } from './raw.js';
 
 type BenchTypes = { events: { blob: Uint8Array }; state: Uint8Array };
-type LinkPair = { a: Link<BenchTypes>; b: Link<BenchTypes>; close(): void };
+type LinkPair = { a: Link<BenchTypes>; b: Link<BenchTypes>; signals: { count: number; turns: number }; close(): void };
 
 async function connectLinkPair(init: Omit<LinkInit, 'initiator'> = {}): Promise<LinkPair> {
   const a = createLink<BenchTypes>({ ...init, initiator: true });
   const b = createLink<BenchTypes>({ ...init, initiator: false });
-  a.on('signal', (data) => b.signal(data));
-  b.on('signal', (data) => a.signal(data));
+  const signals = new SignalTally();
+  a.on('signal', (data) => (signals.record('a'), b.signal(data)));
+  b.on('signal', (data) => (signals.record('b'), a.signal(data)));
   const opened = (link: Link<BenchTypes>) => new Promise<void>((resolve) => link.once('open', () => resolve()));
   await Promise.all([opened(a), opened(b)]);
-  return { a, b, close: () => (a.close(), b.close()) };
+  return { a, b, signals: { count: signals.count, turns: signals.turns }, close: () => (a.close(), b.close()) };
 }
+
+const CONNECT_RUNS = 60;
 
 const connect: Scenario = {
   name: 'link.connect',
-  description: 'create both sides → both lanes open (ours: open), 20 runs each',
+  description: `create both sides → both lanes open (ours: open), ${CONNECT_RUNS} runs each: time, connects over 500 ms (libdatachannel's 1 s DTLS retransmit), and the signaling messages and turns it took`,
   async run() {
-    const ours: number[] = [];
-    const raw: number[] = [];
-    const time = async (into: number[], open: () => Promise<{ close(): void }>) => {
+    type Run = { ms: number[]; signals: number[]; turns: number[] };
+    const ours: Run = { ms: [], signals: [], turns: [] };
+    const raw: Run = { ms: [], signals: [], turns: [] };
+    const time = async (into: Run, open: () => Promise<{ signals: { count: number; turns: number }; close(): void }>) => {
       const t0 = performance.now();
       const pair = await open();
-      into.push(performance.now() - t0);
+      into.ms.push(performance.now() - t0);
+      into.signals.push(pair.signals.count);
+      into.turns.push(pair.signals.turns);
       pair.close();
       await sleep(20);
     };
-    await alternate(2, () => time([], connectLinkPair), () => time([], connectRawPair)); // warm-up
-    await alternate(20, () => time(ours, connectLinkPair), () => time(raw, connectRawPair));
-    const oursP50 = percentile(ours, 50);
-    const rawP50 = percentile(raw, 50);
-    return { ours_ms_p50: round(oursP50), raw_ms_p50: round(rawP50), ratio: round(oursP50 / rawP50) };
+    const warmUp: Run = { ms: [], signals: [], turns: [] };
+    await alternate(2, () => time(warmUp, connectLinkPair), () => time(warmUp, connectRawPair));
+    await alternate(CONNECT_RUNS, () => time(ours, connectLinkPair), () => time(raw, connectRawPair));
+    const oursP50 = percentile(ours.ms, 50);
+    const rawP50 = percentile(raw.ms, 50);
+    return {
+      ours_ms_p50: round(oursP50),
+      raw_ms_p50: round(rawP50),
+      ratio: round(oursP50 / rawP50),
+      ours_over_500ms: ours.ms.filter((ms) => ms > 500).length,
+      raw_over_500ms: raw.ms.filter((ms) => ms > 500).length,
+      ours_signals_p50: percentile(ours.signals, 50),
+      raw_signals_p50: percentile(raw.signals, 50),
+      ours_signal_turns_p50: percentile(ours.turns, 50),
+      raw_signal_turns_p50: percentile(raw.turns, 50),
+    };
   },
 };
 

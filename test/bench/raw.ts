@@ -6,6 +6,7 @@
  * start an offer of its own).
  */
 import WebSocket from 'ws';
+import { SignalTally } from './harness.js';
 import { nodeRtc } from '@rallypoint/core/node';
 
 export interface RawSide {
@@ -17,6 +18,8 @@ export interface RawSide {
 export interface RawPair {
   a: RawSide;
   b: RawSide;
+  /** The signaling messages (and turns) it took until every channel was open. */
+  signals: { count: number; turns: number };
   close(): void;
 }
 
@@ -70,7 +73,9 @@ export async function connectRawPairOverRelay(relayUrl: string, room: string): P
   return connectOver(await overRelay(relayUrl, room));
 }
 
-async function connectOver(signaling: Signaling): Promise<RawPair> {
+async function connectOver(counted: Signaling): Promise<RawPair> {
+  const signals = new SignalTally();
+  const signaling: Signaling = { ...counted, send: (from, message) => (signals.record(from), counted.send(from, message)) };
   const pcs = { a: new nodeRtc.RTCPeerConnection({ iceServers: [] }), b: new nodeRtc.RTCPeerConnection({ iceServers: [] }) };
   // Candidates that arrive before the remote description wait for it, as any signaling layer
   // (and simple-peer) must do: added too early, they are refused and ICE falls back to slow paths.
@@ -116,6 +121,7 @@ async function connectOver(signaling: Signaling): Promise<RawPair> {
   for (const channel of channels) channel.binaryType = 'arraybuffer';
   await Promise.all(channels.map(opened));
   return {
+    signals: { count: signals.count, turns: signals.turns },
     a: { pc: pcs.a, events: eventsA, state: stateA },
     b: { pc: pcs.b, ...b },
     close() {
