@@ -49,9 +49,9 @@ async function eachAlone<T>(world: World, mode: 'unreliable' | 'default', fn: (p
  */
 async function medianOfRounds(world: World, mode: 'unreliable' | 'default', rounds: number, fn: (pair: Pair) => Promise<number>): Promise<Record<Library, number>> {
   const samples = byLibrary({} as Record<Library, never>, () => [] as number[]);
-  for (let round = 0; round < rounds; round++) {
+  for (let pass = 0; pass < rounds; pass++) {
     for (let i = 0; i < LIBRARIES.length; i++) {
-      const pair = await world.pair(LIBRARIES[(i + round) % LIBRARIES.length]!, mode);
+      const pair = await world.pair(LIBRARIES[(i + pass) % LIBRARIES.length]!, mode);
       try {
         samples[pair.library].push(await fn(pair));
       } finally {
@@ -75,12 +75,12 @@ const connect: Scenario = {
       const samples = byLibrary({} as Record<Library, never>, () => [] as number[]);
       const marks = byLibrary({} as Record<Library, never>, () => new Map<string, number[]>());
       // One round each first, uncounted: the first page of a browser pays for its own start-up.
-      for (let round = -1; round < CONNECT_ROUNDS; round++) {
-        const order = LIBRARIES.map((_, i) => LIBRARIES[(i + Math.max(round, 0)) % LIBRARIES.length]!);
+      for (let pass = -1; pass < CONNECT_ROUNDS; pass++) {
+        const order = LIBRARIES.map((_, i) => LIBRARIES[(i + Math.max(pass, 0)) % LIBRARIES.length]!);
         for (const library of order) {
           const pair = await world.pair(library, 'unreliable');
           await pair.close();
-          if (round < 0) continue;
+          if (pass < 0) continue;
           samples[library].push(pair.connectMs);
           for (const [step, at] of Object.entries(pair.marks)) marks[library].set(step, [...(marks[library].get(step) ?? []), at]);
         }
