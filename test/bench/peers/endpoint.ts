@@ -27,11 +27,9 @@ const HIGH_WATER_BYTES = 256 * 1024;
 const macrotask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function stamped(size: number, seq: number): Uint8Array {
+function stamped(size: number): Uint8Array {
   const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  view.setFloat64(0, wallClock());
-  if (size >= 12) view.setUint32(8, seq);
+  new DataView(bytes.buffer).setFloat64(0, wallClock());
   return bytes;
 }
 const stampOf = (bytes: Uint8Array): number => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(0);
@@ -53,9 +51,11 @@ export interface Freshness {
   eventsReceived: number;
 }
 
+const noCounts = (): Counts => ({ stateMessages: 0, stateBytes: 0, eventMessages: 0, eventBytes: 0, ms: 0 });
+
 export class Endpoint {
   #echo = false;
-  #counts: Counts = { stateMessages: 0, stateBytes: 0, eventMessages: 0, eventBytes: 0, ms: 0 };
+  #counts = noCounts();
   #countFrom = 0;
   #newestStateStamp = NaN;
   #eventLatencies: number[] | null = null;
@@ -92,7 +92,7 @@ export class Endpoint {
       const answered = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(false), 1000);
         this.#onceState = () => (clearTimeout(timer), resolve(true));
-        this.lanes.sendState(stamped(size, i));
+        this.lanes.sendState(stamped(size));
       });
       if (answered) samples.push(performance.now() - t0);
     }
@@ -102,7 +102,7 @@ export class Endpoint {
 
   /** Starts counting what arrives. */
   count(): void {
-    this.#counts = { stateMessages: 0, stateBytes: 0, eventMessages: 0, eventBytes: 0, ms: 0 };
+    this.#counts = noCounts();
     this.#countFrom = performance.now();
   }
 
@@ -117,7 +117,7 @@ export class Endpoint {
     let sent = 0;
     while (performance.now() < end) {
       // At most 256 messages between looks at the clock and the buffer, then yield to the network.
-      for (let i = 0; i < 256 && buffered() < HIGH_WATER_BYTES; i++) send(stamped(size, sent++));
+      for (let i = 0; i < 256 && buffered() < HIGH_WATER_BYTES; i++, sent++) send(stamped(size));
       await macrotask();
     }
     return sent;
@@ -129,7 +129,7 @@ export class Endpoint {
     let sent = 0;
     while (performance.now() - t0 < ms) {
       const due = Math.floor(((performance.now() - t0) / 1000) * perSecond);
-      while (sent < due) this.lanes.sendState(stamped(size, sent++));
+      for (; sent < due; sent++) this.lanes.sendState(stamped(size));
       await sleep(10);
     }
     return sent;
@@ -142,8 +142,8 @@ export class Endpoint {
     let events = 0;
     while (performance.now() - t0 < ms) {
       const elapsed = (performance.now() - t0) / 1000;
-      while (states < Math.floor(elapsed * stateHz)) this.lanes.sendState(stamped(stateSize, states++));
-      while (events < Math.floor(elapsed * eventHz)) this.lanes.sendEvent(stamped(16, events++));
+      for (; states < Math.floor(elapsed * stateHz); states++) this.lanes.sendState(stamped(stateSize));
+      for (; events < Math.floor(elapsed * eventHz); events++) this.lanes.sendEvent(stamped(16));
       await sleep(2);
     }
   }

@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bundleForNode } from '../../../scripts/bundle-node.mjs';
 import { startServer, type ServerProcess } from '../../helpers/lobby-server.js';
 import { launchChromiumInNamespace } from '../../helpers/netlab/browser.js';
-import { labUnavailable } from '../../helpers/netlab/lab.js';
+import { labUnavailable, sh } from '../../helpers/netlab/lab.js';
 import { repoRoot } from '../../helpers/repo.js';
 import type { Counts, EndpointCall, Freshness } from './endpoint.js';
 import type { PeerBenchWindow } from './page.js';
@@ -55,7 +55,7 @@ export interface Pair {
   b: End;
   /** Navigation start of the first page to the moment both ends could send, ms. */
   connectMs: number;
-  /** When each page reached each step of connecting (`a.loaded`, `b.joined`, ...), ms from the first navigation start. */
+  /** When each page reached each step of connecting (`a.loaded`, `b.in room`, ...), ms from the first navigation start. */
   marks: Record<string, number>;
   close(): Promise<void>;
 }
@@ -70,12 +70,6 @@ export interface World {
   /** CPU time of browser a's processes so far, ms. */
   senderCpuMs(): number;
   close(): Promise<void>;
-}
-
-function sh(args: string[], input?: string): string {
-  const result = spawnSync(args[0]!, args.slice(1), { input, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout;
 }
 
 async function buildPages(): Promise<string> {
@@ -136,10 +130,9 @@ async function startNodeServers(ns: string): Promise<{ ports: Record<'peerjs' | 
   };
 }
 
-/** CPU time (user + system) of a process and all its descendants, ms. */
-function treeCpuMs(rootPid: number): number {
-  const parent = new Map<number, number>();
-  const cpu = new Map<number, number>();
+/** Every process now: its parent, command name and CPU ticks (user + system), from /proc. */
+function processes(): Map<number, { ppid: number; comm: string; ticks: number }> {
+  const out = new Map<number, { ppid: number; comm: string; ticks: number }>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -149,33 +142,27 @@ function treeCpuMs(rootPid: number): number {
       continue; // gone meanwhile
     }
     // Fields after the parenthesised command name: state ppid ... utime(14) stime(15), 1-based.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    parent.set(Number(name), Number(fields[1]));
-    cpu.set(Number(name), Number(fields[11]) + Number(fields[12]));
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    out.set(Number(name), { ppid: Number(fields[1]), comm: stat.slice(stat.indexOf('(') + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
   }
+  return out;
+}
+
+/** CPU time (user + system) of a process and all its descendants, ms. */
+function treeCpuMs(rootPid: number): number {
+  const all = processes();
   const inTree = (pid: number): boolean => {
-    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parent.get(p)) if (p === rootPid) return true;
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = all.get(p)?.ppid) if (p === rootPid) return true;
     return false;
   };
   let ticks = 0;
-  for (const [pid, t] of cpu) if (inTree(pid)) ticks += t;
+  for (const [pid, { ticks: t }] of all) if (inTree(pid)) ticks += t;
   return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 /** Our child processes that are Chromium. */
-function chromiumChildren(): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        return stat.includes('(chromium)') && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
+const chromiumChildren = (): number[] => [...processes()].filter(([, p]) => p.comm === 'chromium' && p.ppid === process.pid).map(([pid]) => pid);
 
 const pageBench = (page: Page): End => ({
   call: (call) => page.evaluate((c) => (window as unknown as PeerBenchWindow).peerBench.call(c), call),
@@ -193,7 +180,6 @@ async function readyAt(page: Page, timeoutMs = 20_000): Promise<{ readyAt: numbe
 }
 
 const marksOf = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as unknown as PeerBenchWindow).peerBench.marks);
-
 
 export interface WorldOptions {
   /**

@@ -80,7 +80,8 @@ export interface Lab {
   close(): void;
 }
 
-function sh(args: string[], input?: string): string {
+/** Runs a command and returns its output; throws, with its stderr, on failure. */
+export function sh(args: string[], input?: string): string {
   const result = spawnSync(args[0] as string, args.slice(1), { input, encoding: 'utf8' });
   if (result.error !== undefined) throw new Error(`${args.join(' ')}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}): ${result.stderr.trim()}`);
