@@ -4,36 +4,15 @@
  *   RTCDataChannel (`ordered: false, maxRetransmits: 0`) between the same two pages;
  * - browser.game: the demo, two pages, 20 s of scripted play: frame times and bandwidth.
  */
-import { build } from 'esbuild';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium, playwrightPage } from '../helpers/browsers.js';
 import { startRound } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import { startServer } from '../helpers/lobby-server.js';
-import { repoRoot } from '../helpers/repo.js';
+import { buildTestPage } from '../helpers/test-page.js';
 import { percentile, round, sleep, type Scenario } from './harness.js';
 
-
-async function buildLinkPage(): Promise<string> {
-  const root = repoRoot();
-  const out = join(root, `node_modules/.cache/rallypoint/link-page-${process.pid}`);
-  mkdirSync(out, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'test/bench/browser/link-page.ts')],
-    outfile: join(out, 'link-page.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    conditions: ['source'],
-    inject: [join(root, 'demo-game/src/shims.ts')],
-    define: { global: 'globalThis' },
-    logLevel: 'warning',
-  });
-  writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/link-page.js"></script>');
-  return out;
-}
+const buildLinkPage = (): Promise<string> => buildTestPage('test/bench/browser/link-page.ts', 'link-page');
 
 type BenchWindow = { linkBench: { start(i: boolean): Promise<void>; signal(k: string, d: unknown): Promise<void>; ready(): boolean; pingPong(w: 'link' | 'raw', n: number): Promise<number[]> } };
 

@@ -11,15 +11,23 @@ import { repoRoot } from './repo.js';
 export const CHROMIUM_PATH = process.env.RALLYPOINT_CHROMIUM ?? '/usr/bin/chromium';
 export const FIREFOX_PATH = process.env.RALLYPOINT_FIREFOX ?? '/usr/bin/firefox-esr';
 
-/** `executablePath`: another Chromium launcher, e.g. one that starts it in a lab namespace (netlab/browser.ts). */
-export function launchChromium(executablePath = CHROMIUM_PATH): Promise<PwBrowser> {
+/** Chromium's fake microphone (a beep) and fake permission prompt, which says yes. */
+export const CHROMIUM_FAKE_MEDIA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+
+/**
+ * `executablePath`: another Chromium launcher, e.g. one that starts it in a lab namespace
+ * (netlab/browser.ts). `extraArgs`: more switches, e.g. `CHROMIUM_FAKE_MEDIA`.
+ */
+export function launchChromium(executablePath = CHROMIUM_PATH, extraArgs: readonly string[] = []): Promise<PwBrowser> {
   return chromium.launch({
     executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required', ...extraArgs],
   });
 }
 
-export function launchFirefox(): Promise<PpBrowser> {
+/** `fakeMedia`: a fake microphone (a tone) and no permission prompt. */
+export function launchFirefox(options: { fakeMedia?: boolean } = {}): Promise<PpBrowser> {
+  const media = options.fakeMedia === true ? { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true, 'media.autoplay.default': 0 } : {};
   return puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX_PATH,
@@ -36,6 +44,7 @@ export function launchFirefox(): Promise<PpBrowser> {
       'browser.safebrowsing.phishing.enabled': false,
       'datareporting.policy.dataSubmissionEnabled': false,
       'toolkit.telemetry.enabled': false,
+      ...media,
     },
   });
 }

@@ -223,3 +223,14 @@ export class ConnectionFailedError extends RallypointError {
     super(message, options);
   }
 }
+
+/**
+ * The link cannot carry media: its RTCPeerConnection has no tracks (node-datachannel's has none),
+ * or the track was never added, or is added already.
+ */
+export class MediaError extends RallypointError {
+  override readonly name = 'MediaError';
+  constructor(message = 'This link cannot carry media', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

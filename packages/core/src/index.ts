@@ -32,6 +32,7 @@ export {
   InvalidMessageError,
   InvalidSignalError,
   LinkClosedError,
+  MediaError,
   MalformedMessageError,
   MessageTooLargeError,
   ProtocolVersionMismatchError,
@@ -50,6 +51,7 @@ export type { Listener } from './emitter.js';
 export type { DecodeLimits } from './codec.js';
 export type { EventsLaneApi, LaneChannel, RequestOptions } from './events-lane.js';
 export type { LinkRelay, RelayLane } from './paths.js';
+export type { InboundMediaStats, LinkMediaApi, MediaStats, OutboundMediaStats, RemoteTrack } from './media.js';
 export type { StateLaneApi } from './state-lane.js';
 export type { EventsLaneConditions, LinkConditions, Scheduler, StateLaneConditions } from './conditioner.js';
 export type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';

@@ -27,6 +27,7 @@ import {
 } from './errors.js';
 import { EventsLane, type EventsLaneApi, type LaneChannel } from './events-lane.js';
 import { readLinkInit, type LinkSettings } from './link-options.js';
+import { LinkMedia, type LinkMediaApi } from './media.js';
 import { PeerPath, RelayPath } from './paths.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, type CandidateType, type RtcImplementation } from './rtc.js';
 import { RemoteClock } from './sequence.js';
@@ -62,6 +63,8 @@ export interface Link<T extends LinkTypes = LinkTypes> {
   readonly events: EventsLaneApi<EventsOf<T>, RequestsOf<T>>;
   /** The unreliable, unordered lane: newest-wins state. */
   readonly state: StateLaneApi<StateOf<T>>;
+  /** Audio and video tracks on the same connection (browsers only; the lobby relay carries none). */
+  readonly media: LinkMediaApi;
   /** Hand signaling data from the other side's `signal` event to this link. */
   signal(data: LinkSignal): void;
   on<K extends keyof LinkEvents>(name: K, fn: (event: LinkEvents[K]) => void): () => void;
@@ -103,6 +106,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   readonly #rtc: RtcImplementation | null;
   readonly #eventsLane: EventsLane<EventsOf<T>, RequestsOf<T>>;
   readonly #stateLane: StateLane<StateOf<T>>;
+  readonly #media = new LinkMedia({ report: (error) => this.#report(error) });
   readonly #conditioner: LinkConditioner;
   readonly #rates: { state: RateMeter; events: RateMeter };
   readonly #now: () => number;
@@ -258,6 +262,10 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     return this.#stateLane;
   }
 
+  get media(): LinkMediaApi {
+    return this.#media;
+  }
+
   signal(data: LinkSignal): void {
     if (this.#status === 'closed') return;
     if (typeof data !== 'object' || data === null || typeof data.type !== 'string') {
@@ -268,8 +276,9 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     let inner = data;
     if (data.type === PATH_SIGNAL) {
       const { path, data: wrapped } = data as { path?: unknown; data?: unknown };
-      if (!Number.isInteger(path) || (path as number) < 1 || typeof wrapped !== 'object' || wrapped === null || typeof (wrapped as LinkSignal).type !== 'string') {
-        this.#report(new InvalidSignalError('A path signal needs a whole `path` of at least 1 and signal `data`'));
+      // Path 0 comes wrapped too once it is open (renegotiation for media): see #createPeerPath.
+      if (!Number.isInteger(path) || (path as number) < 0 || typeof wrapped !== 'object' || wrapped === null || typeof (wrapped as LinkSignal).type !== 'string') {
+        this.#report(new InvalidSignalError('A path signal needs a whole `path` of at least 0 and signal `data`'));
         return;
       }
       pathId = path as number;
@@ -341,10 +350,19 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
         onSignal: (signal) => {
           if (this.#status === 'closed') return;
           const tagged = policy === 'relay' && signal.type === 'offer' && id > 0 ? { ...signal, [RELAY_ONLY_FIELD]: true } : signal;
-          this.#emitter.emit('signal', id === 0 ? tagged : { type: PATH_SIGNAL, path: id, data: tagged });
+          // The first connection's signals go bare until it opens; renegotiation after that is
+          // wrapped, so that its offer is not taken (by the lobby) for the peer starting over.
+          this.#emitter.emit('signal', id === 0 && !path.isOpen ? tagged : { type: PATH_SIGNAL, path: id, data: tagged });
         },
         onDiagnostic: (diagnostic) => this.#emitter.emit('diagnostic', diagnostic),
         onConnected: () => this.#refreshCandidateType(path),
+        media: {
+          track: (remote) => {
+            if (path === this.#p2p) this.#emitter.emit('track', remote);
+          },
+          trackEnded: (remote) => this.#emitter.emit('trackEnded', remote),
+          closed: (media) => this.#media.detach(media),
+        },
         debug: (data, message) => this.#logger.debug(data, message),
       },
       {
@@ -368,8 +386,9 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     // A new connection has its own candidate pair: unknown until getStats says.
     this.#candidateType = null;
     this.#refreshCandidateType(path);
-    if (!this.#helloSent) return this.#sendHello(path);
-    if (path !== this.#current) this.#moveTo(path, 'direct-path');
+    if (!this.#helloSent) this.#sendHello(path);
+    else if (path !== this.#current) this.#moveTo(path, 'direct-path');
+    if (!path.isDead) this.#media.attach(path.media);
   }
 
   #onRelayOpen(): void {
@@ -696,6 +715,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       this.#conditioner.stop();
       this.#eventsLane.close(new LinkClosedError(`The link closed (${reason})`, { cause: error }));
       this.#stateLane.close();
+      this.#media.close();
       this.#p2p?.close(reason === 'local' && wasOpen && this.#current === this.#p2p);
       this.#relay?.close();
     } finally {

@@ -9,6 +9,7 @@ import SimplePeer from 'simple-peer';
 import { CandidateGate } from './candidate-gate.js';
 import { ConnectionFailedError, type Lane } from './errors.js';
 import type { LaneChannel } from './events-lane.js';
+import { PathMedia, type PathMediaHandlers } from './media.js';
 import { capturingRtc, remoteMaxMessageSize, selectedCandidateType, watchConnection, type CandidateType, type LinkDiagnostic, type RtcImplementation } from './rtc.js';
 import type { LinkSignal } from './types.js';
 
@@ -39,6 +40,8 @@ export interface PeerPathInit {
   onDiagnostic(diagnostic: LinkDiagnostic): void;
   /** ICE connected (again): the selected candidate pair may have changed. */
   onConnected(): void;
+  /** The peer's tracks on this connection, and this connection's media going away. */
+  media: PathMediaHandlers;
   debug(data: Record<string, unknown>, message: string): void;
 }
 
@@ -70,6 +73,8 @@ export class PeerPath {
   readonly #pc: RTCPeerConnection;
   readonly #gate: CandidateGate;
   readonly #cleanups: Array<() => void> = [];
+  /** Tracks on this connection (see media.ts). */
+  readonly media: PathMedia;
 
   constructor(
     private readonly init: PeerPathInit,
@@ -97,6 +102,7 @@ export class PeerPath {
     });
     if (pc === undefined) throw new Error('simple-peer did not create an RTCPeerConnection');
     this.#pc = pc;
+    this.media = new PathMedia(this.#peer, pc, init.initiator, init.media);
     this.#wire();
   }
 
@@ -114,6 +120,7 @@ export class PeerPath {
   }
 
   signal(data: LinkSignal): void {
+    if (data.type === 'offer') this.media.countOffer();
     this.#peer.signal(data as unknown as SimplePeer.SignalData);
     // simple-peer hands the answer to the connection synchronously: its fingerprint is known now.
     if (data.type === 'answer') for (const candidate of this.#gate.answered()) this.init.onSignal(candidate);
@@ -138,6 +145,7 @@ export class PeerPath {
   close(letGoodbyeOut = false): void {
     const wasDead = this.#dead;
     this.#dead = true;
+    this.media.close();
     if (this.#closing !== null) clearTimeout(this.#closing);
     for (const cleanup of this.#cleanups.splice(0)) cleanup();
     if (wasDead && letGoodbyeOut) return;
@@ -177,6 +185,7 @@ export class PeerPath {
     const peer = this.#peer;
     peer.on('signal', (data: SimplePeer.SignalData) => {
       if (this.#dead) return;
+      if (data.type === 'offer') this.media.countOffer();
       for (const signal of this.#gate.outgoing(data as unknown as LinkSignal)) this.init.onSignal(signal);
     });
     // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs

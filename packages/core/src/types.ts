@@ -2,6 +2,7 @@
 import type { DecodeLimits } from './codec.js';
 import type { Lane } from './errors.js';
 import type { LinkConditions } from './conditioner.js';
+import type { RemoteTrack } from './media.js';
 import type { LinkRelay } from './paths.js';
 import type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
 
@@ -98,6 +99,10 @@ export interface LinkEvents {
    * the events lane, and the state lane goes on from the newest state.
    */
   transportChanged: TransportChangedEvent;
+  /** A track from the peer (see `link.media`); it plays until `trackEnded`. */
+  track: RemoteTrack;
+  /** A peer's track ended: removed by the peer, or its connection is gone. */
+  trackEnded: RemoteTrack;
 }
 
 /** One state-lane message as received. */

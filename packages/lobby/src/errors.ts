@@ -160,3 +160,35 @@ export function errorFromCode(code: number, message: string, roomCode = '?'): Lo
       return new LobbyError(message, code);
   }
 }
+
+/** Voice chat could not start (see the subclasses); the game and its links are untouched. */
+export class VoiceError extends LobbyError {
+  override name = 'VoiceError';
+}
+
+/** The player (or the browser's settings) refused the microphone. */
+export class MicrophoneDeniedError extends VoiceError {
+  override name = 'MicrophoneDeniedError';
+  constructor(options?: { cause?: unknown }) {
+    super('the microphone was refused (the player said no, or the browser blocks it here)', undefined, options);
+  }
+}
+
+/** There is no microphone (or none with the `deviceId` asked for). */
+export class NoMicrophoneError extends VoiceError {
+  override name = 'NoMicrophoneError';
+  constructor(deviceId?: string, options?: { cause?: unknown }) {
+    super(deviceId === undefined ? 'no microphone found' : `no microphone with device id ${deviceId}`, undefined, options);
+  }
+}
+
+/**
+ * No microphone API here: not a browser, or a page that is not a secure context (getUserMedia
+ * needs https, or http on localhost).
+ */
+export class VoiceUnsupportedError extends VoiceError {
+  override name = 'VoiceUnsupportedError';
+  constructor() {
+    super('no microphone API here (navigator.mediaDevices): voice needs a browser page on https or localhost');
+  }
+}

@@ -14,6 +14,7 @@
  */
 export { createLobby } from './lobby.js';
 export { RoomSession } from './session.js';
+export { SessionVoice } from './voice.js';
 export { RoomList } from './listing.js';
 export { initiates, linkedPeers } from './topology.js';
 export { DEFAULT_LINK_RETRY, linkRetryDelayMs } from './peer-links.js';
@@ -31,6 +32,10 @@ export {
   SessionClosedError,
   SignalTargetUnknownError,
   LobbyRateLimitedError,
+  MicrophoneDeniedError,
+  NoMicrophoneError,
+  VoiceError,
+  VoiceUnsupportedError,
   WebRtcUnavailableError,
   errorFromCode,
 } from './errors.js';
@@ -38,6 +43,7 @@ export {
 export type { CreateRoomOptions, Lobby, LobbyInit } from './lobby.js';
 export type { LobbyRelayMode, RoomSessionEvents, SessionDeps } from './session.js';
 export type { LinkFailure, LinkRetryPolicy } from './peer-links.js';
+export type { VoiceDeps, VoiceEvents, VoiceInit, VoicePlayer, VoiceStartOptions } from './voice.js';
 export type { RoomListEvents } from './listing.js';
 export type { ListingFilter, Member, RoomListing, RoomOptions, RoomSettings, Topology } from '@rallypoint/protocol';
 export type { LobbyRoom } from './colyseus-room.js';
@@ -54,6 +60,7 @@ export {
   InvalidSignalError,
   LinkClosedError,
   MalformedMessageError,
+  MediaError,
   MessageTooLargeError,
   ProtocolVersionMismatchError,
   RemoteRequestError,
@@ -69,6 +76,7 @@ export type {
   EventsLaneApi,
   EventsLaneConditions,
   EventsLaneStats,
+  InboundMediaStats,
   Lane,
   LaneStats,
   Link,
@@ -77,6 +85,7 @@ export type {
   LinkDiagnostic,
   LinkEvents,
   LinkInit,
+  LinkMediaApi,
   LinkOpenEvent,
   LinkSignal,
   LinkStats,
@@ -84,7 +93,10 @@ export type {
   LinkTransport,
   LinkTypes,
   Logger,
+  MediaStats,
+  OutboundMediaStats,
   RemoteRequestFailure,
+  RemoteTrack,
   RequestOptions,
   RequestType,
   StateLaneApi,

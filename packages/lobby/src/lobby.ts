@@ -18,6 +18,7 @@ import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
 import { RoomSession, type LobbyRelayMode } from './session.js';
+import type { VoiceInit } from './voice.js';
 
 /** Options of `createLobby`. Only `url` is required. */
 export interface LobbyInit<T extends LinkTypes = LinkTypes> {
@@ -45,6 +46,8 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
    * @default 'auto'
    */
   relay?: LobbyRelayMode;
+  /** Voice chat parts and tuning (`session.voice`); the browser's by default. */
+  voice?: VoiceInit;
   /** How links are made. @default @rallypoint/core's createLink (the browser's WebRTC); the Node entry point injects node-datachannel */
   createLink?: (init: LinkInit) => Link<T>;
   /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
@@ -169,7 +172,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
       httpOrigin,
       join,
       fail,
-      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs, relay }),
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs, relay, voice: init.voice ?? {} }),
       (session) => session.leave(),
     );
 

@@ -20,6 +20,7 @@ import { LobbyUnavailableError, RelayRefusedError, RestoreRefusedError, SessionC
 import { PeerLinks, type LinkRetryPolicy } from './peer-links.js';
 import { reconnectRoom, type Connector } from './reconnect.js';
 import { linkedPeers } from './topology.js';
+import { SessionVoice, type VoiceInit } from './voice.js';
 
 /** The events a room session emits (`session.on(name, fn)`). */
 export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
@@ -59,6 +60,8 @@ export interface SessionDeps<T extends LinkTypes> {
   turnFallbackMs: number;
   /** See `LobbyInit.relay`. */
   relay: LobbyRelayMode;
+  /** See `LobbyInit.voice`. */
+  voice: VoiceInit;
 }
 
 /**
@@ -96,6 +99,11 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   readonly #relayListeners = new Map<string, Set<(lane: RelayLane, frame: Uint8Array) => void>>();
   /** Our copy of the server's relay budget for us, shared by every link: see #relayFor. */
   #relayBudget: RelayBudget | undefined;
+  /**
+   * Voice chat with the other players, on the links' own connections: `start()` it from a click.
+   * See `SessionVoice`.
+   */
+  readonly voice: SessionVoice<T>;
 
   constructor(
     room: ColyseusRoom,
@@ -104,13 +112,20 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#room = room;
     this.#unheard = new UnheardErrors(deps.logger, () => Date.now());
     this.#emitter = new Emitter((name, error) => deps.logger.warn({ err: error, event: name }, 'a room session listener threw'));
+    this.voice = new SessionVoice<T>({ links: () => this.#links.links, myId: () => this.#welcome?.you ?? '', logger: deps.logger, init: deps.voice });
     this.#links = new PeerLinks<T>({
       createLink: deps.createLink,
       linkInit: deps.linkInit,
       logger: deps.logger,
       sendSignal: (to, data) => this.#send(ClientMessage.Signal, { to, data }),
-      onOpen: (peerId, link) => this.#emitter.emit('linkOpen', { peerId, link }),
-      onClose: (peerId, reason) => this.#emitter.emit('linkClose', { peerId, reason }),
+      onOpen: (peerId, link) => {
+        this.voice.linkOpened(peerId, link);
+        this.#emitter.emit('linkOpen', { peerId, link });
+      },
+      onClose: (peerId, reason) => {
+        this.voice.linkClosed(peerId);
+        this.#emitter.emit('linkClose', { peerId, reason });
+      },
       onError: (peerId, error) => this.#error(error, peerId),
       onFailed: (peerId, failure) => this.#emitter.emit('linkFailed', { peerId, ...failure }),
       retry: deps.linkRetry,
@@ -446,6 +461,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     for (const timer of this.#missing.values()) clearTimeout(timer);
     this.#missing.clear();
     this.#links.close();
+    this.voice.close();
     this.#emitter.emit('closed', { reason });
     this.#emitter.clear();
   }

@@ -1,0 +1,307 @@
+/**
+ * Audio (or video) tracks on a link's WebRTC connection, beside the two data lanes.
+ *
+ * Negotiation follows simple-peer's rule, which is the link's initiator rule: only the initiator
+ * makes offers. The other side asks for one (a `renegotiate` signal) and, for a track the offer
+ * would have no m-line for, asks the initiator to add a receive-only transceiver first (a
+ * `transceiverRequest`), which its own track then takes over. Offers never cross, so there is no
+ * glare to resolve. The data channels live on the same connection and keep flowing throughout.
+ *
+ * A link may replace its connection mid-game (paths.ts); the tracks added here move to each new
+ * connection once it is open, and the peer's tracks on the old one end (`trackEnded`). The lobby
+ * relay carries no media.
+ */
+import { MediaError } from './errors.js';
+
+/** `link.media`: send tracks to the peer and hear the peer's. */
+export interface LinkMediaApi {
+  /**
+   * Send a track to the peer. It goes out once a direct (or TURN) connection is open, and moves
+   * to every later one; adding it renegotiates through the link's own signaling.
+   * Throws `MediaError` if the track is added already.
+   */
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void;
+  /** Stop sending a track added with `addTrack` (renegotiates). Unknown tracks are ignored. */
+  removeTrack(track: MediaStreamTrack): void;
+  /**
+   * Send `replacement` in place of `track` (an added one), or nothing with `null`, without
+   * renegotiating: this is how to mute. `replaceTrack(track, track)` sends it again.
+   */
+  replaceTrack(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void>;
+  /** Tracks added with `addTrack` (the originals, whatever each sends now). */
+  readonly localTracks: readonly MediaStreamTrack[];
+  /** The peer's tracks now arriving on this link. */
+  readonly remoteTracks: readonly RemoteTrack[];
+  /** True while a direct or TURN connection is open: media flows only then (never on the relay). */
+  readonly available: boolean;
+  /** RTP figures of the current connection; empty lists when none is open. */
+  stats(): Promise<MediaStats>;
+}
+
+/** One of the peer's tracks, with the stream the peer added it in. */
+export interface RemoteTrack {
+  track: MediaStreamTrack;
+  stream: MediaStream;
+}
+
+/** RTP figures of one link (`link.media.stats()`), from the connection's `getStats()`. */
+export interface MediaStats {
+  inbound: InboundMediaStats[];
+  outbound: OutboundMediaStats[];
+  /** Offers after the first, on every connection this link had (made here or received). */
+  renegotiations: number;
+}
+
+/** One `inbound-rtp` stream. Figures a browser does not report are left out. */
+export interface InboundMediaStats {
+  kind: string;
+  /** The remote track's id, when the browser names it. */
+  trackIdentifier?: string;
+  bytesReceived: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** 0..1, the level just played out. */
+  audioLevel?: number;
+  /** Σ level² × duration: the difference over an interval, divided by its duration, is the mean power. */
+  totalAudioEnergy?: number;
+  totalSamplesDuration?: number;
+  totalSamplesReceived?: number;
+  jitterMs?: number;
+}
+
+/** One `outbound-rtp` stream, with the level of its source where the browser reports it. */
+export interface OutboundMediaStats {
+  kind: string;
+  bytesSent: number;
+  packetsSent: number;
+  /** 0..1, the level of the local source (`media-source` stats). */
+  audioLevel?: number;
+}
+
+export interface PathMediaHandlers {
+  track(remote: RemoteTrack): void;
+  trackEnded(remote: RemoteTrack): void;
+  /** The connection is going away. */
+  closed(media: PathMedia): void;
+}
+
+/** What of simple-peer the media of a connection uses (narrow: its types would pull in Node's). */
+export interface MediaPeer {
+  on(event: 'track', fn: (track: MediaStreamTrack, stream: MediaStream) => void): unknown;
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void;
+  removeTrack(track: MediaStreamTrack, stream: MediaStream): void;
+  addTransceiver(kind: string, init: RTCRtpTransceiverInit): void;
+}
+
+/** The media of one RTCPeerConnection (one `PeerPath`). */
+export class PathMedia {
+  #remote: RemoteTrack[] = [];
+  readonly #senders = new Map<MediaStreamTrack, { sender: RTCRtpSender; stream: MediaStream }>();
+  /** Offers made (initiator) or received (the other side) on this connection. */
+  #offers = 0;
+  #closed = false;
+
+  constructor(
+    private readonly peer: MediaPeer,
+    private readonly pc: RTCPeerConnection,
+    private readonly initiator: boolean,
+    private readonly handlers: PathMediaHandlers,
+  ) {
+    peer.on('track', (track: MediaStreamTrack, stream: MediaStream) => this.#onTrack(track, stream));
+  }
+
+  get remoteTracks(): readonly RemoteTrack[] {
+    return this.#remote;
+  }
+
+  get renegotiations(): number {
+    return Math.max(0, this.#offers - 1);
+  }
+
+  /** Every offer that passes, made here or received (see `renegotiations`). */
+  countOffer(): void {
+    this.#offers++;
+  }
+
+  add(track: MediaStreamTrack, stream: MediaStream): void {
+    if (this.#closed) return;
+    if (typeof this.pc.addTrack !== 'function') throw new MediaError('This RTCPeerConnection carries no media (node-datachannel has none)');
+    // A transceiver the initiator opened towards us that nothing sends on yet: addTrack takes it
+    // over, and the next offer (asked for by simple-peer) carries the track. Without one, the
+    // offer would have no m-line for it: ask the initiator for a transceiver too.
+    const free = !this.initiator && this.pc.getTransceivers().some((t) => this.#isFree(t, track.kind));
+    this.peer.addTrack(track, stream);
+    const sender = this.pc.getSenders().find((s) => s.track === track);
+    if (sender !== undefined) this.#senders.set(track, { sender, stream });
+    if (!this.initiator && !free) this.peer.addTransceiver(track.kind, { direction: 'recvonly' });
+  }
+
+  remove(track: MediaStreamTrack): void {
+    const entry = this.#senders.get(track);
+    if (entry === undefined || this.#closed) return;
+    this.#senders.delete(track);
+    this.peer.removeTrack(track, entry.stream);
+  }
+
+  async replace(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void> {
+    const entry = this.#senders.get(track);
+    if (entry === undefined || this.#closed) return;
+    await entry.sender.replaceTrack(replacement);
+  }
+
+  async stats(): Promise<Omit<MediaStats, 'renegotiations'>> {
+    const inbound: InboundMediaStats[] = [];
+    const outbound: OutboundMediaStats[] = [];
+    if (this.#closed) return { inbound, outbound };
+    const report = await this.pc.getStats();
+    const sourceLevels = new Map<string, number>();
+    report.forEach((entry: Record<string, unknown>) => {
+      if (entry.type === 'media-source' && typeof entry.audioLevel === 'number') sourceLevels.set(String(entry.id), entry.audioLevel);
+    });
+    report.forEach((entry: Record<string, unknown>) => {
+      if (entry.type === 'inbound-rtp') inbound.push(inboundOf(entry));
+      else if (entry.type === 'outbound-rtp') {
+        const level = typeof entry.mediaSourceId === 'string' ? sourceLevels.get(entry.mediaSourceId) : undefined;
+        outbound.push({
+          kind: String(entry.kind ?? entry.mediaType ?? ''),
+          bytesSent: numberOr0(entry.bytesSent),
+          packetsSent: numberOr0(entry.packetsSent),
+          ...(level === undefined ? {} : { audioLevel: level }),
+        });
+      }
+    });
+    return { inbound, outbound };
+  }
+
+  /** The connection is going: the peer's tracks on it end. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#senders.clear();
+    for (const remote of this.#remote.splice(0)) this.handlers.trackEnded(remote);
+    this.handlers.closed(this);
+  }
+
+  #isFree(transceiver: RTCRtpTransceiver, kind: string): boolean {
+    return (
+      transceiver.mid !== null &&
+      transceiver.receiver.track.kind === kind &&
+      transceiver.sender.track === null &&
+      transceiver.currentDirection !== 'stopped' &&
+      ![...this.#senders.values()].some((entry) => entry.sender === transceiver.sender)
+    );
+  }
+
+  #onTrack(track: MediaStreamTrack, stream: MediaStream): void {
+    if (this.#closed) return;
+    const remote: RemoteTrack = { track, stream };
+    this.#remote.push(remote);
+    // The peer removed it (and renegotiated): the stream says so.
+    const onRemove = (event: MediaStreamTrackEvent) => {
+      if (event.track !== track) return;
+      stream.removeEventListener('removetrack', onRemove);
+      const index = this.#remote.indexOf(remote);
+      if (index < 0) return;
+      this.#remote.splice(index, 1);
+      this.handlers.trackEnded(remote);
+    };
+    stream.addEventListener('removetrack', onRemove);
+    this.handlers.track(remote);
+  }
+}
+
+/** The link's side: the tracks the game added, sent on whichever connection is current. */
+export class LinkMedia implements LinkMediaApi {
+  readonly #local = new Map<MediaStreamTrack, { stream: MediaStream; sending: MediaStreamTrack | null }>();
+  #path: PathMedia | null = null;
+  /** Renegotiations on connections this link no longer has. */
+  #pastRenegotiations = 0;
+
+  constructor(
+    private readonly deps: {
+      /** Where a failure that has no caller to throw to goes (the link's `error` event). */
+      report(error: Error): void;
+    },
+  ) {}
+
+  get localTracks(): readonly MediaStreamTrack[] {
+    return [...this.#local.keys()];
+  }
+
+  get remoteTracks(): readonly RemoteTrack[] {
+    return this.#path?.remoteTracks ?? [];
+  }
+
+  get available(): boolean {
+    return this.#path !== null;
+  }
+
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void {
+    if (this.#local.has(track)) throw new MediaError(`Track ${track.id} is added already`);
+    this.#local.set(track, { stream, sending: track });
+    this.#path?.add(track, stream);
+  }
+
+  removeTrack(track: MediaStreamTrack): void {
+    if (!this.#local.delete(track)) return;
+    this.#path?.remove(track);
+  }
+
+  async replaceTrack(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void> {
+    const entry = this.#local.get(track);
+    if (entry === undefined) throw new MediaError(`Track ${track.id} was never added`);
+    entry.sending = replacement;
+    await this.#path?.replace(track, replacement);
+  }
+
+  async stats(): Promise<MediaStats> {
+    const path = this.#path;
+    const figures = path === null ? { inbound: [], outbound: [] } : await path.stats();
+    return { ...figures, renegotiations: this.#pastRenegotiations + (path?.renegotiations ?? 0) };
+  }
+
+  /** A direct connection opened and carries the lanes: send every track on it. */
+  attach(path: PathMedia): void {
+    if (this.#path === path) return;
+    if (this.#path !== null) this.detach(this.#path);
+    this.#path = path;
+    for (const [track, { stream, sending }] of this.#local) {
+      try {
+        path.add(track, stream);
+        if (sending !== track) path.replace(track, sending).catch((cause: unknown) => this.deps.report(new MediaError('replaceTrack failed on the new connection', { cause })));
+      } catch (cause) {
+        this.deps.report(cause instanceof MediaError ? cause : new MediaError('Adding a track to the new connection failed', { cause }));
+      }
+    }
+  }
+
+  /** The connection is gone (or no longer carries the lanes). */
+  detach(path: PathMedia): void {
+    if (this.#path !== path) return;
+    this.#path = null;
+    this.#pastRenegotiations += path.renegotiations;
+  }
+
+  close(): void {
+    if (this.#path !== null) this.detach(this.#path);
+    this.#local.clear();
+  }
+}
+
+function inboundOf(entry: Record<string, unknown>): InboundMediaStats {
+  const figure = (name: string): Record<string, number> => (typeof entry[name] === 'number' ? { [name]: entry[name] } : {});
+  return {
+    kind: String(entry.kind ?? entry.mediaType ?? ''),
+    ...(typeof entry.trackIdentifier === 'string' ? { trackIdentifier: entry.trackIdentifier } : {}),
+    bytesReceived: numberOr0(entry.bytesReceived),
+    packetsReceived: numberOr0(entry.packetsReceived),
+    packetsLost: numberOr0(entry.packetsLost),
+    ...figure('audioLevel'),
+    ...figure('totalAudioEnergy'),
+    ...figure('totalSamplesDuration'),
+    ...figure('totalSamplesReceived'),
+    ...(typeof entry.jitter === 'number' ? { jitterMs: entry.jitter * 1000 } : {}),
+  };
+}
+
+const numberOr0 = (value: unknown): number => (typeof value === 'number' ? value : 0);
