@@ -125,12 +125,16 @@ export class PathMedia {
 
   add(track: MediaStreamTrack, stream: MediaStream): void {
     if (this.#closed) return;
-    if (typeof this.pc.addTrack !== 'function') throw new MediaError('This RTCPeerConnection carries no media (node-datachannel has none)');
     // A transceiver the initiator opened towards us that nothing sends on yet: addTrack takes it
     // over, and the next offer (asked for by simple-peer) carries the track. Without one, the
     // offer would have no m-line for it: ask the initiator for a transceiver too.
     const free = !this.initiator && this.pc.getTransceivers().some((t) => this.#isFree(t, track.kind));
-    this.peer.addTrack(track, stream);
+    try {
+      this.peer.addTrack(track, stream);
+    } catch (cause) {
+      // node-datachannel's RTCPeerConnection throws "Not implemented": it carries no media.
+      throw new MediaError(`This connection cannot carry the track (${describe(cause)})`, { cause });
+    }
     const sender = this.pc.getSenders().find((s) => s.track === track);
     if (sender !== undefined) this.#senders.set(track, { sender, stream });
     if (!this.initiator && !free) this.peer.addTransceiver(track.kind, { direction: 'recvonly' });
@@ -238,8 +242,8 @@ export class LinkMedia implements LinkMediaApi {
 
   addTrack(track: MediaStreamTrack, stream: MediaStream): void {
     if (this.#local.has(track)) throw new MediaError(`Track ${track.id} is added already`);
-    this.#local.set(track, { stream, sending: track });
     this.#path?.add(track, stream);
+    this.#local.set(track, { stream, sending: track });
   }
 
   removeTrack(track: MediaStreamTrack): void {
@@ -304,4 +308,5 @@ function inboundOf(entry: Record<string, unknown>): InboundMediaStats {
   };
 }
 
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const numberOr0 = (value: unknown): number => (typeof value === 'number' ? value : 0);
