@@ -38,6 +38,21 @@ export function exposeDebugHandle(ctx: DemoContext): void {
         };
       });
     },
+    /** Voice chat: whether it is on and sending, whom we hear and at what volume, who speaks. */
+    get voice() {
+      const session = ctx.session;
+      if (session === undefined) return undefined;
+      const v = session.voice;
+      return {
+        active: v.active,
+        sending: v.sending,
+        muted: v.muted,
+        pushToTalk: v.pushToTalk,
+        hearing: v.hearing,
+        volumes: Object.fromEntries(session.members.map((m) => [m.id, v.volume(m.id)])),
+        speaking: session.members.filter((m) => v.isSpeaking(m.id)).map((m) => m.id),
+      };
+    },
     /** Entities as last drawn, by id: players are slot + 1, gems from 100. */
     get entities() {
       return Object.fromEntries([...(ctx.lastView?.entities ?? [])].map(([id, e]) => [id, { ...e }]));

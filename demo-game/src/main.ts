@@ -11,6 +11,7 @@ import { createDemoLog } from './log.js';
 import type { DemoTypes } from './net/protocol.js';
 import { ARENA, ROUND_MS } from './rules.js';
 import { createUi } from './ui.js';
+import { createVoiceBar } from './voice-bar.js';
 
 export async function startGame(parent: HTMLElement): Promise<void> {
   const params = new URLSearchParams(location.search);
@@ -39,6 +40,7 @@ export async function startGame(parent: HTMLElement): Promise<void> {
   };
   exposeDebugHandle(ctx);
   createDebugOverlay(ctx, parent, mode);
+  createVoiceBar(ctx, parent);
   window.addEventListener('beforeunload', () => localStorage.setItem('rallypoint-demo-name', ctx.name));
 
   const Phaser = await import('phaser');

@@ -59,3 +59,17 @@ export function spawnPoint(slot: number): Position {
 export function touches(a: Position, b: Position, distance = PLAYER_RADIUS + GEM_RADIUS): boolean {
   return (a.x - b.x) ** 2 + (a.y - b.y) ** 2 <= distance * distance;
 }
+
+/**
+ * Proximity voice: full volume within VOICE_NEAR of each other, falling to VOICE_FLOOR at
+ * VOICE_FAR and beyond (faint, never silent: a player across the arena can still call out).
+ */
+export const VOICE_NEAR = 160;
+export const VOICE_FAR = 800;
+export const VOICE_FLOOR = 0.1;
+
+/** The volume of a player's voice at `distance` arena units. */
+export function voiceVolume(distance: number): number {
+  const t = Math.min(1, Math.max(0, (distance - VOICE_NEAR) / (VOICE_FAR - VOICE_NEAR)));
+  return 1 - t * (1 - VOICE_FLOOR);
+}

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { artifactPath, launchChromium, playwrightPage, type GamePage } from '../helpers/browsers.js';
+import { CHROMIUM_FAKE_MEDIA, artifactPath, launchChromium, playwrightPage, type GamePage } from '../helpers/browsers.js';
 import { collectAGem, demoState, sameScore, startRound, until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
@@ -13,7 +13,8 @@ import { deadline } from '../helpers/wait.js';
 let server: ServerProcess;
 let browser: Browser;
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startDemoServer(), launchChromium()]);
+  // A fake microphone for the voice test; the other tests never ask for it.
+  [server, browser] = await Promise.all([startDemoServer(), launchChromium(undefined, CHROMIUM_FAKE_MEDIA)]);
 }, deadline(60_000));
 afterAll(async () => {
   await browser?.close();
@@ -113,3 +114,36 @@ test('the host leaves mid-round: the other page ends the round and says why', as
   expect(note).toContain('host left');
   await b.close();
 }, deadline(60_000));
+
+test('voice in the demo: the mic button and V push-to-talk, each hears the other, the speaking ring, and volume falling with distance', async () => {
+  const a = await openPage('A');
+  const b = await openPage('B');
+  const started = await startRound(a, b, server.url);
+  const [aId, bId] = [started.hostId!, started.me!];
+  await a.click('Voice off');
+  await until(a, (s) => s.voice?.active === true && s.voice.sending, 'A has an open mic');
+  // B holds V: voice starts in push-to-talk, sending while the key is down.
+  await b.keyDown('v');
+  await until(b, (s) => s.voice?.active === true && s.voice.pushToTalk && s.voice.sending, 'B talks with V held');
+  await until(a, (s) => s.voice?.hearing.includes(bId) === true, 'A hears B');
+  await until(b, (s) => s.voice?.hearing.includes(aId) === true, 'B hears A');
+  await until(a, (s) => s.voice?.speaking.includes(bId) === true, 'A sees B speaking (the ring)', 10_000);
+  await a.screenshot(artifactPath('chromium-a-voice.png'));
+  await b.keyUp('v');
+  await until(b, (s) => s.voice?.sending === false, 'B stops sending when V is up');
+  await until(a, (s) => s.voice?.speaking.includes(bId) === false, 'B is no longer speaking at A', 10_000);
+
+  // Proximity: the players start far apart; as A runs to B, B hears A louder.
+  const aEntity = String(started.slots[aId]! + 1);
+  const bEntity = String(started.slots[bId]! + 1);
+  const before = await until(b, (s) => s.voice?.volumes[aId] !== undefined && s.entities[aEntity] !== undefined && s.entities[bEntity] !== undefined, 'B has a volume for A');
+  const far = before.voice!.volumes[aId]!;
+  const [from, to] = [before.entities[aEntity]!, before.entities[bEntity]!];
+  const keys = [to.x > from.x ? 'ArrowRight' : 'ArrowLeft', to.y > from.y ? 'ArrowDown' : 'ArrowUp'];
+  for (const key of keys) await a.keyDown(key);
+  const near = await until(b, (s) => (s.voice?.volumes[aId] ?? 0) > far + 0.3, 'B hears A louder up close', 10_000);
+  for (const key of keys) await a.keyUp(key);
+  expect(near.voice!.volumes[aId]).toBeGreaterThan(far);
+  await a.close();
+  await b.close();
+}, deadline(90_000));

@@ -1,6 +1,6 @@
 import * as Phaser from 'phaser';
 import type { DemoContext } from '../context.js';
-import { ARENA, GEM_RADIUS, Kind, PLAYER_COLORS, PLAYER_RADIUS, type MoveInput } from '../rules.js';
+import { ARENA, GEM_RADIUS, Kind, PLAYER_COLORS, PLAYER_RADIUS, voiceVolume, type MoveInput } from '../rules.js';
 import { SceneKey } from '../scene-keys.js';
 
 /** The round: draw what the match says, feed it keyboard and pointer intent. */
@@ -47,7 +47,11 @@ export class GameScene extends Phaser.Scene {
         this.scene.start(SceneKey.GameOver);
       },
     };
-    this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => (this.ctx.matchListener = undefined));
+    this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => {
+      this.ctx.matchListener = undefined;
+      // Out of the arena, everyone is heard at full volume again.
+      for (const member of session.members) session.voice.setVolume(member.id, 1);
+    });
   }
 
   override update(): void {
@@ -67,7 +71,9 @@ export class GameScene extends Phaser.Scene {
         const color = PLAYER_COLORS[(id - 1) % PLAYER_COLORS.length] ?? 0xffffff;
         g.fillStyle(color).fillCircle(e.x, e.y, PLAYER_RADIUS);
         if (id === view.myEntity) g.lineStyle(3, 0xffffff).strokeCircle(e.x, e.y, PLAYER_RADIUS + 3);
-        this.#nameTag(id, slotOwner.get(id)).setPosition(e.x, e.y - PLAYER_RADIUS - 14);
+        const owner = slotOwner.get(id);
+        if (owner !== undefined) this.#voice(owner, e, view.entities.get(view.myEntity), id === view.myEntity);
+        this.#nameTag(id, owner).setPosition(e.x, e.y - PLAYER_RADIUS - 14);
       } else {
         const gold = e.kind === Kind.GoldGem;
         g.fillStyle(gold ? 0xffd166 : 0x80ffdb).fillCircle(e.x, e.y, gold ? GEM_RADIUS + 3 : GEM_RADIUS);
@@ -77,6 +83,13 @@ export class GameScene extends Phaser.Scene {
     const session = this.ctx.session!;
     this.#hud.setText(Object.entries(view.scores).map(([id, score]) => `${session.members.find((m) => m.id === id)?.name ?? '—'}: ${score}`).join('   '));
     this.#timer.setText(`${Math.ceil(view.remainingMs / 1000)} s`);
+  }
+
+  /** The speaking ring, and proximity voice: a player's volume falls with their distance from me. */
+  #voice(memberId: string, at: { x: number; y: number }, me: { x: number; y: number } | undefined, mine: boolean): void {
+    const voice = this.ctx.session!.voice;
+    if (voice.isSpeaking(memberId)) this.#graphics.lineStyle(3, 0xb5e48c).strokeCircle(at.x, at.y, PLAYER_RADIUS + 8);
+    if (!mine && me !== undefined) voice.setVolume(memberId, voiceVolume(Math.hypot(at.x - me.x, at.y - me.y)));
   }
 
   #nameTag(entity: number, memberId: string | undefined): Phaser.GameObjects.Text {

@@ -75,6 +75,9 @@ interface Listening {
   lastLoudMs: number;
 }
 
+/** Below this volume too little is played to tell speech from silence: such a player never shows as speaking. */
+const MIN_MEASURED_VOLUME = 0.02;
+
 const DEFAULTS = { levelIntervalMs: 100, speakingLevel: 0.01, speakingHoldMs: 500 };
 
 /** `session.voice`. */
@@ -168,7 +171,10 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
   volume(peerId: string): number {
     return this.#volumes.get(peerId) ?? 1;
   }
-  /** Whether a member (or me) is speaking now. */
+  /**
+   * Whether a member (or me) is speaking now. It is measured on what this side plays, so a
+   * member whose volume is (nearly) 0 never shows as speaking.
+   */
   isSpeaking(peerId: string): boolean {
     return peerId === this.deps.myId() ? this.#me.speaking : (this.#peers.get(peerId)?.speaking ?? false);
   }
@@ -333,7 +339,11 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
         if (peer === undefined || peer.track === null) return;
         const inbound = stats.inbound.find((entry) => entry.kind === 'audio' && (entry.trackIdentifier === undefined || entry.trackIdentifier === peer.track?.track.id));
         if (inbound === undefined) return;
-        this.#setSpeaking(peerId, peer, levelOf(peer, inbound), now);
+        // The browser measures what it plays, after this player's volume (Chromium applies the
+        // element's volume in the receiver): undo it, so a quiet player still shows as speaking.
+        const volume = this.volume(peerId);
+        const heard = levelOf(peer, inbound);
+        this.#setSpeaking(peerId, peer, volume >= MIN_MEASURED_VOLUME ? heard / volume : 0, now);
       }),
     );
     this.#setSpeaking(this.deps.myId(), this.#me, this.#sending ? mine : 0, now);
