@@ -15,8 +15,9 @@ import { netScenarios } from './net.bench.js';
 import { relayScenarios } from './relay.bench.js';
 import { bundleScenarios } from './bundle.bench.js';
 import { peersScenarios } from './peers.bench.js';
+import { voiceScenarios } from './voice.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...bundleScenarios, ...peersScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...bundleScenarios, ...peersScenarios, ...voiceScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

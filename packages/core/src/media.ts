@@ -72,7 +72,10 @@ export interface InboundMediaStats {
 /** One `outbound-rtp` stream, with the level of its source where the browser reports it. */
 export interface OutboundMediaStats {
   kind: string;
+  /** RTP payload bytes. */
   bytesSent: number;
+  /** RTP header bytes (header extensions included), where the browser reports them. */
+  headerBytesSent?: number;
   packetsSent: number;
   /** 0..1, the level of the local source (`media-source` stats). */
   audioLevel?: number;
@@ -169,6 +172,7 @@ export class PathMedia {
         outbound.push({
           kind: String(entry.kind ?? entry.mediaType ?? ''),
           bytesSent: numberOr0(entry.bytesSent),
+          ...(typeof entry.headerBytesSent === 'number' ? { headerBytesSent: entry.headerBytesSent } : {}),
           packetsSent: numberOr0(entry.packetsSent),
           ...(level === undefined ? {} : { audioLevel: level }),
         });

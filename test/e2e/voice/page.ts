@@ -5,8 +5,10 @@
  * lanes keep flowing while voice renegotiates.
  */
 import { createLobby, type RoomSession, type VoiceStartOptions } from '@rallypoint/lobby';
+import { rawCall } from './raw-call.js';
 
-type Game = { state: { n: number; at: number }; events: { tick: number } };
+/** `ping`: echoed back by the peer, for the data RTT beside voice. */
+type Game = { state: { n: number; at: number; ping?: 'out' | 'back' }; events: { tick: number } };
 
 export interface PeerAudio {
   peerId: string;
@@ -41,6 +43,7 @@ const speaking: Array<{ peerId: string; speaking: boolean; at: number }> = [];
 const audioStarts: Array<{ peerId: string; at: number }> = [];
 const traffic = new Map<string, PeerTraffic>();
 let sentEvents = 0;
+const pongs = new Map<number, (rttMs: number) => void>();
 const sentStateTimes: number[] = [];
 let sending: ReturnType<typeof setInterval>[] = [];
 
@@ -54,10 +57,11 @@ function track(s: RoomSession<Game>): RoomSession<Game> {
     });
     for (const remote of link.media.remoteTracks) remoteTracks.set(peerId, [...(remoteTracks.get(peerId) ?? []), remote.track]);
     link.state.onMessage(({ payload }) => {
+      if (payload.ping === 'out') return void link.state.send({ ...payload, ping: 'back' });
+      if (payload.ping === 'back') return pongs.get(payload.n)?.(performance.now() - payload.at);
       const entry = trafficOf(peerId);
       entry.state++;
       entry.stateTimes.push(Date.now());
-      void payload;
     });
     link.events.on('tick', (n) => {
       const entry = trafficOf(peerId);
@@ -91,10 +95,12 @@ const api = {
   },
   me: () => session!.me.id,
   openLinks: () => [...session!.links].filter(([, link]) => link.status === 'open').map(([id]) => id),
-  async startVoice(options: VoiceStartOptions = {}): Promise<{ ok: true; at: number } | { ok: false; name: string; message: string }> {
+  /** `startedAt`: wall-clock time just before `voice.start()`. */
+  async startVoice(options: VoiceStartOptions = {}): Promise<{ ok: true; startedAt: number } | { ok: false; name: string; message: string }> {
     try {
+      const startedAt = Date.now();
       await session!.voice.start(options);
-      return { ok: true, at: Date.now() };
+      return { ok: true, startedAt };
     } catch (error) {
       return { ok: false, name: (error as Error).name, message: (error as Error).message };
     }
@@ -151,6 +157,52 @@ const api = {
     sending = [];
   },
   traffic: () => Object.fromEntries(traffic),
+  /** State-lane round trips to `peerId`, one every `intervalMs` (lost ones are left out). */
+  async ping(peerId: string, count: number, intervalMs: number): Promise<number[]> {
+    const link = session!.links.get(peerId)!;
+    const rtts: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = 1e9 + i;
+      const pong = new Promise<void>((resolve) => {
+        pongs.set(n, (rtt) => {
+          rtts.push(rtt);
+          resolve();
+        });
+        setTimeout(resolve, 1000);
+      });
+      link.state.send({ n, at: performance.now(), ping: 'out' });
+      await Promise.all([pong, new Promise((resolve) => setTimeout(resolve, intervalMs))]);
+      pongs.delete(n);
+    }
+    return rtts;
+  },
+  /** Resolves with the wall-clock time audio from `peerId` first arrived. */
+  async firstAudioFrom(peerId: string): Promise<number> {
+    for (;;) {
+      const link = session!.links.get(peerId);
+      const stats = link === undefined ? undefined : await link.media.stats();
+      if (stats !== undefined && stats.inbound.some((entry) => entry.kind === 'audio' && entry.bytesReceived > 0)) return Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  },
+  /** Audio sent so far on every link: RTP payload and header bytes, packets. */
+  async audioSent(): Promise<{ payload: number; headers: number; packets: number }> {
+    const total = { payload: 0, headers: 0, packets: 0 };
+    for (const link of session!.links.values()) {
+      for (const entry of (await link.media.stats()).outbound) {
+        if (entry.kind !== 'audio') continue;
+        total.payload += entry.bytesSent;
+        total.headers += entry.headerBytesSent ?? 0;
+        total.packets += entry.packetsSent;
+      }
+    }
+    return total;
+  },
+  /** The baseline call (raw-call.ts). */
+  rawCall: () => rawCall.call(),
+  rawSignal: (data: Parameters<typeof rawCall.signal>[0]) => rawCall.signal(data),
+  rawFirstAudio: () => rawCall.firstAudio(),
+  rawClose: () => rawCall.close(),
   sentEvents: () => sentEvents,
   sentStateTimes: () => sentStateTimes,
   leave: () => {
