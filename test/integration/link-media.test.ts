@@ -1,10 +1,10 @@
 /**
  * `link.media` on real node-datachannel links, which carry no media: adding a track is a named
- * `MediaError` and the data lanes are untouched. (Audio itself is tested in real browsers:
+ * `LinkMediaError` and the data lanes are untouched. (Audio itself is tested in real browsers:
  * test/e2e/voice-*.test.ts.)
  */
 import { afterEach, expect, test } from 'vitest';
-import { MediaError } from '@rallypoint/core';
+import { LinkMediaError } from '@rallypoint/core';
 import { createLinkPair, type LinkPair } from '../helpers/pair.js';
 import { until, waitFor } from '../helpers/wait.js';
 
@@ -15,15 +15,15 @@ afterEach(() => pair?.close());
 const fakeTrack = (id: string) => ({ id, kind: 'audio', readyState: 'live' }) as unknown as MediaStreamTrack;
 const fakeStream = () => ({ id: 's', getTracks: () => [] }) as unknown as MediaStream;
 
-test('a link whose connection carries no media says so with a MediaError, and its lanes go on', async () => {
+test('a link whose connection carries no media says so with a LinkMediaError, and its lanes go on', async () => {
   pair = await createLinkPair<Game>();
   const { a, b } = pair;
   expect(a.media.available).toBe(true);
   const track = fakeTrack('mic');
-  expect(() => a.media.addTrack(track, fakeStream())).toThrow(MediaError);
+  expect(() => a.media.addTrack(track, fakeStream())).toThrow(LinkMediaError);
   // Nothing half-added: the track is not kept, replacing it is refused, removing it is a no-op.
   expect(a.media.localTracks).toEqual([]);
-  await expect(a.media.replaceTrack(track, null)).rejects.toBeInstanceOf(MediaError);
+  await expect(a.media.replaceTrack(track, null)).rejects.toBeInstanceOf(LinkMediaError);
   a.media.removeTrack(track);
   expect(await a.media.stats()).toEqual({ inbound: [], outbound: [], renegotiations: 0 });
   expect(b.media.remoteTracks).toEqual([]);
@@ -46,6 +46,6 @@ test('a track added before the connection opens is kept, and the failure to send
   a.on('error', (error) => errors.push(error));
   await waitFor(a, 'open');
   await until(() => errors.length > 0, 'the failure is reported');
-  expect(errors[0]).toBeInstanceOf(MediaError);
+  expect(errors[0]).toBeInstanceOf(LinkMediaError);
   expect(a.status).toBe('open');
 });

@@ -228,8 +228,8 @@ export class ConnectionFailedError extends RallypointError {
  * The link cannot carry media: its RTCPeerConnection has no tracks (node-datachannel's has none),
  * or the track was never added, or is added already.
  */
-export class MediaError extends RallypointError {
-  override readonly name = 'MediaError';
+export class LinkMediaError extends RallypointError {
+  override readonly name = 'LinkMediaError';
   constructor(message = 'This link cannot carry media', options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -32,7 +32,7 @@ export {
   InvalidMessageError,
   InvalidSignalError,
   LinkClosedError,
-  MediaError,
+  LinkMediaError,
   MalformedMessageError,
   MessageTooLargeError,
   ProtocolVersionMismatchError,

@@ -11,14 +11,14 @@
  * connection once it is open, and the peer's tracks on the old one end (`trackEnded`). The lobby
  * relay carries no media.
  */
-import { MediaError } from './errors.js';
+import { LinkMediaError } from './errors.js';
 
 /** `link.media`: send tracks to the peer and hear the peer's. */
 export interface LinkMediaApi {
   /**
    * Send a track to the peer. It goes out once a direct (or TURN) connection is open, and moves
    * to every later one; adding it renegotiates through the link's own signaling.
-   * Throws `MediaError` if the track is added already.
+   * Throws `LinkMediaError` if the track is added already.
    */
   addTrack(track: MediaStreamTrack, stream: MediaStream): void;
   /** Stop sending a track added with `addTrack` (renegotiates). Unknown tracks are ignored. */
@@ -136,7 +136,7 @@ export class PathMedia {
       this.peer.addTrack(track, stream);
     } catch (cause) {
       // node-datachannel's RTCPeerConnection throws "Not implemented": it carries no media.
-      throw new MediaError(`This connection cannot carry the track (${describe(cause)})`, { cause });
+      throw new LinkMediaError(`This connection cannot carry the track (${describe(cause)})`, { cause });
     }
     const sender = this.pc.getSenders().find((s) => s.track === track);
     if (sender !== undefined) this.#senders.set(track, { sender, stream });
@@ -245,7 +245,7 @@ export class LinkMedia implements LinkMediaApi {
   }
 
   addTrack(track: MediaStreamTrack, stream: MediaStream): void {
-    if (this.#local.has(track)) throw new MediaError(`Track ${track.id} is added already`);
+    if (this.#local.has(track)) throw new LinkMediaError(`Track ${track.id} is added already`);
     this.#path?.add(track, stream);
     this.#local.set(track, { stream, sending: track });
   }
@@ -257,7 +257,7 @@ export class LinkMedia implements LinkMediaApi {
 
   async replaceTrack(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void> {
     const entry = this.#local.get(track);
-    if (entry === undefined) throw new MediaError(`Track ${track.id} was never added`);
+    if (entry === undefined) throw new LinkMediaError(`Track ${track.id} was never added`);
     entry.sending = replacement;
     await this.#path?.replace(track, replacement);
   }
@@ -276,9 +276,9 @@ export class LinkMedia implements LinkMediaApi {
     for (const [track, { stream, sending }] of this.#local) {
       try {
         path.add(track, stream);
-        if (sending !== track) path.replace(track, sending).catch((cause: unknown) => this.deps.report(new MediaError('replaceTrack failed on the new connection', { cause })));
+        if (sending !== track) path.replace(track, sending).catch((cause: unknown) => this.deps.report(new LinkMediaError('replaceTrack failed on the new connection', { cause })));
       } catch (cause) {
-        this.deps.report(cause instanceof MediaError ? cause : new MediaError('Adding a track to the new connection failed', { cause }));
+        this.deps.report(cause instanceof LinkMediaError ? cause : new LinkMediaError('Adding a track to the new connection failed', { cause }));
       }
     }
   }

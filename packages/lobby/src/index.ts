@@ -60,7 +60,7 @@ export {
   InvalidSignalError,
   LinkClosedError,
   MalformedMessageError,
-  MediaError,
+  LinkMediaError,
   MessageTooLargeError,
   ProtocolVersionMismatchError,
   RemoteRequestError,
