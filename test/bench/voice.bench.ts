@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_FAKE_MEDIA, launchChromium } from '../helpers/browsers.js';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
 import { buildVoicePage, hears, openVoicePage, waitIn, type VoicePage } from '../helpers/voice.js';
-import { percentile, round, sleep, type Scenario } from './harness.js';
+import { percentile, round, sleep, type Metrics, type Scenario } from './harness.js';
 
 const SETUP_ROUNDS = 12;
 const PINGS_PER_BLOCK = 100;
@@ -71,25 +71,11 @@ const setup: Scenario = {
           raw.push(arrived - startedAt);
         };
         // Whichever opens the fake microphone first in a page pays for it: take turns.
-        if (i % 2 === 0) {
-          await measureOurs();
-          await measureRaw();
-        } else {
-          await measureRaw();
-          await measureOurs();
-        }
+        for (const measure of i % 2 === 0 ? [measureOurs, measureRaw] : [measureRaw, measureOurs]) await measure();
         await Promise.all([p.a.call('rawClose'), p.b.call('rawClose')]);
         await p.close();
       }
-      const [o50, o99, r50, r99] = [percentile(ours, 50), percentile(ours, 99), percentile(raw, 50), percentile(raw, 99)];
-      return {
-        ours_ms_p50: round(o50, 1),
-        ours_ms_p99: round(o99, 1),
-        separate_call_ms_p50: round(r50, 1),
-        separate_call_ms_p99: round(r99, 1),
-        ratio_p50: round(o50 / r50),
-        ratio_p99: round(o99 / r99),
-      };
+      return sideBySide(['ours', ours], ['separate_call', raw], 'ratio', 1);
     }),
 };
 
@@ -126,18 +112,12 @@ const kbps: Scenario = {
         const kbit = (bytes: number) => (bytes * 8) / 1000 / sent.seconds;
         // What the RTP packets cost on the wire beyond their headers: SRTP's 10-byte tag, UDP 8, IPv4 20.
         const below = sent.packets * (10 + 8 + 20);
-        const [on50, on99, off50, off99] = [percentile(on, 50), percentile(on, 99), percentile(off, 50), percentile(off, 99)];
         return {
           audio_payload_kbps: round(kbit(sent.payload), 1),
           audio_rtp_kbps: round(kbit(sent.payload + sent.headers), 1),
           audio_wire_kbps_estimate: round(kbit(sent.payload + sent.headers + below), 1),
           audio_packets_per_s: round(sent.packets / sent.seconds, 1),
-          rtt_voice_on_ms_p50: round(on50, 2),
-          rtt_voice_on_ms_p99: round(on99, 2),
-          rtt_voice_off_ms_p50: round(off50, 2),
-          rtt_voice_off_ms_p99: round(off99, 2),
-          ratio_rtt_p50_on_vs_off: round(on50 / off50),
-          ratio_rtt_p99_on_vs_off: round(on99 / off99),
+          ...sideBySide(['rtt_voice_on', on], ['rtt_voice_off', off], 'ratio_rtt_on_vs_off', 2),
           pings_lost: BLOCKS * 2 * PINGS_PER_BLOCK - on.length - off.length,
         };
       } finally {
@@ -145,5 +125,17 @@ const kbps: Scenario = {
       }
     }),
 };
+
+/** p50 and p99 of two sets of times, and their ratios (`<ratio>_p50`: ours / theirs). */
+function sideBySide(ours: [string, number[]], theirs: [string, number[]], ratio: string, digits: number): Metrics {
+  const out: Metrics = {};
+  for (const p of [50, 99]) {
+    const [a, b] = [percentile(ours[1], p), percentile(theirs[1], p)];
+    out[`${ours[0]}_ms_p${p}`] = round(a, digits);
+    out[`${theirs[0]}_ms_p${p}`] = round(b, digits);
+    out[`${ratio}_p${p}`] = round(a / b);
+  }
+  return out;
+}
 
 export const voiceScenarios: Scenario[] = [setup, kbps];

@@ -46,7 +46,7 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
    * @default 'auto'
    */
   relay?: LobbyRelayMode;
-  /** Voice chat parts and tuning (`session.voice`); the browser's by default. */
+  /** Voice chat parts and tuning (`session.voice`). @default the browser's microphone and an `<audio>` element per voice */
   voice?: VoiceInit;
   /** How links are made. @default @rallypoint/core's createLink (the browser's WebRTC); the Node entry point injects node-datachannel */
   createLink?: (init: LinkInit) => Link<T>;

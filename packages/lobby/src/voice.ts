@@ -21,7 +21,7 @@ export interface VoicePlayer {
 
 /** What `session.voice` is made with (`LobbyInit.voice`); every part has a browser default. */
 export interface VoiceInit {
-  /** @default navigator.mediaDevices.getUserMedia */
+  /** Opens the microphone. @default navigator.mediaDevices.getUserMedia */
   getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
   /** Plays a remote stream. @default a detached `<audio>` element */
   createPlayer?: (stream: MediaStream) => VoicePlayer;
@@ -33,12 +33,13 @@ export interface VoiceInit {
   speakingHoldMs?: number;
 }
 
+/** How `session.voice.start()` opens the microphone. */
 export interface VoiceStartOptions {
-  /** A microphone from `navigator.mediaDevices.enumerateDevices()`; the default one if unset. */
+  /** A microphone from `navigator.mediaDevices.enumerateDevices()`. @default the browser's default microphone */
   deviceId?: string;
   /** Send only while `talk(true)` (a held key). @default false */
   pushToTalk?: boolean;
-  /** More constraints for the microphone (echo cancellation and noise suppression are on by default). */
+  /** More constraints for the microphone. @default { echoCancellation: true, noiseSuppression: true, autoGainControl: true } */
   audio?: MediaTrackConstraints;
 }
 
@@ -56,6 +57,7 @@ export interface VoiceEvents {
   error: { error: Error; peerId?: string };
 }
 
+/** What a `SessionVoice` is made with (the room session makes it; a game does not). */
 export interface VoiceDeps<T extends LinkTypes> {
   links(): ReadonlyMap<string, Link<T>>;
   myId(): string;
