@@ -6,8 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { playwrightPage, type GamePage } from '../helpers/browsers.js';
-import { until } from '../helpers/demo.js';
+import { CHROMIUM_FAKE_MEDIA, playwrightPage, type GamePage } from '../helpers/browsers.js';
+import { demoState, until } from '../helpers/demo.js';
 import { buildDemo } from '../helpers/demo-server.js';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
 import { launchChromiumIn } from '../helpers/netlab/browser.js';
@@ -31,7 +31,11 @@ beforeAll(async () => {
     netns: lab.ns('pub'),
     host: lab.publicAddress,
   });
-  browsers = await Promise.all([launchChromiumIn(lab, 'a'), launchChromiumIn(lab, 'b')]);
+  // Fake microphones, for voice through TURN. The lab's server is plain http on a lab address,
+  // where a page gets no microphone API (a real one is behind TLS): Chromium is told to treat
+  // that one origin as secure.
+  const media = [...CHROMIUM_FAKE_MEDIA, `--unsafely-treat-insecure-origin-as-secure=${server.url}`];
+  browsers = await Promise.all([launchChromiumIn(lab, 'a', media), launchChromiumIn(lab, 'b', media)]);
 }, deadline(60_000));
 
 afterEach(() => lab.setHome(2, {}));
@@ -74,6 +78,13 @@ test('force relay: both pages connect through coturn, and the overlay says so', 
   await a.keyDown('`');
   await a.keyUp('`');
   expect(await overlayText(a)).toContain('TURN relay');
+
+  // Voice goes through TURN like the data: each sees the other speaking (the fake beep), which
+  // takes audio that arrives and plays.
+  const ids = await Promise.all([a, b].map(async (page) => (await until(page, (s) => s.me !== undefined, `${page.label} knows its id`)).me!));
+  for (const page of [a, b]) await page.click('Voice off');
+  await until(a, (s) => s.voice?.speaking.includes(ids[1]!) === true, 'A hears B through TURN', 20_000);
+  await until(b, (s) => s.voice?.speaking.includes(ids[0]!) === true, 'B hears A through TURN', 20_000);
   await Promise.all([a.close(), b.close()]);
 }, 60_000);
 
@@ -101,6 +112,13 @@ test('force lobby relay in the overlay: A rejoins the room, and both play throug
   await a.keyUp('`');
   await expect.poll(() => overlayText(a), { timeout: 5000 }).toContain('lobby relay');
   expect(await server.metric('rallypoint_relay_bytes_total')).toBeGreaterThan(relayedBefore);
+
+  // The lobby relay carries no audio: voice starts, and nothing arrives either way (over a
+  // direct path or TURN it arrives within a second: see the test above and voice.setup).
+  for (const page of [a, b]) await page.click('Voice off');
+  for (const page of [a, b]) await until(page, (s) => s.voice?.active === true && s.voice.sending, `${page.label} sends its microphone`);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  for (const page of [a, b]) expect((await demoState(page)).voice?.hearing).toEqual([]);
   await Promise.all([a.close(), b.close()]);
 }, 90_000);
 

@@ -90,6 +90,13 @@ test('two players: audio both ways, mute falls silent and unmute comes back with
   await Promise.all([a.call('stopTraffic'), b.call('stopTraffic')]);
   const sentByA = await a.call('sentEvents');
   await waitIn(async () => ((await b.call('traffic'))[aId]!.events === sentByA ? true : undefined), 'B has every event A sent');
+
+  // A stops voice: the track is removed (a renegotiation), and B stops playing it.
+  await a.call('stopVoice');
+  await waitIn(async () => !(await b.call('voiceState')).hearing.includes(aId), "B no longer plays A's voice");
+  expect((await b.call('voiceState')).hearing).toEqual([]);
+  expect((await a.call('voiceState')).hearing).toEqual([bId]);
+  expect((await audioFrom(b, aId))!.renegotiations).toBeGreaterThan(audioB.renegotiations);
   await Promise.all([a.call('leave'), b.call('leave')]);
 }, deadline(90_000));
 

@@ -97,6 +97,8 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
   #sending = false;
   #me: { level: number; speaking: boolean; lastLoudMs: number } = { level: 0, speaking: false, lastLoudMs: 0 };
   #timer: ReturnType<typeof setInterval> | null = null;
+  /** A reading is under way (getStats can take longer than the interval on a busy machine). */
+  #reading = false;
   #closed = false;
 
   constructor(private readonly deps: VoiceDeps<T>) {
@@ -329,6 +331,16 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
   }
 
   async #readLevels(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      await this.#readLevelsOnce();
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  async #readLevelsOnce(): Promise<void> {
     const now = Date.now();
     let mine = 0;
     await Promise.all(

@@ -10,17 +10,18 @@ import type { Browser } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium } from '../browsers.js';
 import type { Lab } from './lab.js';
 
-export function launchChromiumIn(lab: Lab, host: string): Promise<Browser> {
-  return launchChromiumInNamespace(lab.ns(host));
+/** `extraArgs`: more Chromium switches (see `launchChromium`). */
+export function launchChromiumIn(lab: Lab, host: string, extraArgs: readonly string[] = []): Promise<Browser> {
+  return launchChromiumInNamespace(lab.ns(host), extraArgs);
 }
 
 /** Chromium inside any network namespace (the peers.* benchmarks make their own). */
-export async function launchChromiumInNamespace(ns: string): Promise<Browser> {
+export async function launchChromiumInNamespace(ns: string, extraArgs: readonly string[] = []): Promise<Browser> {
   const dir = mkdtempSync(join(tmpdir(), 'rallypoint-netns-chromium-'));
   const launcher = join(dir, 'chromium');
   writeFileSync(launcher, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM_PATH} "$@"\n`);
   chmodSync(launcher, 0o755);
-  const browser = await launchChromium(launcher);
+  const browser = await launchChromium(launcher, extraArgs);
   browser.on('disconnected', () => rmSync(dir, { recursive: true, force: true }));
   return browser;
 }
