@@ -129,3 +129,18 @@ test('a home that blocks UDP connects through TURN over TCP', async () => {
   expect(state.links[0]?.status).toBe('open');
   await Promise.all([a.close(), b.close()]);
 }, 60_000);
+
+test("voice survives a path change: B's home starts blocking UDP mid-call, the link moves to TURN over TCP, and the voices come back on it", async () => {
+  const [a, b] = await pair('');
+  const ids = await Promise.all([a, b].map(async (page) => (await until(page, (s) => s.me !== undefined, `${page.label} knows its id`)).me!));
+  for (const page of [a, b]) await page.click('Voice off');
+  await until(a, (s) => s.voice?.speaking.includes(ids[1]!) === true, 'A hears B directly', 20_000);
+  expect((await demoState(a)).links[0]?.candidateType).not.toBe('relay');
+
+  lab.setHome(2, { udpBlocked: true });
+  await until(b, (s) => s.links[0]?.status === 'open' && s.links[0].candidateType === 'relay' && s.links[0].transport === 'turn', 'B is back on a TURN connection', 40_000);
+  // The tracks moved to the new connection: each hears the other on it.
+  await until(a, (s) => s.voice?.hearing.includes(ids[1]!) === true && s.voice.speaking.includes(ids[1]!), 'A hears B through TURN', 20_000);
+  await until(b, (s) => s.voice?.hearing.includes(ids[0]!) === true && s.voice.speaking.includes(ids[0]!), 'B hears A through TURN', 20_000);
+  await Promise.all([a.close(), b.close()]);
+}, 120_000);
