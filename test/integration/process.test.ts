@@ -21,7 +21,9 @@ beforeAll(async () => {
 });
 
 it('leaves nothing running once closed, so a bot or headless host can exit', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [closeAndReport], { timeout: 20_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [closeAndReport], { timeout: 30_000 }).catch((error: Error & { killed?: boolean; stdout?: string }) => {
+    throw error.killed === true ? new Error(`the process did not exit within 30 s of closing its links; it printed ${error.stdout}`) : error;
+  });
   const resources = JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]') as string[];
   expect(resources.filter((r) => r === 'Timeout' || r === 'Immediate')).toEqual([]);
 });
