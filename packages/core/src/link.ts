@@ -95,6 +95,13 @@ const DEFAULT_STATE_CHANNEL_ID = 100;
 const PATH_SIGNAL = 'rallypoint-path';
 /** How often the link checks that its path is alive. */
 const PATH_CHECK_MS = 250;
+/**
+ * How often an open connection's candidate pair is read again. ICE can change its selected pair
+ * with no connection-state change to tell (Chromium moves to a better pair once that one answers:
+ * from a TURN pair whose check came back first to the direct one), and the link's candidateType
+ * and transport must follow.
+ */
+const CANDIDATE_RECHECK_MS = 3000;
 
 type Path = PeerPath | RelayPath;
 
@@ -136,6 +143,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   /** When the current path was last heard from. */
   #pathHeardAtMs: number;
   #candidateType: CandidateType | null = null;
+  #candidateCheckedMs = 0;
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   #pathTimer: ReturnType<typeof setInterval> | null = null;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -665,6 +673,11 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     if (now - this.#lastActivityMs > this.#options.heartbeatTimeoutMs) {
       this.#close('timeout', new HeartbeatTimeoutError(this.#options.heartbeatTimeoutMs));
       return;
+    }
+    const p2p = this.#p2p;
+    if (p2p !== null && p2p === this.#current && p2p.isOpen && now - this.#candidateCheckedMs >= CANDIDATE_RECHECK_MS) {
+      this.#candidateCheckedMs = now;
+      this.#refreshCandidateType(p2p);
     }
     this.#rates.state.sample(now);
     this.#rates.events.sample(now);
