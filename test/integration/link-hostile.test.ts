@@ -206,3 +206,34 @@ test('with no error listener, bad input and throwing game listeners are written 
     warn.mockRestore();
   }
 });
+
+test('a state frame numbered far outside the window (2^32 - 1, 2^31, 2^31 behind) is bad input: honest state keeps arriving, loss stays true', async () => {
+  const { pair, errors } = await hostilePair();
+  const seen: number[] = [];
+  pair.b.state.onMessage((m) => seen.push(m.payload.n));
+  let n = 0;
+  const honest = setInterval(() => pair.a.state.send({ n: n++ }), 5);
+  try {
+    await until(() => seen.length >= 20, 'honest state arrives');
+    // The sender's newest number is about n (state sent, and a ping a second): 2^31 behind it.
+    const outside = [2 ** 32 - 1, 2 ** 31, () => (n - 2 ** 31 + 2 ** 32) % 2 ** 32];
+    for (const [i, seq] of outside.entries()) {
+      const number = typeof seq === 'function' ? seq() : seq;
+      pair.spyA.sendRaw('state', plain.pack([FrameKind.State, number, 0, { n: -1 }]));
+      await until(() => errors.length > i, `the frame numbered ${number} is reported`);
+      const before = seen.length;
+      // Honest state after it is not stale: the lane was not blinded.
+      await until(() => seen.length >= before + 20, `honest state keeps arriving after ${number}`);
+    }
+    expect(seen).not.toContain(-1);
+    expect(errors.map((e) => e.name)).toEqual(['InvalidMessageError', 'InvalidMessageError', 'InvalidMessageError']);
+    const stats = pair.b.stats().state;
+    expect(stats.badInput).toBe(3);
+    // Before the window, 2^32 - 1 made this 4,294,967,227. Loopback loses next to nothing: what
+    // was sent and never delivered bounds the true loss.
+    expect(stats.lost).toBeLessThanOrEqual(n - seen.length);
+  } finally {
+    clearInterval(honest);
+  }
+  await stillServes(pair);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RemoteClock, RttEstimator, SequenceWindow } from '../../packages/core/src/sequence.js';
+import { MAX_SEQ_JUMP, RemoteClock, RttEstimator, SequenceWindow } from '../../packages/core/src/sequence.js';
 
 describe('state-lane sequence window', () => {
   it('tells new, late, duplicate and too-old arrivals apart and counts loss', () => {
@@ -31,6 +31,55 @@ describe('state-lane sequence window', () => {
     w.accept(0);
     w.accept(1030); // wraps the window past slot 6
     expect(w.accept(1030 - 1024 + 1024 - 1)).toBe('late');
+  });
+});
+
+describe('state-lane sequence window, serially (RFC 1982)', () => {
+  const U32 = 2 ** 32;
+  /** A window that took 0..n-1 in order. */
+  const after = (n: number) => {
+    const w = new SequenceWindow();
+    for (let seq = 0; seq < n; seq++) w.accept(seq);
+    return w;
+  };
+
+  it('refuses a number far ahead, far behind or before the first frame, and keeps taking honest ones', () => {
+    for (const bad of [U32 - 1, 2 ** 31, 100 - 2 ** 31 + U32, 100 + MAX_SEQ_JUMP + 1]) {
+      const w = after(100);
+      expect(w.accept(bad), String(bad)).toBe('out-of-window');
+      expect(w.newest).toBe(99);
+      expect(w.accept(100)).toBe('new');
+      expect(w.accept(102)).toBe('new');
+      expect([w.lost, w.received, w.outOfWindow]).toEqual([1, 102, 1]);
+    }
+  });
+
+  it('moves to numbers that really jumped (three in a row), and follows them across the 32-bit wrap', () => {
+    const w = after(10);
+    // Twice half the number space forward, in steps the window refuses until three agree.
+    for (const start of [2 ** 31 + 5, U32 - 3]) {
+      expect([w.accept(start), w.accept(start + 1)]).toEqual(['out-of-window', 'out-of-window']);
+      expect(w.accept(start + 2)).toBe('new');
+    }
+    expect([w.resyncs, w.lost]).toEqual([2, 0]); // a jump the window followed is not loss
+    expect(w.newest).toBe(U32 - 1);
+    expect(w.accept(2)).toBe('new'); // 0 and 1 skipped: two lost, across the wrap
+    expect(w.lost).toBe(2);
+    expect(w.accept(0)).toBe('late');
+    expect(w.accept(1)).toBe('late');
+    expect(w.accept(1)).toBe('duplicate');
+    expect(w.accept(U32 - 2)).toBe('too-old'); // refused before the move: never counted lost
+    expect(w.lost).toBe(0);
+    expect(w.newest).toBe(2);
+  });
+
+  it('does not move for stray numbers with honest traffic between them', () => {
+    const w = after(10);
+    for (let i = 0; i < 50; i++) {
+      expect(w.accept(2 ** 31 + i)).toBe('out-of-window');
+      expect(w.accept(10 + i)).toBe('new');
+    }
+    expect([w.resyncs, w.outOfWindow, w.lost]).toEqual([0, 50, 0]);
   });
 });
 

@@ -5,11 +5,11 @@
 import type { Bytes, FrameDecoder, FrameEncoder } from './codec.js';
 import type { LinkConditioner } from './conditioner.js';
 import type { LaneChannel } from './events-lane.js';
-import { HandlerError, MalformedMessageError, MessageTooLargeError } from './errors.js';
+import { HandlerError, InvalidMessageError, MalformedMessageError, MessageTooLargeError } from './errors.js';
 import { RemoteClock, RttEstimator, SequenceWindow } from './sequence.js';
 import { emptyTotals } from './stats.js';
 import type { StateMessage, StateSendResult } from './types.js';
-import { FrameKind, parseStateFrame, wrapU32 } from './wire.js';
+import { FrameKind, parseStateFrame, seqDiff, wrapU32 } from './wire.js';
 
 export interface StateLaneDeps {
   encoder: FrameEncoder;
@@ -58,7 +58,7 @@ export class StateLane<S> implements StateLaneApi<S> {
    * mark, the real value is too, so most sends skip the read.
    */
   #bufferedBound = 0;
-  #newestStateSeq = -1;
+  #newestStateSeq: number | undefined;
   #remote: { decoder: FrameDecoder; clock: RemoteClock } | null = null;
   #early: Uint8Array | null = null;
   readonly #listeners = new Set<(message: StateMessage<S>) => void>();
@@ -90,7 +90,7 @@ export class StateLane<S> implements StateLaneApi<S> {
     const frame = this.deps.encoder.encodeTransient([FrameKind.State, this.#seq, this.#nowUs(), payload]);
     const limit = this.deps.maxMessageSize();
     if (frame.byteLength > limit) throw new MessageTooLargeError('state', frame.byteLength, limit);
-    this.#seq++;
+    this.#seq = nextSeq(this.#seq);
     if (this.#bufferedBound > this.deps.highWaterMarkBytes) {
       this.#bufferedBound = this.#channel.bufferedAmount;
       if (this.#bufferedBound > this.deps.highWaterMarkBytes) {
@@ -116,7 +116,7 @@ export class StateLane<S> implements StateLaneApi<S> {
       this.#queuedPings.add(sentAtUs);
       if (this.#queuedPings.size > MAX_QUEUED_PINGS) this.#queuedPings.delete(this.#queuedPings.values().next().value as number);
     }
-    this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Ping, this.#seq++, sentAtUs]));
+    this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Ping, this.#takeSeq(), sentAtUs]));
   }
 
   /** The channel drained below its low-water mark: send the newest waiting state, if any. */
@@ -161,6 +161,7 @@ export class StateLane<S> implements StateLaneApi<S> {
     const frame = parseStateFrame(value);
     if (frame instanceof Error) return this.bad(frame);
     const arrival = this.window.accept(frame.seq);
+    if (arrival === 'out-of-window') return this.bad(new InvalidMessageError('state', `sequence number ${frame.seq} is outside the window (newest ${this.window.newest})`));
     if (arrival === 'duplicate') return;
     if (arrival === 'too-old') {
       this.stale++;
@@ -168,7 +169,7 @@ export class StateLane<S> implements StateLaneApi<S> {
     }
     switch (frame.kind) {
       case FrameKind.State: {
-        if (frame.seq <= this.#newestStateSeq) {
+        if (this.#newestStateSeq !== undefined && seqDiff(frame.seq, this.#newestStateSeq) <= 0) {
           this.stale++;
           return;
         }
@@ -196,7 +197,7 @@ export class StateLane<S> implements StateLaneApi<S> {
           this.rttSkipped++;
           return;
         }
-        this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Pong, this.#seq++, this.#nowUs(), frame.sentAtUs]));
+        this.#transmit(this.deps.encoder.encodeTransient([FrameKind.Pong, this.#takeSeq(), this.#nowUs(), frame.sentAtUs]));
         return;
       case FrameKind.Pong: {
         this.#remote.clock.toRemoteMs(frame.sentAtUs);
@@ -224,6 +225,13 @@ export class StateLane<S> implements StateLaneApi<S> {
     this.deps.report(error);
   }
 
+  /** The next sequence number for a control frame (ping, pong). */
+  #takeSeq(): number {
+    const seq = this.#seq;
+    this.#seq = nextSeq(seq);
+    return seq;
+  }
+
   #nowUs(): number {
     return wrapU32((this.deps.now() - this.deps.epochMs) * 1000);
   }
@@ -245,4 +253,9 @@ export class StateLane<S> implements StateLaneApi<S> {
       }
     });
   }
+}
+
+/** Sequence numbers are 32 bits on the wire: after 2^32 - 1 comes 0 (the receiver compares them serially). */
+function nextSeq(seq: number): number {
+  return (seq + 1) >>> 0;
 }
