@@ -18,8 +18,8 @@ import {
   type IceServer,
 } from '@rallypoint/protocol';
 import { ClientGuard } from './guard.js';
-import { forwardedFrame, relayFits, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
-import { refuse, screenMessage, type RoomContext } from './screen.js';
+import { forwardedFrame, relayFits, relayFrameBytes, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
+import { disconnectForAbuse, refuse, screenMessage, type RoomContext } from './screen.js';
 import type { GameRoomApi, RoomDirectory } from './directory.js';
 import type { RestoreTokens } from './restore.js';
 import { iceServersFor, type TurnConfig } from './turn.js';
@@ -260,13 +260,15 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
      * that cannot go is dropped, counted, and the sender told (once a second).
      */
     relay(from: MemberRecord, bytes: Buffer): void {
+      // Over budget is found from the header's two bytes, before anything is decoded, and a
+      // flood of it earns strikes like any refused message: it ends with the flooder cut off.
+      if (ctx.relayBytesPerSecond !== 0 && !from.relayBudget.take(relayFrameBytes(bytes))) return this.overBudget(from);
       const frame = decodeRelayFrame(bytes);
       if (typeof frame === 'string') return void refuse(ctx, from.guard, from.client, 'invalid', frame, RELAY_MESSAGE);
       const target = this.members.get(frame.memberId);
       let dropped: RelayDropReason | undefined;
       if (ctx.relayBytesPerSecond === 0) dropped = 'off';
       else if (target === undefined || target === from || !target.connected) dropped = 'target';
-      else if (!from.relayBudget.take(frame.frame.byteLength)) dropped = 'budget';
       else if (!relayFits(frame, backlogOf(target.client))) dropped = 'backlog';
       if (dropped === 'backlog' && frame.lane === 'state' && target !== undefined) return this.holdState(target, from, frame.frame);
       if (dropped !== undefined || target === undefined) {
@@ -275,17 +277,28 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         if (dropped === 'target' && (this.leftLately(frame.memberId) || ctx.now() < this.restoringUntil)) return;
         // A backed-up recipient is not the sender's doing, and it drops state on purpose: no reply.
         if (dropped === 'backlog') return;
-        const second = Math.floor(ctx.now() / 1000);
-        if (second === from.relayRefusedAtS) return;
-        from.relayRefusedAtS = second;
-        const why = { off: 'relaying is off on this server', budget: 'over the relay budget', target: `no member ${frame.memberId.slice(0, 64)} in this room`, backlog: '' }[dropped ?? 'target'];
-        this.sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.RelayRefused, message: why, type: RELAY_MESSAGE });
+        this.tellRelayRefused(from, dropped === 'off' ? 'relaying is off on this server' : `no member ${frame.memberId.slice(0, 64)} in this room`);
         return;
       }
       target.client.sendBytes(RELAY_MESSAGE, forwardedFrame(frame, from.id));
       ctx.metrics.relayBytes.inc(frame.frame.byteLength);
       ctx.metrics.relayMessages.inc();
       if (frame.lane !== 'hello') ctx.relayActivity.saw(this.code, from.id, target.id);
+    }
+
+    /** A relay frame over the sender's budget: dropped, counted, told (once a second), struck. */
+    overBudget(from: MemberRecord): void {
+      ctx.metrics.dropRelay('budget');
+      if (from.guard.overRelayBudget()) return disconnectForAbuse(ctx, from.client, 'relay frames far over the budget');
+      this.tellRelayRefused(from, 'over the relay budget');
+    }
+
+    /** Tell a member its relay frames are not forwarded, once a second at most. */
+    tellRelayRefused(from: MemberRecord, why: string): void {
+      const second = Math.floor(ctx.now() / 1000);
+      if (second === from.relayRefusedAtS) return;
+      from.relayRefusedAtS = second;
+      this.sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.RelayRefused, message: why, type: RELAY_MESSAGE });
     }
 
     /**

@@ -8,6 +8,7 @@ export interface GuardLimits {
   messageBurst: number;
   messagesPerSecond: number;
   abuseStrikes: number;
+  relayDropsPerStrike: number;
 }
 
 /**
@@ -20,6 +21,7 @@ export class ClientGuard {
   #updatedAt: number;
   #lastRateLimitReplySecond = -1;
   #expelled = false;
+  #relayDrops = 0;
 
   constructor(
     private readonly now: () => number,
@@ -44,6 +46,16 @@ export class ClientGuard {
     if (this.#expelled || this.#strikes < this.limits.abuseStrikes) return false;
     this.#expelled = true;
     return true;
+  }
+
+  /**
+   * Count a relay frame dropped for being over the member's budget: a strike every
+   * `relayDropsPerStrike` of them. True (once) when the client has now earned disconnection.
+   */
+  overRelayBudget(): boolean {
+    if (++this.#relayDrops < this.limits.relayDropsPerStrike) return false;
+    this.#relayDrops = 0;
+    return this.strike();
   }
 
   /** The client is being disconnected: ignore whatever it still sends, and keep no seat for it. */

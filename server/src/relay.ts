@@ -28,6 +28,14 @@ export function relayFits(frame: RelayFrame, backlogBytes: number): boolean {
   return frame.lane !== 'state' || backlogBytes <= LobbyLimits.relayStateBacklogBytes;
 }
 
+/**
+ * The bytes of the frame a relay message carries, read from its header's id length alone (what
+ * the budget counts, as the sending client does); 0 for a message too short to carry one.
+ */
+export function relayFrameBytes(message: Uint8Array): number {
+  return Math.max(0, message.byteLength - 2 - (message[1] ?? 0));
+}
+
 /** The frame as the recipient gets it: the header names the sender. */
 export function forwardedFrame(frame: RelayFrame, from: string): Uint8Array<ArrayBuffer> {
   return encodeRelayFrame(frame.lane, from, frame.frame);

@@ -93,10 +93,13 @@ export function refuse(ctx: RoomContext, guard: ClientGuard, client: Client, rea
     if (named !== undefined) error.type = named;
     client.send(ServerMessage.Error, error);
   }
-  if (guard.strike()) {
-    ctx.metrics.disconnectedForAbuse.inc();
-    ctx.logger.warn({ sessionId: client.sessionId }, 'disconnecting an abusive client');
-    client.leave(LobbyCloseCode.Abuse, 'too many refused messages');
-  }
+  if (guard.strike()) disconnectForAbuse(ctx, client, 'too many refused messages');
   return undefined;
+}
+
+/** Close an abusive client's connection with `LobbyCloseCode.Abuse`: it keeps no seat and may not come back. */
+export function disconnectForAbuse(ctx: RoomContext, client: Client, why: string): void {
+  ctx.metrics.disconnectedForAbuse.inc();
+  ctx.logger.warn({ sessionId: client.sessionId, why }, 'disconnecting an abusive client');
+  client.leave(LobbyCloseCode.Abuse, why);
 }

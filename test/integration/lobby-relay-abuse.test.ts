@@ -4,11 +4,13 @@
  * hold up signals or relayed traffic in another room. Malformed relay frames get named errors.
  */
 import type { Client, Room } from 'colyseus.js';
-import { ClientMessage, LobbyErrorCode, RELAY_MESSAGE, RoomName, ServerMessage, decodeRelayFrame, encodeRelayFrame, type RelayFrame } from '@rallypoint/protocol';
+import { createLobby } from '@rallypoint/lobby/node';
+import { ClientMessage, LobbyCloseCode, LobbyErrorCode, RELAY_MESSAGE, RoomName, ServerMessage, decodeRelayFrame, encodeRelayFrame, type RelayFrame } from '@rallypoint/protocol';
 import { expect, test } from 'vitest';
 import { ROOM_DATA_BYTES, rawMember, roomFrame } from '../helpers/raw-member.js';
 import { serverForFile } from '../helpers/server-per-file.js';
-import { until } from '../helpers/wait.js';
+import { linksOpen } from '../helpers/session.js';
+import { deadline, until } from '../helpers/wait.js';
 
 const BUDGET = 64 * 1024; // bytes a second; the bucket holds two seconds of it
 const server = serverForFile(['--relay-bytes-per-second', String(BUDGET)]);
@@ -113,3 +115,54 @@ test('a relay flood in one room holds up neither signals nor relayed traffic in 
   expect(game.b.member.received.filter(([type]) => type === ServerMessage.Error)).toEqual([]);
 });
 
+
+test('a member flooding the relay far over its budget is cut off with the abuse close code, and stays out', async () => {
+  const { a, b } = await pair();
+  const cutBefore = await metric('rallypoint_clients_disconnected_for_abuse_total');
+  const frame = new Uint8Array(1024);
+  // Far over budget (64 KiB/s): thousands of frames a second until the server closes the socket.
+  while (a.member.closedWith === undefined) {
+    for (let i = 0; i < 200; i++) a.relay(b.member.id, frame);
+    await new Promise((r) => setTimeout(r, 5));
+    if (b.member.closedWith !== undefined) break;
+  }
+  expect(a.member.closedWith).toBe(LobbyCloseCode.Abuse);
+  expect(b.member.closedWith).toBeUndefined();
+  expect(await metric('rallypoint_clients_disconnected_for_abuse_total')).toBe(cutBefore + 1);
+  // What got through before the cut stayed within the budget's bucket and refill.
+  const through = b.frames.reduce((sum, f) => sum + f.frame.byteLength, 0);
+  expect(through).toBeLessThanOrEqual(BUDGET * 4);
+});
+
+test('an honest relayed pair sending at its full budget for 60 s is never cut off', async () => {
+  type Game = { state: { blob: Uint8Array }; events: { tick: number } };
+  const cutBefore = await metric('rallypoint_clients_disconnected_for_abuse_total');
+  const lobby = () => createLobby<Game>({ url: server().url, relay: 'always' });
+  const a = await lobby().create({ name: 'A' });
+  const b = await lobby().join(a.code, { name: 'B' });
+  try {
+    await linksOpen(a, [b.me.id]);
+    await linksOpen(b, [a.me.id]);
+    const received = { a: 0, b: 0, events: 0 };
+    a.links.get(b.me.id)!.state.onMessage(() => received.a++);
+    b.links.get(a.me.id)!.state.onMessage(() => received.b++);
+    b.links.get(a.me.id)!.events.on('tick', () => received.events++);
+    const blob = new Uint8Array(2048);
+    const startedAt = Date.now();
+    let ticks = 0;
+    // 2 KiB of state both ways every 5 ms (400 KiB/s offered against 64 KiB/s), an event every 100 ms.
+    while (Date.now() - startedAt < 60_000) {
+      a.sendState({ blob });
+      b.sendState({ blob });
+      if (Date.now() - startedAt > ticks * 100) a.emit('tick', ticks++);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect([a.status, b.status]).toEqual(['joined', 'joined']);
+    expect(await metric('rallypoint_clients_disconnected_for_abuse_total')).toBe(cutBefore);
+    // It really ran at its budget: about 64 KiB/s of 2 KiB states each way (well over half of it).
+    expect(Math.min(received.a, received.b)).toBeGreaterThan(((BUDGET / blob.byteLength) * 60) / 2);
+    await until(() => received.events === ticks, 'every event arrived, in the end', 30_000);
+  } finally {
+    await Promise.all([a.leave(), b.leave()]);
+  }
+}, deadline(120_000));

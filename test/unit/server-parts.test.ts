@@ -20,7 +20,7 @@ describe('TURN REST API credentials', () => {
 describe('client message budget', () => {
   test('a burst, then the refill rate; strikes run out once, one forgiven a second', () => {
     let now = 0;
-    const guard = new ClientGuard(() => now, { messageBurst: 10, messagesPerSecond: 5, abuseStrikes: 3 });
+    const guard = new ClientGuard(() => now, { messageBurst: 10, messagesPerSecond: 5, abuseStrikes: 3, relayDropsPerStrike: 4 });
     for (let i = 0; i < 10; i++) expect(guard.take()).toBe(true);
     expect(guard.take()).toBe(false);
     now += 1000;
@@ -30,6 +30,18 @@ describe('client message budget', () => {
     now += 2000; // two strikes forgiven
     expect([guard.strike(), guard.strike(), guard.strike()]).toEqual([false, false, true]);
     expect(guard.strike()).toBe(false);
+    expect(guard.expelled).toBe(true);
+  });
+
+  test('relay frames over budget strike once per relayDropsPerStrike, toward the same expulsion', () => {
+    let now = 0;
+    const guard = new ClientGuard(() => now, { messageBurst: 10, messagesPerSecond: 5, abuseStrikes: 3, relayDropsPerStrike: 4 });
+    // An honest slip (a few drops a second) is forgiven as fast as it strikes.
+    for (let second = 0; second < 30; second++, now += 1000) for (let i = 0; i < 4; i++) expect(guard.overRelayBudget()).toBe(false);
+    expect(guard.expelled).toBe(false);
+    // A flood: twelve drops in a moment are three strikes.
+    const outcomes = Array.from({ length: 12 }, () => guard.overRelayBudget());
+    expect(outcomes.indexOf(true)).toBe(11);
     expect(guard.expelled).toBe(true);
   });
 

@@ -53,6 +53,13 @@ export const LobbyLimits = {
   relayMessagesPerSecond: 5000,
   relayBurstSeconds: 2,
   /**
+   * Relay frames dropped for being over a member's budget that make one strike toward
+   * `abuseStrikes` (one forgiven a second, as for any refused message). A client paces itself
+   * at 90% of the budget and loses a frame or two a second to timing when it sends flat out
+   * (measured: about 2), far from a strike a second; a flood of 64 × this in a moment is cut off.
+   */
+  relayDropsPerStrike: 50,
+  /**
    * A recipient whose lobby connection has this much waiting gets no more relayed state (newer
    * state replaces it anyway); past the second figure, nothing more at all until it drains.
    */
