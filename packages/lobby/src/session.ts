@@ -263,8 +263,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     });
     on(ServerMessage.MemberJoined, (member) => {
       const known = this.#members.has(member.id);
-      clearTimeout(this.#missing.get(member.id));
-      this.#missing.delete(member.id);
+      this.#stopWaitingFor(member.id);
       this.#members.set(member.id, member);
       this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
       this.#reconcile();
@@ -346,6 +345,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     if (first) this.#reportedHost = welcome.hostId;
     const present = new Set(welcome.members.map((m) => m.id));
     for (const member of welcome.members) {
+      // A member the restore was waiting for is back: in a welcome, not only in a memberJoined
+      // (the second member back learns of the first this way). Left waiting, its timer would
+      // end it as 'lost' a reconnection window after the restore, links and all.
+      this.#stopWaitingFor(member.id);
       const known = this.#members.has(member.id);
       this.#members.set(member.id, member);
       if (!first) this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
@@ -380,12 +383,16 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   #removeMember(id: string, reason: 'left' | 'lost'): void {
     const member = this.#members.get(id);
     if (member === undefined) return;
-    clearTimeout(this.#missing.get(id));
-    this.#missing.delete(id);
+    this.#stopWaitingFor(id);
     this.#members.delete(id);
     this.#hostMaybeChanged();
     this.#reconcile();
     this.#emitter.emit('memberLeft', { member, reason });
+  }
+
+  #stopWaitingFor(id: string): void {
+    clearTimeout(this.#missing.get(id));
+    this.#missing.delete(id);
   }
 
   #reconcile(): void {
