@@ -16,6 +16,7 @@ import {
   type RoomSettings,
   type ServerMessagePayloads,
   type IceServer,
+  type Restore,
 } from '@rallypoint/protocol';
 import { ClientGuard } from './guard.js';
 import { forwardedFrame, relayFits, relayFrameBytes, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
@@ -71,11 +72,19 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     /** The server is shutting down: nobody waits for a reconnection then. */
     closing = false;
     /**
-     * Until then, a room re-formed after a restart takes members' claims to their old join order
-     * (and so the host). Afterwards a claim counts as a plain join: a stranger with the code cannot
-     * make itself host by claiming to have been first.
+     * A room re-formed after a restart, while it waits for the members its claim names (`owed`),
+     * at most `LobbyLimits.reconnectWindowSeconds`: their places are held (strangers find the room
+     * full), it is hidden from quick match, and its lock waits until the end. A member named
+     * there comes back with its old join order; afterwards a claim counts as a plain join, so a
+     * stranger with the code cannot make itself host by claiming to have been first.
      */
-    restoringUntil = 0;
+    restoring: { owed: Set<string>; timer: ReturnType<typeof setTimeout> } | undefined;
+    /** The host closed the room to new players (Colyseus also locks a full room: that is not this). */
+    lockedByHost = false;
+    /** Members disconnected for abuse: their restore claims are refused. */
+    expelled = new Set<string>();
+    /** Renews every member's restore claim before it expires. */
+    claimTimer: ReturnType<typeof setInterval> | undefined;
     /**
      * Members who left lately, with when: a relay frame still on its way to one of them is
      * dropped without a word (the sender's link hears of the leave in a moment anyway).
@@ -94,9 +103,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
       const { restore } = result.value;
       if (restore === undefined) return {};
-      if (!ctx.restoreTokens.verify(restore, restore.token)) {
+      const check = ctx.restoreTokens.check(restore, ctx.now());
+      if (check !== 'ok') {
         ctx.metrics.restoresRefused.inc();
-        throw new ServerError(LobbyErrorCode.RestoreRefused, 'the restore token does not prove this claim');
+        throw new ServerError(LobbyErrorCode.RestoreRefused, check === 'expired' ? 'the restore claim has expired' : 'the restore token does not prove this claim');
       }
       // The token binds the member id to this code: only that room, wherever it lives, can hold it.
       if (await ctx.directory.holds(restore.code, restore.memberId)) {
@@ -110,14 +120,21 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const result = validate(CreateOptionsSchema, options);
       if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidRoomOptions, result.message);
       if (ctx.draining()) throw new ServerError(LobbyErrorCode.ServerShuttingDown, 'this lobby process is shutting down');
-      const { name: _name, restore, ...settings } = result.value;
+      const { name: _name, restore, ...asked } = result.value;
+      // A re-formed room is the room that was: settings, lock and host from the proven claim,
+      // whatever the options beside it ask for.
+      const settings = restore?.room.settings ?? asked;
       this.settings = settings;
       if (restore !== undefined) {
         // onAuth proved the claim, code included: Colyseus's matchmaker calls it with these same
         // options before it creates a room (create and joinOrCreate alike).
         if (!(await ctx.directory.claim(restore.code))) throw new ServerError(LobbyErrorCode.RoomCodeTaken, `room ${restore.code} already exists`);
         this.code = restore.code;
-        this.restoringUntil = ctx.now() + LobbyLimits.reconnectWindowSeconds * 1000;
+        this.hostId = restore.room.hostId;
+        this.lockedByHost = restore.room.locked;
+        this.restoring = { owed: new Set(restore.room.members), timer: setTimeout(() => this.endRestore(), LobbyLimits.reconnectWindowSeconds * 1000) };
+        // Quick match filters on the listing's mode, which Colyseus took from the options.
+        Object.assign(this.listing, { mode: settings.mode });
       } else {
         do this.code = generateRoomCode(ctx.randomInt);
         while (!(await ctx.directory.claim(this.code)));
@@ -125,8 +142,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       this.roomId = this.code;
       ctx.directory.local.set(this.code, this);
       this.maxClients = settings.maxPlayers;
-      void this.setPrivate(settings.private);
+      // Hidden while it re-forms: a quick match would only find its places held.
+      void this.setPrivate(settings.private || this.restoring !== undefined);
       void this.setMetadata({ mode: settings.mode, topology: settings.topology, hostName: '' });
+      this.claimTimer = setInterval(() => this.renewClaims(), (ctx.restoreTokens.claimSeconds * 1000) / 3);
       ctx.logger.info({ code: this.code, ...settings, restored: restore !== undefined }, 'room created');
     }
 
@@ -136,7 +155,18 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       const { name, restore } = result.value;
       if (this.members.has(client.sessionId)) throw new ServerError(LobbyErrorCode.MemberStillPresent, 'that member id is in the room already');
       if (restore !== undefined && restore.code !== this.code) throw new ServerError(LobbyErrorCode.RestoreRefused, `the restore claim is for room ${restore.code}`);
-      const restoring = restore !== undefined && ctx.now() < this.restoringUntil;
+      if (restore !== undefined && this.expelled.has(restore.memberId)) {
+        ctx.metrics.restoresRefused.inc();
+        throw new ServerError(LobbyErrorCode.RestoreRefused, 'this member was disconnected for abuse');
+      }
+      const owed = this.restoring?.owed;
+      const restoring = restore !== undefined && owed?.has(client.sessionId) === true;
+      if (owed !== undefined && !restoring) {
+        // The places of members coming back are theirs: nobody else takes them, or a lock they made.
+        if (this.lockedByHost) throw new ServerError(LobbyErrorCode.RoomClosed, `room ${this.code} is closed to new players`);
+        if (this.members.size + owed.size >= this.settings.maxPlayers) throw new ServerError(LobbyErrorCode.RoomFull, `room ${this.code} is full`);
+      }
+      owed?.delete(client.sessionId);
       const order = restoring ? restore.order : this.nextOrder;
       this.nextOrder = Math.max(this.nextOrder, order + 1);
       const member: MemberRecord = {
@@ -158,11 +188,11 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       ctx.metrics.joins.inc();
       this.sendTo(client, ServerMessage.Welcome, this.welcomeFor(member));
       this.broadcastExcept(member, ServerMessage.MemberJoined, publicMember(member));
-      // The creator hosts; in a restored room, the member who was there first hosts again.
-      const host = this.members.get(this.hostId);
-      if (host === undefined) this.setHost(member);
-      else if (restoring && order < host.order) this.setHost(member);
-      ctx.logger.debug({ code: this.code, member: member.id, order }, 'member joined');
+      // The creator hosts; a restored room keeps its proven host, present or on its way back.
+      if (!this.members.has(this.hostId) && owed?.has(this.hostId) !== true) this.setHost(member);
+      this.renewClaims(member);
+      if (owed?.size === 0) this.endRestore();
+      ctx.logger.debug({ code: this.code, member: member.id, order, restoring }, 'member joined');
     }
 
     override async onLeave(client: Client, consented: boolean): Promise<void> {
@@ -170,6 +200,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       // On shutdown nobody leaves: everyone is disconnected, and comes back when the server does.
       if (member === undefined || this.closing) return;
       // A client disconnected for abuse keeps no seat: it may not come back, and must not hold a place.
+      if (member.guard.expelled) this.expelled.add(member.id);
       if (!consented && !member.guard.expelled) {
         member.connected = false;
         ctx.logger.debug({ code: this.code, member: member.id }, 'member connection lost; its seat waits');
@@ -189,6 +220,8 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     override onDispose(): void {
       for (const member of this.members.values()) clearInterval(member.heldTimer);
+      clearInterval(this.claimTimer);
+      clearTimeout(this.restoring?.timer);
       if (ctx.directory.local.get(this.code) === this) {
         ctx.directory.local.delete(this.code);
         ctx.directory.release(this.code).catch((error: unknown) => ctx.logger.warn({ err: error, code: this.code }, 'could not give the room code back'));
@@ -242,7 +275,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
           this.sendTo(member.client, ServerMessage.Error, { code: LobbyErrorCode.NotHost, message: 'only the host can lock the room', type: 'lock' });
           return;
         }
-        void (locked ? this.lock() : this.unlock());
+        this.lockedByHost = locked;
+        // A room still re-forming locks when it is done (see endRestore).
+        if (this.restoring === undefined) void (locked ? this.lock() : this.unlock());
+        this.renewClaims();
       },
       sync: (member) => {
         this.sendTo(member.client, ServerMessage.Welcome, this.welcomeFor(member));
@@ -274,7 +310,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (dropped !== undefined || target === undefined) {
         ctx.metrics.dropRelay(dropped ?? 'target');
         // Left lately, or not back yet in a room that is re-forming: nothing the sender did wrong.
-        if (dropped === 'target' && (this.leftLately(frame.memberId) || ctx.now() < this.restoringUntil)) return;
+        if (dropped === 'target' && (this.leftLately(frame.memberId) || this.restoring !== undefined)) return;
         // A backed-up recipient is not the sender's doing, and it drops state on purpose: no reply.
         if (dropped === 'backlog') return;
         this.tellRelayRefused(from, dropped === 'off' ? 'relaying is off on this server' : `no member ${frame.memberId.slice(0, 64)} in this room`);
@@ -341,8 +377,44 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     }
 
     status(): 'open' | 'full' | 'closed' {
-      if (this.clients.length + Object.keys(this.reservedSeats).length >= this.maxClients) return 'full';
-      return this.locked ? 'closed' : 'open';
+      const held = this.restoring?.owed.size ?? 0;
+      if (this.clients.length + Object.keys(this.reservedSeats).length + held >= this.maxClients) return 'full';
+      return this.locked || this.lockedByHost ? 'closed' : 'open';
+    }
+
+    /**
+     * The re-forming is over: everyone named came back, or the reconnection window ran out. The
+     * room shows as it should (listed, locked), and if its host did not come back, the member
+     * who came first hosts.
+     */
+    endRestore(): void {
+      if (this.restoring === undefined) return;
+      clearTimeout(this.restoring.timer);
+      this.restoring = undefined;
+      void this.setPrivate(this.settings.private);
+      if (this.lockedByHost) void this.lock();
+      if (!this.members.has(this.hostId)) {
+        const next = this.firstMember();
+        if (next !== undefined) this.setHost(next);
+      }
+      this.renewClaims();
+    }
+
+    /** Send each member (but `except`, whose welcome has it) its claim to the room as it is now. */
+    renewClaims(except?: MemberRecord): void {
+      for (const member of this.members.values()) if (member !== except && member.connected) this.sendTo(member.client, ServerMessage.Restore, this.claimFor(member));
+    }
+
+    private claimFor(member: MemberRecord): Restore {
+      const members = [...this.members.keys(), ...(this.restoring?.owed ?? [])];
+      const room = { settings: this.settings, locked: this.lockedByHost, hostId: this.hostId === '' ? member.id : this.hostId, members };
+      return ctx.restoreTokens.issue({ code: this.code, memberId: member.id, order: member.order, room }, ctx.now());
+    }
+
+    private firstMember(): MemberRecord | undefined {
+      let first: MemberRecord | undefined;
+      for (const candidate of this.members.values()) if (first === undefined || candidate.order < first.order) first = candidate;
+      return first;
     }
 
     async relist(): Promise<void> {
@@ -360,10 +432,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       clearInterval(member.heldTimer);
       this.broadcastAll(ServerMessage.MemberLeft, { id: member.id, reason });
       if (member.id === this.hostId) {
-        let next: MemberRecord | undefined;
-        for (const candidate of this.members.values()) if (next === undefined || candidate.order < next.order) next = candidate;
+        const next = this.firstMember();
         if (next !== undefined) this.setHost(next);
       }
+      this.renewClaims();
       ctx.logger.debug({ code: this.code, member: member.id, reason }, 'member left');
     }
 
@@ -384,7 +456,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         settings: this.settings,
         iceServers: iceServersFor(ctx.iceServers, ctx.turn, member.id, ctx.now()),
         relay: relayTerms(ctx.relayBytesPerSecond),
-        restoreToken: ctx.restoreTokens.issue({ code: this.code, memberId: member.id, order: member.order }),
+        restore: this.claimFor(member),
       };
     }
 

@@ -5,7 +5,7 @@
  * restarted under the cluster.
  */
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createRestoreTokens } from '../../server/src/restore.js';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -131,10 +131,12 @@ describe('three processes on one Redis', () => {
     // Three members of a room no process holds, each with a valid restore token (the cluster's
     // secret is the test's), all asking at the same moment, each through another process.
     const code = 'RACE23';
-    const token = (memberId: string, order: number) => createHmac('sha256', CLUSTER_SECRET).update(`rallypoint-restore/1\n${code}\n${memberId}\n${order}`).digest('base64url');
+    const members = cluster.processes.map((_, order) => `racer${order}aaaa`);
+    const room = { settings: { mode: 'default', maxPlayers: 4, private: false, topology: 'star' as const }, locked: false, hostId: members[0]!, members };
+    const claims = createRestoreTokens(CLUSTER_SECRET, 60);
     const attempts = cluster.processes.map((process, order) => {
-      const memberId = `racer${order}aaaa`;
-      return new Client(process.url).create(RoomName.Game, { name: `R${order}`, restore: { code, memberId, order, token: token(memberId, order) } }).then(
+      const restore = claims.issue({ code, memberId: members[order]!, order, room }, Date.now());
+      return new Client(process.url).create(RoomName.Game, { name: `R${order}`, restore }).then(
         (room) => ({ ok: true as const, room }),
         (error: { code?: number }) => ({ ok: false as const, code: error.code }),
       );

@@ -125,7 +125,7 @@ test('a member who comes back late with its restore token joins as anyone would:
   await hostMoved;
   expect(b.isHost).toBe(true);
   const joinSeen = nextEvent(b, 'memberJoined');
-  const restore = { code, memberId: a.id, order: 0, token: a.welcome.restoreToken };
+  const restore = a.welcome.restore;
   const room = await new Client(server().url).joinById(code, { name: 'A', restore });
   room.onMessage('*', () => undefined);
   const joined = await joinSeen;

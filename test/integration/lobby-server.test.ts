@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { Client } from 'colyseus.js';
 import { RestoreRefusedError, createLobby, type RoomSession } from '@rallypoint/lobby/node';
-import { RoomName, ServerMessage, type WelcomePayload } from '@rallypoint/protocol';
+import { ClientMessage, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage, type Restore, type WelcomePayload } from '@rallypoint/protocol';
 import type { LinkTypes } from '@rallypoint/core';
 import { bundledCli, startServer } from '../helpers/lobby-server.js';
+import { rawMember } from '../helpers/raw-member.js';
 import { linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { deadline, until } from '../helpers/wait.js';
@@ -304,3 +305,107 @@ test('restarted, if the old host never comes back, the others hear of the new ho
     await cleanup();
   }
 }, deadline(60_000));
+
+type Soak = { state: { n: number }; events: { tick: number } } & LinkTypes;
+
+test('a restored room lasts: for 60 s after a restart (SIGKILL, and SIGTERM) nobody is lost, the links are untouched, state and events flow both ways', async () => {
+  await Promise.all(
+    (['SIGKILL', 'SIGTERM'] as const).map(async (signal) => {
+      const first = await startServer(restoreSecret);
+      const a = await createLobby<Soak>({ url: first.url }).create({ name: 'A' });
+      const b = await createLobby<Soak>({ url: first.url }).join(a.code, { name: 'B' });
+      const troubles: string[] = [];
+      try {
+        await linksOpen(a, [b.me.id]);
+        await linksOpen(b, [a.me.id]);
+        const links = [a.links.get(b.me.id), b.links.get(a.me.id)];
+        for (const [name, session] of [['A', a], ['B', b]] as const) {
+          session.on('memberLeft', (e) => troubles.push(`${name} saw ${e.member.id} leave (${e.reason})`));
+          session.on('linkClose', (e) => troubles.push(`${name}'s link to ${e.peerId} closed (${e.reason})`));
+          session.on('closed', (e) => troubles.push(`${name}'s session ended (${e.reason})`));
+        }
+        const back = [nextEvent(a, 'lobbyReconnected', undefined, 20_000), nextEvent(b, 'lobbyReconnected', undefined, 20_000)];
+        await first.stop(signal);
+        const second = await startServer(['--port', String(first.port), ...restoreSecret]);
+        try {
+          for (const event of await Promise.all(back)) expect(event).toEqual({ restored: true });
+          // Past the reconnection window (20 s) three times over: state and events both ways, every second.
+          const ticks = { a: 0, b: 0 };
+          a.links.get(b.me.id)!.events.on('tick', () => ticks.a++);
+          b.links.get(a.me.id)!.events.on('tick', () => ticks.b++);
+          const endAt = Date.now() + 60_000;
+          for (let n = 1; Date.now() < endAt; n++) {
+            await stateFlowsBothWays(a, b, { n });
+            a.emit('tick', n);
+            b.emit('tick', n);
+            await until(() => ticks.a === n && ticks.b === n, `${signal}: tick ${n} arrived both ways`);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+          expect(troubles).toEqual([]);
+          expect([a.links.get(b.me.id), b.links.get(a.me.id)]).toEqual(links);
+          expect([a.status, b.status, a.members.length, b.members.length]).toEqual(['joined', 'joined', 2, 2]);
+          expect(await (await fetch(`${second.url}/healthz`)).json()).toMatchObject({ rooms: 1, clients: 2 });
+          await a.leave();
+          await b.leave();
+        } finally {
+          await second.stop();
+        }
+      } finally {
+        await Promise.all([a.leave(), b.leave()]);
+      }
+    }),
+  );
+}, deadline(150_000));
+
+test('restart race: a member back first with other settings re-forms the room as it was, cannot lock it, and every member is back in time, the host hosting', async () => {
+  const first = await startServer(restoreSecret);
+  let keepOut = false;
+  const proxy = await startProxy(first.port, { clientData: () => (keepOut ? 'cut' : 'forward') });
+  const a = await createLobby<Game>({ url: proxy.url }).create({ name: 'A', maxPlayers: 4, mode: 'duel' });
+  const b = await createLobby<Game>({ url: proxy.url }).join(a.code, { name: 'B' });
+  // C speaks the protocol by hand: it keeps its own claim, and only that.
+  const c = await rawMember(first.url, (client) => client.joinById(a.code, { name: 'C' }));
+  await linksOpen(a, [b.me.id]);
+  await until(() => a.members.length === 3, 'A sees C');
+  const claimOfC = () => [c.welcome.restore, ...c.received.filter(([type]) => type === ServerMessage.Restore).map(([, claim]) => claim as Restore)].at(-1)!;
+  const hostChanges: string[] = [];
+  for (const session of [a, b]) session.on('hostChanged', (e) => hostChanges.push(`${e.previousHostId} -> ${e.hostId}`));
+  const lost = [nextEvent(a, 'lobbyDisconnected'), nextEvent(b, 'lobbyDisconnected')];
+  keepOut = true;
+  await first.stop('SIGKILL');
+  await Promise.all(lost);
+  const second = await startServer(['--port', String(first.port), ...restoreSecret]);
+  try {
+    // C is back first, asks for a two-player private room of another mode, and tries to lock it.
+    const room = await new Client(second.url).create(RoomName.Game, { name: 'C', mode: 'other', maxPlayers: 2, private: true, restore: claimOfC() });
+    const replies: [string | number, unknown][] = [];
+    room.onMessage('*', (type, payload: unknown) => replies.push([type, payload]));
+    await until(() => replies.some(([type]) => type === ServerMessage.Welcome), 'C is welcomed');
+    const welcome = replies.find(([type]) => type === ServerMessage.Welcome)![1] as WelcomePayload;
+    expect(welcome.settings).toEqual({ mode: 'duel', maxPlayers: 4, private: false, topology: 'star' });
+    expect(welcome.hostId).toBe(a.me.id);
+    room.send(ClientMessage.Lock, { locked: true });
+    await until(() => replies.some(([type, payload]) => type === ServerMessage.Error && (payload as { code: number }).code === LobbyErrorCode.NotHost), 'C is told only the host locks');
+
+    const back = [nextEvent(a, 'lobbyReconnected', undefined, 20_000), nextEvent(b, 'lobbyReconnected', undefined, 20_000)];
+    const startedAt = Date.now();
+    keepOut = false;
+    for (const event of await Promise.all(back)) expect(event).toEqual({ restored: true });
+    expect(Date.now() - startedAt).toBeLessThan(LobbyLimits.reconnectWindowSeconds * 1000);
+    await until(() => a.members.length === 3 && b.members.length === 3, 'A and B see all three');
+    expect([a.isHost, b.hostId, a.settings.mode, a.settings.maxPlayers]).toEqual([true, a.me.id, 'duel', 4]);
+    expect(hostChanges).toEqual([]);
+    await stateFlows(a, b);
+    // Not locked, not private, four places: a fourth player gets in by code, and the room is listed.
+    const d = await createLobby<Game>({ url: second.url }).join(a.code, { name: 'D' });
+    await until(() => a.members.length === 4, 'A sees D');
+    expect(await (await fetch(`${second.url}/rooms/${a.code}`)).json()).toMatchObject({ status: 'full' });
+    await d.leave();
+    await room.leave(true);
+  } finally {
+    await a.leave();
+    await b.leave();
+    await proxy.close();
+    await second.stop();
+  }
+}, deadline(90_000));

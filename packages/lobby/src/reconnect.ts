@@ -1,5 +1,5 @@
 import type { Logger } from '@rallypoint/core';
-import { LobbyErrorCode, type RoomSettings } from '@rallypoint/protocol';
+import { LobbyErrorCode, type Restore, type RoomSettings } from '@rallypoint/protocol';
 import type { LobbyRoom as ColyseusRoom } from './colyseus-room.js';
 import { HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE } from './errors.js';
 
@@ -13,13 +13,13 @@ export interface Connector {
 export interface ReconnectParams {
   /** Colyseus reconnection; `undefined` when the server is known to have gone (it said so). */
   reconnectionToken: string | undefined;
-  code: string;
   settings: RoomSettings;
   name: string;
-  memberId: string;
-  order: number;
-  /** From this member's welcome: proves the claim to `code`, `memberId` and `order`. */
-  restoreToken: string;
+  /**
+   * This member's newest restore claim (welcome, then `restore` messages), sent back as it is:
+   * its token proves the place and the room's settings, lock and host.
+   */
+  restore: Restore;
   isClosed: () => boolean;
   logger: Logger;
   /** @default 120000 */
@@ -47,7 +47,7 @@ export type ReconnectResult =
  */
 export async function reconnectRoom(connector: Connector, params: ReconnectParams): Promise<ReconnectResult> {
   const giveUpAt = Date.now() + (params.giveUpAfterMs ?? 120_000);
-  const restore = { code: params.code, memberId: params.memberId, order: params.order, token: params.restoreToken };
+  const { restore } = params;
   let token = params.reconnectionToken;
   let delayMs = 100;
   while (!params.isClosed() && Date.now() < giveUpAt) {
@@ -57,7 +57,7 @@ export async function reconnectRoom(connector: Connector, params: ReconnectParam
         return { ok: true, room: await connector.create({ ...params.settings, name: params.name, restore }), restored: true };
       } catch (error) {
         if (serverErrorCode(error) !== LobbyErrorCode.RoomCodeTaken) throw error;
-        return { ok: true, room: await connector.joinById(params.code, { name: params.name, restore }), restored: true };
+        return { ok: true, room: await connector.joinById(restore.code, { name: params.name, restore }), restored: true };
       }
     } catch (error) {
       const code = serverErrorCode(error);

@@ -281,6 +281,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     on(ServerMessage.Signal, ({ from, data }) => this.#links.signal(from, data));
     room.onMessage(RELAY_MESSAGE, (bytes: Uint8Array) => this.#onRelay(bytes));
     on(ServerMessage.Error, ({ code, message }) => this.#error(errorFromCode(code, message, this.#welcome?.code)));
+    // The room changed (or our claim nears its expiry): the claim a restore would send.
+    on(ServerMessage.Restore, (restore) => {
+      if (this.#welcome !== undefined) this.#welcome.restore = restore;
+    });
     on(ServerMessage.Closing, () => {
       this.#closingAnnounced = true;
     });
@@ -414,12 +418,9 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     }
     const result = await reconnectRoom(this.deps.connector, {
       reconnectionToken: this.#closingAnnounced ? undefined : this.#room.reconnectionToken,
-      code: this.code,
       settings: this.settings,
       name: this.me.name,
-      memberId: this.#welcome.you,
-      order: this.me.order,
-      restoreToken: this.#welcome.restoreToken,
+      restore: this.#welcome.restore,
       isClosed: () => this.#isClosed(),
       logger: this.deps.logger,
     });

@@ -1,7 +1,7 @@
 /** What the server sends. The server builds these; the client reads them. */
 import type { LobbyErrorCode } from './messages.js';
 import type { RelayTerms } from './relay.js';
-import type { RoomSettings, SignalData } from './schemas.js';
+import type { Restore, RoomSettings, SignalData } from './schemas.js';
 
 /** A member of a room, as every member sees it. */
 export interface Member {
@@ -36,10 +36,11 @@ export interface WelcomePayload {
   /** The server relays links that find no direct path, on these terms; null: it does not. */
   relay: RelayTerms | null;
   /**
-   * This member's proof for a later restore claim (`Restore.token`). Sent to this member only;
-   * keep it to yourself: whoever has it can take this member's place once it is gone.
+   * This member's claim to its place, to send back as it is after a server restart (see
+   * `Restore`); renewed by `restore` messages. Sent to this member only: keep it to yourself,
+   * whoever has it can take this member's place once it is gone.
    */
-  restoreToken: string;
+  restore: Restore;
 }
 
 /** A member left the room. */
@@ -94,6 +95,7 @@ export interface ServerMessagePayloads {
   signal: SignalPayload;
   error: ErrorPayload;
   closing: ClosingPayload;
+  restore: Restore;
 }
 
 /** Room status by code (`GET /rooms/CODE`), so a failed join can say why. */

@@ -54,15 +54,34 @@ export type RoomOptions = v.InferInput<typeof RoomOptionsSchema>;
 export type RoomSettings = v.InferOutput<typeof RoomOptionsSchema>;
 
 /**
+ * The room a restore claim proves, as it was when the server issued the claim: its settings, its
+ * lock, its host and its members. A room re-formed after a restart takes all of these from the
+ * claim, never from whoever happens to be back first.
+ */
+export const RestoredRoomSchema = v.object({
+  settings: v.object({ mode, maxPlayers, private: v.boolean(), topology }),
+  locked: v.boolean(),
+  hostId: memberId,
+  members: v.pipe(v.array(memberId), v.maxLength(LobbyLimits.roomSizeMax)),
+});
+/** A room as a restore claim proves it. */
+export type RestoredRoom = v.InferOutput<typeof RestoredRoomSchema>;
+
+/**
  * A member's claim to its place after the lobby server restarted (rooms are in memory), or after
- * its reconnection window ran out. `token` proves the claim: the server gave it to this member
- * alone in its welcome (`restoreToken`), bound to the code, the id and the order.
+ * its reconnection window ran out. The server hands each member its own claim, whole (in its
+ * welcome, and again as `restore` messages whenever the room changes and before the claim
+ * expires); the member sends it back as it is. `token` proves every other field: an HMAC with the
+ * server's restore secret.
  */
 export const RestoreSchema = v.object({
   code: roomCode,
   memberId,
   /** The member's join order in the lost room, so the host and the order survive. */
   order: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e9)),
+  /** When the claim stops being honoured, in ms since 1970 (`LobbyLimits.restoreClaimSeconds` after it was issued). */
+  expiresAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  room: RestoredRoomSchema,
   token: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'not a restore token')),
 });
 /** A claim to a place in a room that re-forms after a server restart. */
