@@ -21,8 +21,28 @@ export interface ServerConfig {
    * (and every restart) of one lobby the same secret. @default a random one per process
    */
   restoreSecret: string | undefined;
+  /**
+   * Seconds a restore claim is honoured after it is issued (members get a fresh one every third
+   * of it while connected). @default 240
+   */
+  restoreClaimSeconds: number;
   /** Open TCP connections allowed from one address (0: no limit, e.g. behind a reverse proxy). @default 64 */
   connectionsPerAddress: number;
+  /** Largest HTTP request body read; bigger ones are answered 413, unread. @default 4096 */
+  maxBodyBytes: number;
+  /**
+   * `Access-Control-Allow-Origin` on `/rooms/CODE` answers, for a game page served from another
+   * origin than the lobby (its failed joins then say "full" or "closed", not "not found").
+   * `undefined`: none, same origin only. @default undefined
+   */
+  corsOrigin: string | undefined;
+  /**
+   * Where `/metrics` is served instead of the main port (`host:port`, e.g. `127.0.0.1:9464`), so
+   * only the machine or its monitoring network can read it. `undefined`: on the main port. @default undefined
+   */
+  metricsListen: { host: string; port: number } | undefined;
+  /** Bearer token `/metrics` asks for (`Authorization: Bearer TOKEN`). `undefined`: none. @default undefined */
+  metricsToken: string | undefined;
   /**
    * Relay budget per member, in bytes a second, for links with no direct path (they carry their
    * lanes through this server instead). 0: no relaying. @default 524288 (512 KiB/s)
@@ -74,6 +94,11 @@ export const flags = {
   'turn-urls': { env: 'RALLYPOINT_TURN_URLS', help: 'Comma-separated turn:/turns: URLs of that TURN server.', default: undefined },
   'turn-ttl': { env: 'RALLYPOINT_TURN_TTL', help: 'TURN credential lifetime in seconds.', default: '3600' },
   'restore-secret': { env: 'RALLYPOINT_RESTORE_SECRET', help: 'Secret (16+ characters) that restore tokens are made with; the same across restarts lets rooms re-form after one.', default: undefined },
+  'restore-claim-seconds': { env: 'RALLYPOINT_RESTORE_CLAIM_SECONDS', help: 'Seconds a restore claim is honoured after it is issued (renewed every third of it).', default: String(LobbyLimits.restoreClaimSeconds) },
+  'max-body-bytes': { env: 'RALLYPOINT_MAX_BODY_BYTES', help: 'Largest HTTP request body read; bigger ones get 413, unread.', default: String(LobbyLimits.httpMaxBodyBytes) },
+  'cors-origin': { env: 'RALLYPOINT_CORS_ORIGIN', help: 'Access-Control-Allow-Origin for /rooms/CODE (* or a game page origin) when the game is served elsewhere.', default: undefined },
+  'metrics-listen': { env: 'RALLYPOINT_METRICS_LISTEN', help: 'host:port to serve /metrics on instead of the main port, e.g. 127.0.0.1:9464.', default: undefined },
+  'metrics-token': { env: 'RALLYPOINT_METRICS_TOKEN', help: 'Bearer token /metrics asks for (Authorization: Bearer TOKEN).', default: undefined },
   'connections-per-address': { env: 'RALLYPOINT_CONNECTIONS_PER_ADDRESS', help: 'Open connections allowed from one IP address; 0: no limit (behind a reverse proxy).', default: String(LobbyLimits.connectionsPerAddress) },
   'relay-bytes-per-second': { env: 'RALLYPOINT_RELAY_BYTES_PER_SECOND', help: 'Relay budget per member for links with no direct path, in bytes a second; 0 turns relaying off.', default: String(LobbyLimits.relayBytesPerSecond) },
   redis: { env: 'RALLYPOINT_REDIS_URL', help: 'redis:// URL to share the lobby through, across processes and machines (default: one process, in memory).', default: undefined },
@@ -101,6 +126,11 @@ const configSchema = v.object({
   'turn-urls': v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean)), v.array(v.pipe(v.string(), v.regex(/^turns?:/, 'TURN URLs start with turn: or turns:'))))),
   'turn-ttl': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(60)),
   'restore-secret': v.optional(v.pipe(v.string(), v.minLength(16, 'the restore secret needs at least 16 characters'))),
+  'restore-claim-seconds': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(3)),
+  'max-body-bytes': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(256), v.maxValue(16 * 1024 * 1024)),
+  'cors-origin': v.optional(v.pipe(v.string(), v.regex(/^(\*|https?:\/\/[^\s/]+)$/, '* or an origin (https://host[:port])'))),
+  'metrics-listen': v.optional(v.pipe(v.string(), v.regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/[\]]+):\d{1,5}$/, 'host:port'))),
+  'metrics-token': v.optional(v.pipe(v.string(), v.minLength(16, 'the metrics token needs at least 16 characters'))),
   'connections-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   'relay-bytes-per-second': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   redis: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// URL'))),
@@ -167,7 +197,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     iceServers: c['ice-servers'] as IceServer[],
     turn: c['turn-secret'] !== undefined && c['turn-urls'] !== undefined ? { secret: c['turn-secret'], urls: c['turn-urls'], ttlSeconds: c['turn-ttl'] } : undefined,
     restoreSecret: c['restore-secret'],
+    restoreClaimSeconds: c['restore-claim-seconds'],
     connectionsPerAddress: c['connections-per-address'],
+    maxBodyBytes: c['max-body-bytes'],
+    corsOrigin: c['cors-origin'],
+    metricsListen: c['metrics-listen'] === undefined ? undefined : hostPort(c['metrics-listen']),
+    metricsToken: c['metrics-token'],
     relayBytesPerSecond: c['relay-bytes-per-second'],
     redisUrl: c.redis,
     publicAddress: c['public-address'],
@@ -175,6 +210,12 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     httpLimits: { matchmake: c['matchmake-per-address'], probes: c['probes-per-address'], creates: c['creates-per-address'] },
     logLevel: c['log-level'],
   };
+}
+
+/** `host:port` or `[v6]:port`, split. */
+function hostPort(value: string): { host: string; port: number } {
+  const at = value.lastIndexOf(':');
+  return { host: value.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(value.slice(at + 1)) };
 }
 
 /** 0.0.0.0 or ::, which a player cannot connect to. */

@@ -1,27 +1,60 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { LobbyErrorCode } from '@rallypoint/protocol';
+
+/** Which connections are over their address's limit: their requests and upgrades are refused by name. */
+export interface ConnectionLimit {
+  /** The limit (0: none). */
+  readonly perAddress: number;
+  /** Whether this connection came in over its address's limit. */
+  refused(socket: Socket | Duplex): boolean;
+  /** What a refused connection is told (a close reason fits in 123 bytes). */
+  readonly reason: string;
+}
 
 /**
  * At most `perAddress` open TCP connections from one remote address: one host cannot take every
  * socket (and the CPU their requests cost) from everyone else. 0 turns it off, which is right
  * behind a reverse proxy, where every client has the proxy's address.
+ *
+ * A connection over the limit is not dropped without a word: its one request is answered (HTTP
+ * 429, or a WebSocket closed with `LobbyCloseCode.TooManyConnections`, since browsers hide the
+ * status of a failed upgrade) with a reason that names the flag, and then it closes. Another
+ * `perAddress` of those may wait for their answer at once; past that they are closed unanswered.
  */
-export function limitConnectionsPerAddress(server: Server, perAddress: number, onRefused: (address: string) => void): void {
-  if (perAddress <= 0) return;
+export function limitConnectionsPerAddress(server: Server, perAddress: number, onRefused: (address: string) => void): ConnectionLimit {
+  const refusedSockets = new WeakSet<Socket | Duplex>();
+  const limit: ConnectionLimit = {
+    perAddress,
+    refused: (socket) => refusedSockets.has(socket),
+    reason: `too many connections from this address (${perAddress}; the server's --connections-per-address)`,
+  };
+  if (perAddress <= 0) return limit;
   const open = new Map<string, number>();
+  const refusing = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
-    const count = open.get(address) ?? 0;
-    if (count >= perAddress) {
-      onRefused(address);
-      socket.destroy();
-      return;
-    }
-    open.set(address, count + 1);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left <= 0) open.delete(address);
-      else open.set(address, left);
-    });
+    if ((open.get(address) ?? 0) < perAddress) return track(open, address, socket);
+    onRefused(address);
+    if ((refusing.get(address) ?? 0) >= perAddress) return void socket.destroy();
+    refusedSockets.add(socket);
+    track(refusing, address, socket);
   });
+  return limit;
+}
+
+/** Count `socket` against `address` in `counts` until it closes. */
+function track(counts: Map<string, number>, address: string, socket: Socket): void {
+  counts.set(address, (counts.get(address) ?? 0) + 1);
+  socket.once('close', () => {
+    const left = (counts.get(address) ?? 1) - 1;
+    if (left <= 0) counts.delete(address);
+    else counts.set(address, left);
+  });
+}
+
+/** The HTTP answer to a request on a refused connection, in the lobby's error shape. */
+export function tooManyConnectionsBody(limit: ConnectionLimit): string {
+  return JSON.stringify({ code: LobbyErrorCode.TooManyConnections, error: limit.reason });
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LobbyErrorCode, LobbyLimits } from '@rallypoint/protocol';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -74,51 +74,4 @@ function retryLater(res: ServerResponse, status: 429 | 503, seconds: number, bod
 /** `::ffff:127.0.0.1` and `127.0.0.1` are one address. */
 function plainAddress(address: string): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
-}
-
-/** What stands in front of matchmaking. */
-export interface MatchmakingGuard {
-  limiter: HttpLimiter;
-  /** Whether matchmaking can work now (clustered: Redis is connected). */
-  available: () => boolean;
-  onLimited: (kind: HttpLimitKind) => void;
-  onError: (error: unknown) => void;
-}
-
-/**
- * Put the matchmaking budget in front of Colyseus' `/matchmake/` routes (which Colyseus puts in
- * front of everything else): a `create` takes from both the matchmaking and the creation budget.
- * While matchmaking cannot work (Redis away) it answers 503 at once, by name, instead of letting
- * Colyseus fail slowly. Call after Colyseus attached its routes. A limiter that fails lets the
- * request through: the limits protect the lobby, they must not be what stops it.
- */
-export function guardMatchmaking(server: Server, { limiter, available, onLimited, onError }: MatchmakingGuard): void {
-  const listeners = server.listeners('request') as RequestListener[];
-  server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const forward = () => {
-      for (const listener of listeners) listener.call(server, req, res);
-    };
-    const method = req.method === 'POST' ? /\/matchmake\/([A-Za-z]+)\//.exec(req.url ?? '')?.[1] : undefined;
-    if (method === undefined) return forward();
-    if (!available()) {
-      req.resume();
-      return unavailable(res);
-    }
-    const kinds: HttpLimitKind[] = method === 'create' ? ['matchmake', 'creates'] : ['matchmake'];
-    const address = limiter.address(req);
-    void (async () => {
-      for (const kind of kinds) {
-        const waitMs = await limiter.take(kind, address);
-        if (waitMs === undefined) continue;
-        onLimited(kind);
-        req.resume();
-        return tooManyRequests(res, waitMs, kind === 'creates' ? 'rooms created' : 'matchmaking requests');
-      }
-      forward();
-    })().catch((error: unknown) => {
-      onError(error);
-      if (!res.headersSent) forward();
-    });
-  });
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeRoomCode, type RoomStatus } from '@rallypoint/protocol';
 import sirv from 'sirv';
@@ -21,6 +22,12 @@ export interface HttpContext {
   onBadRequest: (req: IncomingMessage, error?: unknown) => void;
   /** A request answered 500: its answer failed on the way (Redis away, say). */
   onFailed: (req: IncomingMessage, error: unknown) => void;
+  /** `Access-Control-Allow-Origin` for `/rooms/CODE`; undefined: none. */
+  corsOrigin: string | undefined;
+  /** Whether `/metrics` is served here (not when it has a listener of its own). */
+  metricsHere: boolean;
+  /** The bearer token `/metrics` asks for; undefined: none. */
+  metricsToken: string | undefined;
 }
 
 /**
@@ -37,13 +44,7 @@ export function createHttpHandler(ctx: HttpContext) {
       const body = { status: ctx.shuttingDown() ? 'shutting-down' : 'ok', uptimeSeconds: Math.round((ctx.now() - ctx.startedAt) / 1000), rooms: ctx.rooms(), clients: ctx.clients() };
       return send(res, ctx.shuttingDown() ? 503 : 200, 'application/json', JSON.stringify(body));
     }
-    if (pathname === '/metrics') {
-      ctx.metrics.registry
-        .metrics()
-        .then((text) => send(res, 200, ctx.metrics.registry.contentType, text))
-        .catch((error: unknown) => failed(req, res, error));
-      return;
-    }
+    if (pathname === '/metrics' && ctx.metricsHere) return serveMetrics(req, res, ctx);
     const roomMatch = /^\/rooms\/([^/]{1,32})$/.exec(pathname);
     if (roomMatch !== null) {
       const typed = decodePathSegment(roomMatch[1] ?? '');
@@ -65,8 +66,8 @@ export function createHttpHandler(ctx: HttpContext) {
           return unavailable(res);
         }
         const body: RoomStatus = { code: code ?? '', status };
-        send(res, 200, 'application/json', JSON.stringify(body), { 'access-control-allow-origin': '*' });
-      })().catch((error: unknown) => failed(req, res, error));
+        send(res, 200, 'application/json', JSON.stringify(body), ctx.corsOrigin === undefined ? {} : { 'access-control-allow-origin': ctx.corsOrigin, vary: 'Origin' });
+      })().catch((error: unknown) => failed(req, res, error, ctx.onFailed));
       return;
     }
     if (serveStatic !== undefined) return serveStatic(req, res, () => send(res, 404, 'text/plain', 'not found\n'));
@@ -86,16 +87,36 @@ export function createHttpHandler(ctx: HttpContext) {
       }
     }
   };
-  /** A request whose answer failed on the way (Redis away, say): 500 if nothing was sent yet. */
-  function failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    ctx.onFailed(req, error);
-    if (res.headersSent) res.destroy();
-    else send(res, 500, 'text/plain', `failed: ${String((error as Error)?.message ?? error).slice(0, 200)}\n`);
-  }
   function badRequest(req: IncomingMessage, res: ServerResponse, what: string, error?: unknown): void {
     ctx.onBadRequest(req, error);
     send(res, 400, 'text/plain', `${what}\n`);
   }
+}
+
+/**
+ * `/metrics`, on the main port or a listener of its own: with a token configured, only for
+ * `Authorization: Bearer TOKEN` (compared in constant time).
+ */
+export function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Pick<HttpContext, 'metrics' | 'metricsToken' | 'onFailed'>): void {
+  if (ctx.metricsToken !== undefined && !bearerMatches(req.headers.authorization, ctx.metricsToken)) {
+    return send(res, 401, 'text/plain', 'metrics need a token (Authorization: Bearer ...)\n', { 'www-authenticate': 'Bearer' });
+  }
+  ctx.metrics.registry
+    .metrics()
+    .then((text) => send(res, 200, ctx.metrics.registry.contentType, text))
+    .catch((error: unknown) => failed(req, res, error, ctx.onFailed));
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = createHash('sha256').update(header ?? '').digest();
+  return timingSafeEqual(given, createHash('sha256').update(`Bearer ${token}`).digest());
+}
+
+/** A request whose answer failed on the way (Redis away, say): 500 if nothing was sent yet. */
+function failed(req: IncomingMessage, res: ServerResponse, error: unknown, onFailed: HttpContext['onFailed']): void {
+  onFailed(req, error);
+  if (res.headersSent) res.destroy();
+  else send(res, 500, 'text/plain', `failed: ${String((error as Error)?.message ?? error).slice(0, 200)}\n`);
 }
 
 /**

@@ -17,7 +17,9 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   const signals = new Counter({ name: 'rallypoint_signals_relayed_total', help: 'WebRTC signals forwarded between members.', registers: [registry] });
   const rejected = new Counter<'reason'>({ name: 'rallypoint_messages_rejected_total', help: 'Client messages refused, by reason.', labelNames: ['reason'], registers: [registry] });
   const disconnectedForAbuse = new Counter({ name: 'rallypoint_clients_disconnected_for_abuse_total', help: 'Clients closed with code 4429.', registers: [registry] });
-  const connectionsRefused = new Counter({ name: 'rallypoint_connections_refused_total', help: 'TCP connections closed at once: their address had the most open connections allowed.', registers: [registry] });
+  const connectionsRefused = new Counter({ name: 'rallypoint_connections_refused_total', help: 'Connections refused (HTTP 429, or WebSocket close 4430): their address had --connections-per-address open already.', registers: [registry] });
+  const bodiesRefused = new Counter({ name: 'rallypoint_http_bodies_refused_total', help: 'HTTP requests answered 413 (or closed): a body over --max-body-bytes.', registers: [registry] });
+  const badUpgrades = new Counter({ name: 'rallypoint_bad_upgrades_total', help: 'WebSocket upgrades refused: a target that names no room, or no seat reserved in it.', registers: [registry] });
   const badRequests = new Counter({ name: 'rallypoint_http_bad_requests_total', help: 'HTTP requests answered 400: a target or escape that could not be parsed.', registers: [registry] });
   const restoresRefused = new Counter({ name: 'rallypoint_restores_refused_total', help: 'Claims to a member id or room code without a valid restore token, or for a member still present.', registers: [registry] });
   const bytesIn = new Counter({ name: 'rallypoint_bytes_in_total', help: 'Bytes of WebSocket messages received.', registers: [registry] });
@@ -41,6 +43,8 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
     signals,
     disconnectedForAbuse,
     connectionsRefused,
+    bodiesRefused,
+    badUpgrades,
     badRequests,
     restoresRefused,
     bytesIn,

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 import { Server, matchMaker } from '@colyseus/core';
@@ -10,8 +10,10 @@ import { limitConnectionsPerAddress } from './connection-limit.js';
 import { createMessageDecoder } from './decode.js';
 import { createLocalDirectory } from './directory.js';
 import { createGameRoom } from './game-room.js';
-import { createHttpHandler } from './http.js';
-import { HttpLimiter, guardMatchmaking } from './http-limits.js';
+import { createHttpHandler, serveMetrics } from './http.js';
+import { gateRequests } from './gate.js';
+import { gateUpgrades } from './upgrades.js';
+import { HttpLimiter } from './http-limits.js';
 import { createListingRoom } from './listing-room.js';
 import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -65,6 +67,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     init.trustProxy ?? [],
     cluster?.redis,
   );
+  const onFailed = (req: IncomingMessage, error: unknown) => logger.warn({ err: error, url: req.url?.slice(0, 256) }, 'HTTP request failed');
   const httpServer = createServer(
     {
       maxHeaderSize: LobbyLimits.httpMaxHeaderBytes,
@@ -88,18 +91,30 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
         metrics.badRequests.inc();
         logger.debug({ err: error, url: req.url?.slice(0, 256) }, 'bad HTTP request');
       },
-      onFailed: (req, error) => logger.warn({ err: error, url: req.url?.slice(0, 256) }, 'HTTP request failed'),
+      onFailed,
+      corsOrigin: init.corsOrigin,
+      metricsHere: init.metricsListen === undefined,
+      metricsToken: init.metricsToken,
     }),
   );
   httpServer.maxHeadersCount = LobbyLimits.httpMaxHeaders;
   // Node closes a CONNECT nobody listens for without a word; say why instead.
   httpServer.on('connect', (_req, socket: Socket) => socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\n\r\n'));
-  limitConnectionsPerAddress(httpServer, init.connectionsPerAddress ?? LobbyLimits.connectionsPerAddress, (address) => {
+  const connections = limitConnectionsPerAddress(httpServer, init.connectionsPerAddress ?? LobbyLimits.connectionsPerAddress, (address) => {
     metrics.connectionsRefused.inc();
     logger.debug({ address }, 'too many connections from one address');
   });
   // Listen before Colyseus starts: the public address handed out for rooms may need the port.
   await listen(httpServer, init.port ?? 2567, init.host ?? '0.0.0.0');
+  // /metrics on an address of its own (loopback, a monitoring network), and nothing else there.
+  const metricsServer =
+    init.metricsListen === undefined
+      ? undefined
+      : createServer({ headersTimeout: LobbyLimits.httpHeadersTimeoutMs, requestTimeout: LobbyLimits.httpRequestTimeoutMs }, (req, res) => {
+          if (requestPathIs(req, '/metrics')) return serveMetrics(req, res, { metrics, metricsToken: init.metricsToken, onFailed });
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        });
+  if (metricsServer !== undefined && init.metricsListen !== undefined) await listen(metricsServer, init.metricsListen.port, init.metricsListen.host);
   const { port } = httpServer.address() as AddressInfo;
   const host = init.host === undefined || isAnyAddress(init.host) ? 'localhost' : init.host;
   const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -108,6 +123,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   const publicAddress = init.publicAddress ?? (cluster === undefined ? undefined : hostPort);
 
   const transport = new CountingTransport({ server: httpServer, maxPayload: LobbyLimits.frameMaxBytes }, metrics);
+  gateUpgrades(httpServer, { connections, logger, now, onBadUpgrade: () => metrics.badUpgrades.inc() });
   const colyseus = new Server({
     transport,
     greet: false,
@@ -116,16 +132,20 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     ...(publicAddress === undefined ? {} : { publicAddress }),
     ...(cluster === undefined ? {} : { presence: cluster.presence, driver: cluster.driver, selectProcessIdToCreateRoom: cluster.selectProcessIdToCreateRoom }),
   });
-  guardMatchmaking(httpServer, {
+  gateRequests(httpServer, {
     limiter,
+    connections,
     available,
+    maxBodyBytes: init.maxBodyBytes ?? LobbyLimits.httpMaxBodyBytes,
+    protocol: transport.protocol,
     onLimited: (kind) => metrics.httpLimited.inc({ kind }),
-    onError: (error) => logger.warn({ err: error }, 'HTTP limiter failed; request let through'),
+    onBodyRefused: () => metrics.bodiesRefused.inc(),
+    onError: (error) => logger.warn({ err: error }, 'matchmaking request failed on the way (a limiter that fails lets requests through)'),
   });
   const context = { logger, metrics, now, decode: createMessageDecoder() };
   if (init.restoreSecret === undefined) logger.info('no restore secret configured: rooms in memory cannot be re-formed after a restart (see --restore-secret)');
   if (init.restoreSecret === undefined && cluster !== undefined) logger.warn('clustered without --restore-secret: each process makes its own, so rooms of a process that stops cannot re-form on another');
-  const restoreTokens = createRestoreTokens(init.restoreSecret);
+  const restoreTokens = createRestoreTokens(init.restoreSecret, init.restoreClaimSeconds ?? LobbyLimits.restoreClaimSeconds);
   colyseus.define(
     RoomName.Game,
     createGameRoom({
@@ -149,7 +169,8 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   await cluster?.start();
   // What Colyseus' listen() does after binding: join the matchmaker (its IPC channel, health checks).
   await matchMaker.accept();
-  logger.info({ port, host: init.host ?? '0.0.0.0', url, publicAddress: publicAddress ?? null, redis: cluster !== undefined, staticDir: init.staticDir ?? null, turn: init.turn !== undefined }, 'listening');
+  const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
+  logger.info({ port, host: init.host ?? '0.0.0.0', url, metrics: metricsAddress === undefined ? `${url}/metrics` : `${metricsAddress.address}:${metricsAddress.port}`, publicAddress: publicAddress ?? null, redis: cluster !== undefined, staticDir: init.staticDir ?? null, turn: init.turn !== undefined }, 'listening');
 
   let closed: Promise<void> | undefined;
   return {
@@ -163,12 +184,19 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
         for (const room of rooms.values()) room.announceClosing();
         await colyseus.gracefullyShutdown(false);
         httpServer.closeAllConnections();
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
         await cluster?.stop();
         logger.info('stopped');
       })();
       return closed;
     },
   };
+}
+
+function requestPathIs(req: IncomingMessage, path: string): boolean {
+  const target = req.url ?? '';
+  return target === path || target.startsWith(`${path}?`);
 }
 
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {

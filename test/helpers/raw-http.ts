@@ -47,3 +47,55 @@ export function requestHead(requestLine: string, headers: Record<string, string>
   const all: Record<string, string> = { Host: '127.0.0.1', Connection: 'close', ...headers };
   return [requestLine, ...Object.entries(all).map(([k, v]) => `${k}: ${v}`)].join('\r\n');
 }
+
+export interface BodyReply extends RawReply {
+  /** Body bytes written before the answer came (or the server closed). */
+  bytesSent: number;
+}
+
+/**
+ * Sends `head`, then a body of `bodyBytes` (as Content-Length, or chunked when `chunked`), written
+ * as fast as the socket takes it, and stops writing as soon as an answer arrives or the server
+ * closes: how much was sent by then says whether the server waited for the rest.
+ */
+export function rawBodyRequest(port: number, head: string, bodyBytes: number, { chunked = false, timeoutMs = 30_000 } = {}): Promise<BodyReply> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    let received = '';
+    let bytesSent = 0;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      const end = received.indexOf('\r\n\r\n');
+      const responseHead = end === -1 ? received : received.slice(0, end);
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(responseHead);
+      resolve({ status: status === null ? 0 : Number(status[1]), head: responseHead, bytesSent });
+    };
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no reply within ${deadline(timeoutMs)} ms to ${JSON.stringify(head.split('\r\n')[0])} (${bytesSent} body bytes sent)`));
+    }, deadline(timeoutMs));
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n\r\n')) finish();
+    });
+    socket.on('error', () => undefined); // a reset after the answer: 'close' follows
+    socket.on('close', finish);
+    const framing = chunked ? { 'Transfer-Encoding': 'chunked' } : { 'Content-Length': String(bodyBytes) };
+    socket.write(`${head}\r\n${Object.entries(framing).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`);
+    const pump = () => {
+      while (!done && bytesSent < bodyBytes) {
+        const part = piece.subarray(0, Math.min(piece.byteLength, bodyBytes - bytesSent));
+        bytesSent += part.byteLength;
+        const more = socket.write(chunked ? Buffer.concat([Buffer.from(`${part.byteLength.toString(16)}\r\n`), part, Buffer.from('\r\n')]) : part);
+        if (!more) return void socket.once('drain', pump);
+      }
+      if (!done && chunked) socket.write('0\r\n\r\n');
+    };
+    pump();
+  });
+}

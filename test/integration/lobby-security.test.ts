@@ -8,8 +8,9 @@ import { connect, type Socket } from 'node:net';
 import { expect, test } from 'vitest';
 import { Client, type Room } from 'colyseus.js';
 import { Packr } from 'msgpackr';
-import { createLobby } from '@rallypoint/lobby/node';
-import { LobbyErrorCode, LobbyLimits, RoomName, generateRoomCode, type RoomStatus } from '@rallypoint/protocol';
+import { WebSocket } from 'ws';
+import { TooManyConnectionsError, createLobby } from '@rallypoint/lobby/node';
+import { LobbyCloseCode, LobbyErrorCode, LobbyLimits, RoomName, generateRoomCode, type Restore, type RoomStatus } from '@rallypoint/protocol';
 import { startServer } from '../helpers/lobby-server.js';
 import { serverForFile } from '../helpers/server-per-file.js';
 import { startPingPong } from '../helpers/ping-pong.js';
@@ -125,14 +126,16 @@ test('a restore claim must prove the place it claims: nobody takes over a presen
   const guest = await joinRoom(code, 'guest');
   const mallory = await joinRoom(code, 'mallory');
   const claim = (restore: Record<string, unknown>) => new Client(server().url).joinById(code, { name: 'M', restore });
-  const hostPlace = { code, memberId: host.id, order: 0 };
+  const { token: _token, ...hostPlace } = host.welcome.restore;
   await expect(claim(hostPlace), 'no token').rejects.toMatchObject({ code: LobbyErrorCode.InvalidJoinOptions });
-  for (const token of ['A'.repeat(43), mallory.welcome.restoreToken, guest.welcome.restoreToken]) {
+  for (const token of ['A'.repeat(43), mallory.welcome.restore.token, guest.welcome.restore.token]) {
     await expect(claim({ ...hostPlace, token }), 'a token that is not the host\'s').rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
   }
-  await expect(claim({ code, memberId: mallory.id, order: 0, token: mallory.welcome.restoreToken }), 'own id, a better order').rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
-  // Even the host's own token is refused while the host is there, and touches nothing.
-  await expect(claim({ ...hostPlace, token: host.welcome.restoreToken })).rejects.toMatchObject({ code: LobbyErrorCode.MemberStillPresent });
+  await expect(claim({ ...mallory.welcome.restore, order: 0 }), 'own id, a better order').rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  await expect(claim({ ...mallory.welcome.restore, room: { ...mallory.welcome.restore.room, hostId: mallory.id } }), 'own claim, itself as host').rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  await expect(claim({ ...mallory.welcome.restore, expiresAt: mallory.welcome.restore.expiresAt + 3_600_000 }), 'own claim, an hour longer').rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  // Even the host's own claim is refused while the host is there, and touches nothing.
+  await expect(claim(host.welcome.restore)).rejects.toMatchObject({ code: LobbyErrorCode.MemberStillPresent });
 
   // The host is still connected, still the host, and gets what is sent to its id.
   guest.room.send('signal', { to: host.id, data: { type: 'probe' } });
@@ -140,11 +143,13 @@ test('a restore claim must prove the place it claims: nobody takes over a presen
   expect(host.closedWith).toBeUndefined();
   for (const m of [guest, mallory]) expect(m.received.filter(([type]) => type === 'member.left' || type === 'host.changed')).toEqual([]);
   expect(mallory.signals).toEqual([]);
-  expect(await server().metric('rallypoint_restores_refused_total')).toBeGreaterThanOrEqual(5);
-  // Each member's token is its own, and reaches nobody else.
-  const tokens = [host, guest, mallory].map((m) => m.welcome.restoreToken);
+  expect(await server().metric('rallypoint_restores_refused_total')).toBeGreaterThanOrEqual(7);
+  // Each member's token is its own, and reaches nobody else (renewed claims included).
+  const tokens = [host, guest, mallory].map((m) => m.welcome.restore.token);
   expect(new Set(tokens).size).toBe(3);
-  for (const other of [guest, mallory]) expect(JSON.stringify(other.received)).not.toContain(host.welcome.restoreToken);
+  const hostTokens = host.received.filter(([type]) => type === 'restore').map(([, claim]) => (claim as Restore).token);
+  expect(hostTokens.length).toBeGreaterThan(0); // renewed as the others joined
+  for (const other of [guest, mallory]) for (const token of [host.welcome.restore.token, ...hostTokens]) expect(JSON.stringify(other.received)).not.toContain(token);
   await Promise.all([host, guest, mallory].map((m) => m.room.leave(true)));
 });
 
@@ -156,13 +161,12 @@ test('a refused claim leaves a dropped member\'s own reconnection intact', async
   // The guest's connection drops (not a leave): it has the reconnection window to come back.
   (guest.room.connection.transport as unknown as { ws: { terminate(): void } }).ws.terminate();
   await until(() => server().logs.some((l) => l.msg === 'member connection lost; its seat waits' && l.member === guest.id), 'the server holds the seat');
-  const place = { code, memberId: guest.id, order: guest.welcome.members.find((m) => m.id === guest.id)!.order };
-  const claim = (token: string) => new Client(server().url).joinById(code, { name: 'M', restore: { ...place, token } });
+  const claim = (token: string) => new Client(server().url).joinById(code, { name: 'M', restore: { ...guest.welcome.restore, token } });
   // A stranger claims the guest's place, with made-up tokens and with its own.
   const stranger = await joinRoom(code, 'stranger');
-  for (const token of ['B'.repeat(43), stranger.welcome.restoreToken]) await expect(claim(token)).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
-  // The guest's own token, while its seat waits: refused without touching the seat.
-  await expect(claim(guest.welcome.restoreToken)).rejects.toMatchObject({ code: LobbyErrorCode.MemberStillPresent });
+  for (const token of ['B'.repeat(43), stranger.welcome.restore.token]) await expect(claim(token)).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  // The guest's own claim, while its seat waits: refused without touching the seat.
+  await expect(claim(guest.welcome.restore.token)).rejects.toMatchObject({ code: LobbyErrorCode.MemberStillPresent });
 
   const back = await new Client(server().url).reconnect(reconnectionToken);
   back.onMessage('*', () => undefined);
@@ -177,9 +181,9 @@ test('a room code is only re-formed with the proof of a place in that room', asy
   do free = generateRoomCode((n) => Math.floor(Math.random() * n));
   while ((await roomStatus(free)) !== 'not-found');
   const squat = (restore: Record<string, unknown>) => new Client(server().url).create(RoomName.Game, { name: 'M', restore });
-  await expect(squat({ code: free, memberId: 'abcdEFGH1', order: 0, token: 'C'.repeat(43) })).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  await expect(squat({ ...owner.welcome.restore, code: free, memberId: 'abcdEFGH1', token: 'C'.repeat(43) })).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
   // A real token opens no other code than its own room's.
-  await expect(squat({ code: free, memberId: owner.id, order: 0, token: owner.welcome.restoreToken })).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  await expect(squat({ ...owner.welcome.restore, code: free })).rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
   expect(await roomStatus(free)).toBe('not-found');
   await owner.room.leave(true);
 });
@@ -194,7 +198,8 @@ test('request heads over the limit are refused, and one address cannot hold ever
     const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`X-H${i}`, 'x']));
     expect((await rawRequest(limited.port, requestHead('GET /healthz HTTP/1.1', many))).status).toBe(200);
 
-    // Connections that send half a request and wait (slowloris): no more than the limit stay open.
+    // Connections that send half a request and wait (slowloris): past the limit, another limit's
+    // worth wait for the answer they will never complete; the rest are closed at once.
     const attempts = 20;
     const closed = new Set<Socket>();
     for (let i = 0; i < attempts; i++) {
@@ -205,9 +210,9 @@ test('request heads over the limit are refused, and one address cannot hold ever
       socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
       held.push(socket);
     }
-    await until(() => closed.size >= attempts - perAddress, 'the connections over the limit are closed');
+    await until(() => closed.size >= attempts - 2 * perAddress, 'the connections past twice the limit are closed');
     await new Promise((r) => setTimeout(r, 200));
-    expect(attempts - closed.size).toBeLessThanOrEqual(perAddress);
+    expect(attempts - closed.size).toBeLessThanOrEqual(2 * perAddress);
     // The half-requests that were let in are closed by the headers timeout, not kept forever.
     await until(() => closed.size === attempts, 'the server closes requests whose headers never end', LobbyLimits.httpHeadersTimeoutMs + 5000);
     expect((await fetch(`${limited.url}/healthz`)).status).toBe(200);
@@ -217,6 +222,42 @@ test('request heads over the limit are refused, and one address cannot hold ever
     await limited.stop();
   }
 }, deadline(60_000));
+
+test('over the connection limit, a request gets 429 and a WebSocket close 4430, both naming the flag; the lobby client says TooManyConnectionsError', async () => {
+  const perAddress = 6;
+  const limited = await startServer(['--connections-per-address', String(perAddress)]);
+  const held: Socket[] = [];
+  try {
+    // Each held connection is answered once (so the server has surely counted it), then starts a
+    // second request and waits there: it stays open for the headers timeout.
+    for (let i = 0; i < perAddress; i++) {
+      const socket = connect(limited.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      held.push(socket);
+      const answered = new Promise((resolve) => socket.once('data', resolve));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      await answered;
+      socket.write('GET /healthz HTTP/1.1\r\n');
+    }
+    const refused = await rawRequest(limited.port, requestHead('GET /healthz HTTP/1.1'));
+    expect(refused.status).toBe(429);
+    const socket = new WebSocket(`ws://127.0.0.1:${limited.port}/anything/room?sessionId=x`);
+    socket.on('error', () => undefined);
+    const close = await new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    expect(close.code).toBe(LobbyCloseCode.TooManyConnections);
+    expect(close.reason).toContain('--connections-per-address');
+    const error = await createLobby({ url: limited.url, joinTimeoutMs: 5000 })
+      .create({ name: 'A' })
+      .then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(TooManyConnectionsError);
+    expect((error as Error).message).toContain('--connections-per-address');
+    // (Read from the log: a metrics request from here would be over the limit too.)
+    expect(limited.logs.filter((l) => l.msg === 'too many connections from one address').length).toBeGreaterThanOrEqual(3);
+  } finally {
+    for (const socket of held) socket.destroy();
+    await limited.stop();
+  }
+}, deadline(30_000));
 
 test('nothing about a private room shows without its code', async () => {
   const lobby = () => createLobby({ url: server().url });

@@ -1,4 +1,4 @@
-import { LobbyErrorCode, lobbyErrorName } from '@rallypoint/protocol';
+import { LobbyCloseCode, LobbyErrorCode, lobbyErrorName } from '@rallypoint/protocol';
 
 /** Base of every lobby error: `code` is the protocol's `LobbyErrorCode` when the server sent one. */
 export class LobbyError extends Error {
@@ -87,6 +87,18 @@ export class LobbyRateLimitedError extends LobbyError {
   }
 }
 
+/**
+ * The lobby server already has as many connections from this address as it allows (its
+ * `--connections-per-address`; many players behind one NAT, or a reverse proxy the server does
+ * not know it is behind). The message names the flag to raise. Try again once a connection closes.
+ */
+export class TooManyConnectionsError extends LobbyError {
+  override name = 'TooManyConnectionsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, LobbyErrorCode.TooManyConnections, options);
+  }
+}
+
 /** Only the host may do that (lock the room). */
 export class NotHostError extends LobbyError {
   override name = 'NotHostError';
@@ -121,8 +133,13 @@ export const HTTP_TOO_MANY_REQUESTS = 429;
 /** HTTP's "Service Unavailable": the lobby process is shutting down, or its Redis is away. */
 export const HTTP_UNAVAILABLE = 503;
 
-/** A 429 from the lobby as a named error, with the wait its message gives (the server's `Retry-After`). */
-export function tooManyRequests(message: string, options?: { cause?: unknown }): LobbyRateLimitedError {
+/**
+ * A 429 from the lobby as a named error: too many connections from this address (the server says
+ * so in words, as colyseus.js keeps only the status), or too many requests, with the wait its
+ * message gives (the server's `Retry-After`).
+ */
+export function tooManyRequests(message: string, options?: { cause?: unknown }): LobbyRateLimitedError | TooManyConnectionsError {
+  if (/^too many connections from this address/.test(message)) return new TooManyConnectionsError(message, options);
   const seconds = Number(/try again in (\d+) s/.exec(message)?.[1] ?? 1);
   return new LobbyRateLimitedError(message, seconds, options);
 }
@@ -150,6 +167,9 @@ export function errorFromCode(code: number, message: string, roomCode = '?'): Lo
       return new RelayRefusedError(message, code);
     case LobbyErrorCode.LobbyUnavailable:
       return new LobbyUnavailableError(message, code);
+    case LobbyErrorCode.TooManyConnections:
+    case LobbyCloseCode.TooManyConnections:
+      return new TooManyConnectionsError(message);
     case LobbyErrorCode.InvalidMessage:
     case LobbyErrorCode.UnknownMessageType:
     case LobbyErrorCode.MessageTooLarge:

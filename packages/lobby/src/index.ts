@@ -32,6 +32,7 @@ export {
   SessionClosedError,
   SignalTargetUnknownError,
   LobbyRateLimitedError,
+  TooManyConnectionsError,
   MicrophoneDeniedError,
   NoMicrophoneError,
   VoiceError,

@@ -7,6 +7,7 @@ import {
   normalizeRoomCode,
   validate,
   type JoinOptions,
+  LobbyCloseCode,
   LobbyErrorCode,
   type ListingFilter,
   type RoomOptions,
@@ -181,7 +182,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     if (code === undefined) return new LobbyUnavailableError(`lobby server ${httpOrigin} not reachable: ${(error as Error).message}`, undefined, { cause: error });
     if (code === HTTP_TOO_MANY_REQUESTS) return tooManyRequests((error as Error).message, { cause: error });
     if (code === HTTP_UNAVAILABLE) return new LobbyUnavailableError(`lobby server ${httpOrigin}: ${(error as Error).message}`, LobbyErrorCode.LobbyUnavailable, { cause: error });
-    if (code < 128 || roomCode === undefined) return errorFromCode(code, (error as Error).message, roomCode);
+    if (code < 128 || code === LobbyCloseCode.TooManyConnections || roomCode === undefined) return errorFromCode(code, (error as Error).message, roomCode);
     // Colyseus says "not found" for a full or locked room too: ask the server which it is.
     const status = await fetch(`${httpOrigin}/rooms/${roomCode}`)
       .then(async (response): Promise<RoomStatus['status'] | 'unavailable' | 'unknown'> => {

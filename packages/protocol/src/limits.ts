@@ -38,12 +38,27 @@ export const LobbyLimits = {
   httpMaxHeaders: 64,
   /** An HTTP request whose headers take longer than this to arrive is answered 408 and closed. */
   httpHeadersTimeoutMs: 10_000,
+  /**
+   * Largest HTTP request body the server reads (matchmaking options are a few hundred bytes; a
+   * restore claim under 1 KiB). A bigger one is answered 413 at once, unread; the server's
+   * `--max-body-bytes` raises it.
+   */
+  httpMaxBodyBytes: 4 * 1024,
   /** An HTTP request (headers and body) that takes longer than this is answered 408 and closed. */
   httpRequestTimeoutMs: 20_000,
   /** Open TCP connections (WebSocket or HTTP) from one address; more are closed at once. 0: no limit. */
   connectionsPerAddress: 64,
-  /** Seconds a member who lost the lobby connection keeps its place, for reconnection. */
+  /**
+   * Seconds a member who lost the lobby connection keeps its place, for reconnection; also how
+   * long a room re-formed after a restart holds the places of the members its claims name.
+   */
   reconnectWindowSeconds: 20,
+  /**
+   * Seconds a restore claim is honoured after the server issued it (the server's
+   * `--restore-claim-seconds` default). Members get a fresh claim every third of this, so a claim
+   * outlives a crash by at least two thirds of it: longer than a client tries to get back (120 s).
+   */
+  restoreClaimSeconds: 240,
   /**
    * Relay budget of one member, in bytes a second (the server's `--relay-bytes-per-second`
    * default; 0 there turns the relay off) and in messages a second; each bucket holds two

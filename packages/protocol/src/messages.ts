@@ -41,6 +41,8 @@ export const ServerMessage = {
   Error: 'error',
   /** The server is shutting down; the connection closes next. */
   Closing: 'closing',
+  /** This member's renewed restore claim: the room changed, or the last claim nears its expiry. */
+  Restore: 'restore',
 } as const;
 export type ServerMessage = (typeof ServerMessage)[keyof typeof ServerMessage];
 
@@ -78,6 +80,11 @@ export const LobbyErrorCode = {
   RestoreRefused: 7,
   /** A restore claim for a member id that is in a room now (connected, or waiting to reconnect). */
   MemberStillPresent: 8,
+  /**
+   * Too many open connections from this address (`--connections-per-address`): HTTP 429 with
+   * this code, or a WebSocket closed with `LobbyCloseCode.TooManyConnections`.
+   */
+  TooManyConnections: 9,
   /** Well-formed msgpack, wrong shape for its type. */
   InvalidMessage: 10,
   UnknownMessageType: 11,
@@ -116,6 +123,11 @@ export const LobbyCloseCode = {
   Abuse: 4429,
   /** ws: a frame over `LobbyLimits.frameMaxBytes`. */
   FrameTooLarge: 1009,
+  /**
+   * This address has `--connections-per-address` connections open already; the reason names the
+   * flag. Try again once one closes (the lobby client reports `TooManyConnectionsError`).
+   */
+  TooManyConnections: 4430,
 } as const;
 export type LobbyCloseCode = (typeof LobbyCloseCode)[keyof typeof LobbyCloseCode];
 
