@@ -23,9 +23,11 @@ export function declaredTooLarge(req: IncomingMessage, maxBytes: number, readsBo
  * 413, in the lobby's error shape, and the connection closes after it: the rest is not read.
  * Closing a socket with unread data resets it, and a reset can reach the client before it reads
  * the answer; so the close lingers (as nginx's does): the answer and a FIN go out at once, and
- * the socket is destroyed `BODY_LINGER_MS` later.
+ * the socket, reading nothing more, is destroyed `BODY_LINGER_MS` later. It does not count
+ * against its address's connection limit meanwhile (it cannot see its client close: it is not
+ * reading), but against an allowance of its own (`linger`).
  */
-export function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, headers: Record<string, string> = {}): void {
+export function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number, linger: (socket: Socket) => boolean, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -38,6 +40,9 @@ export function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: 
   if (socket !== null) {
     // Node calls destroySoon once a `connection: close` answer is out.
     socket.destroySoon = () => {
+      // Lingering connections have an allowance of their own (see ConnectionLimit.linger): past
+      // it, closed at once, and the client may miss its answer.
+      if (!linger(socket)) return void socket.destroy();
       socket.end();
       setTimeout(() => socket.destroy(), BODY_LINGER_MS).unref();
     };

@@ -11,6 +11,12 @@ export interface ConnectionLimit {
   refused(socket: Socket | Duplex): boolean;
   /** What a refused connection is told (a close reason fits in 123 bytes). */
   readonly reason: string;
+  /**
+   * This connection was answered and only lingers until it closes (see bodies.ts): it no longer
+   * counts against its address's open connections, but against a linger allowance of the same
+   * size. False when that is full: close it at once.
+   */
+  linger(socket: Socket): boolean;
 }
 
 /**
@@ -25,14 +31,38 @@ export interface ConnectionLimit {
  */
 export function limitConnectionsPerAddress(server: Server, perAddress: number, onRefused: (address: string) => void): ConnectionLimit {
   const refusedSockets = new WeakSet<Socket | Duplex>();
+  const open = new Map<string, number>();
+  const refusing = new Map<string, number>();
+  const lingering = new Map<string, number>();
+  /** How to stop counting each socket where it is counted now. */
+  const releases = new WeakMap<Socket, () => void>();
+  /** Count `socket` against `address` in `counts` until it closes (or is counted elsewhere). */
+  const track = (counts: Map<string, number>, address: string, socket: Socket) => {
+    counts.set(address, (counts.get(address) ?? 0) + 1);
+    const release = () => {
+      socket.off('close', release);
+      releases.delete(socket);
+      const left = (counts.get(address) ?? 1) - 1;
+      if (left <= 0) counts.delete(address);
+      else counts.set(address, left);
+    };
+    releases.set(socket, release);
+    socket.once('close', release);
+  };
   const limit: ConnectionLimit = {
     perAddress,
     refused: (socket) => refusedSockets.has(socket),
     reason: `too many connections from this address (${perAddress}; the server's --connections-per-address)`,
+    linger(socket) {
+      if (perAddress <= 0) return true;
+      const address = socket.remoteAddress ?? '';
+      if ((lingering.get(address) ?? 0) >= perAddress) return false;
+      releases.get(socket)?.();
+      track(lingering, address, socket);
+      return true;
+    },
   };
   if (perAddress <= 0) return limit;
-  const open = new Map<string, number>();
-  const refusing = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
     if ((open.get(address) ?? 0) < perAddress) return track(open, address, socket);
@@ -42,16 +72,6 @@ export function limitConnectionsPerAddress(server: Server, perAddress: number, o
     track(refusing, address, socket);
   });
   return limit;
-}
-
-/** Count `socket` against `address` in `counts` until it closes. */
-function track(counts: Map<string, number>, address: string, socket: Socket): void {
-  counts.set(address, (counts.get(address) ?? 0) + 1);
-  socket.once('close', () => {
-    const left = (counts.get(address) ?? 1) - 1;
-    if (left <= 0) counts.delete(address);
-    else counts.set(address, left);
-  });
 }
 
 /** The HTTP answer to a request on a refused connection, in the lobby's error shape. */

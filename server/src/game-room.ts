@@ -19,7 +19,7 @@ import {
   type Restore,
 } from '@rallypoint/protocol';
 import { ClientGuard } from './guard.js';
-import { forwardedFrame, relayFits, relayFrameBytes, relayTerms, type RelayActivity, type RelayDropReason } from './relay.js';
+import { forwardedFrame, relayFits, relayFrameBytes, relayTerms, type RelayAbusers, type RelayActivity, type RelayDropReason } from './relay.js';
 import { disconnectForAbuse, refuse, screenMessage, type RoomContext } from './screen.js';
 import type { GameRoomApi, RoomDirectory } from './directory.js';
 import type { RestoreTokens } from './restore.js';
@@ -37,6 +37,7 @@ export interface GameRoomContext extends RoomContext {
   /** Relay budget per member in bytes a second; 0: no relaying. */
   relayBytesPerSecond: number;
   relayActivity: RelayActivity;
+  relayAbusers: RelayAbusers;
 }
 
 interface MemberRecord extends Member {
@@ -182,6 +183,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         heldTimer: undefined,
         connected: true,
       };
+      if (ctx.relayAbusers.has(addressOf(client))) member.relayBudget.empty();
       this.members.set(member.id, member);
       // ws reports a protocol violation (a frame over frameMaxBytes, bad framing) as 'error', then closes.
       client.ref.once('error', () => member.guard.expel());
@@ -325,7 +327,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     /** A relay frame over the sender's budget: dropped, counted, told (once a second), struck. */
     overBudget(from: MemberRecord): void {
       ctx.metrics.dropRelay('budget');
-      if (from.guard.overRelayBudget()) return disconnectForAbuse(ctx, from.client, 'relay frames far over the budget');
+      if (from.guard.overRelayBudget()) {
+        ctx.relayAbusers.add(addressOf(from.client));
+        return disconnectForAbuse(ctx, from.client, 'relay frames far over the budget');
+      }
       this.tellRelayRefused(from, 'over the relay budget');
     }
 
@@ -488,6 +493,11 @@ const HELD_STATE_POLL_MS = 20;
 /** Bytes waiting on a member's WebSocket (Colyseus' ws transport: `ref` is the ws socket). */
 function backlogOf(client: Client): number {
   return (client.ref as unknown as { bufferedAmount?: number }).bufferedAmount ?? 0;
+}
+
+/** The TCP peer of a member's WebSocket (Colyseus' ws transport: `ref` is the ws socket). */
+function addressOf(client: Client): string {
+  return (client.ref as unknown as { _socket?: { remoteAddress?: string } })._socket?.remoteAddress ?? '';
 }
 
 function publicMember({ id, name, ready, order }: MemberRecord): Member {

@@ -46,7 +46,7 @@ export function gateRequests(server: Server, gate: RequestGate): void {
     const route = req.method === 'POST' ? matchmakeRoute(req.url ?? '') : undefined;
     if (declaredTooLarge(req, gate.maxBodyBytes, route !== undefined)) {
       gate.onBodyRefused();
-      return refuseBody(req, res, gate.maxBodyBytes);
+      return refuseBody(req, res, gate.maxBodyBytes, gate.connections.linger);
     }
     if (route === undefined) {
       for (const listener of listeners) listener.call(server, req, res);
@@ -79,6 +79,13 @@ function matchmakeRoute(url: string): MatchmakeRoute | undefined {
 async function matchmake(req: IncomingMessage, res: ServerResponse, { method, roomName }: MatchmakeRoute, gate: RequestGate): Promise<void> {
   // Colyseus' answers: CORS for any origin (game pages live anywhere), JSON, `{ code, error }` on failure.
   const headers = { ...matchMaker.controller.DEFAULT_CORS_HEADERS, ...matchMaker.controller.getCorsHeaders(req), 'content-type': 'application/json' };
+  // The body first: one too big is no matchmaking request, and spends no budget.
+  const body = await readBody(req, gate.maxBodyBytes);
+  if (body === 'aborted') return;
+  if (body === 'too-large') {
+    gate.onBodyRefused();
+    return refuseBody(req, res, gate.maxBodyBytes, gate.connections.linger, headers);
+  }
   if (!gate.available()) return unavailable(res);
   const address = gate.limiter.address(req);
   const kinds: HttpLimitKind[] = method === 'create' ? ['matchmake', 'creates'] : ['matchmake'];
@@ -90,12 +97,6 @@ async function matchmake(req: IncomingMessage, res: ServerResponse, { method, ro
     if (waitMs === undefined) continue;
     gate.onLimited(kind);
     return tooManyRequests(res, waitMs, kind === 'creates' ? 'rooms created' : 'matchmaking requests');
-  }
-  const body = await readBody(req, gate.maxBodyBytes);
-  if (body === 'aborted') return;
-  if (body === 'too-large') {
-    gate.onBodyRefused();
-    return refuseBody(req, res, gate.maxBodyBytes, headers);
   }
   if (matchMaker.state === matchMaker.MatchMakerState.SHUTTING_DOWN) return void res.writeHead(503, headers).end();
   let answer: unknown;

@@ -42,6 +42,31 @@ export function forwardedFrame(frame: RelayFrame, from: string): Uint8Array<Arra
 }
 
 /**
+ * Addresses whose member was cut off for flooding the relay, for `forMs` after: a member joining
+ * from one starts with an empty relay budget (the refill rate, no two-second burst). Otherwise a
+ * flooder that joins again after each cut gets a fresh burst each time, which the server then
+ * forwards: in `lobby.hostile` that was most of what a relay flood cost.
+ */
+export class RelayAbusers {
+  readonly #until = new Map<string, number>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly forMs = 60_000,
+  ) {}
+
+  add(address: string): void {
+    const now = this.now();
+    for (const [known, until] of this.#until) if (until <= now) this.#until.delete(known);
+    this.#until.set(address, now + this.forMs);
+  }
+
+  has(address: string): boolean {
+    return (this.#until.get(address) ?? 0) > this.now();
+  }
+}
+
+/**
  * Pairs of members whose links used the relay lately, for the relayed-links gauge: a pair counts
  * while data (not just the handshake) went between them in the last `windowMs`.
  */

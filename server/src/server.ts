@@ -17,7 +17,7 @@ import { HttpLimiter } from './http-limits.js';
 import { createListingRoom } from './listing-room.js';
 import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { RelayActivity } from './relay.js';
+import { RelayAbusers, RelayActivity } from './relay.js';
 import { CountingTransport } from './transport.js';
 
 /** Options of `startLobbyServer`: the CLI's settings, each optional, and what tests inject. */
@@ -61,6 +61,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     return clients;
   };
   const relayActivity = new RelayActivity(now);
+  const relayAbusers = new RelayAbusers(now);
   const metrics = createMetrics({ rooms: () => rooms.size, clients: countClients, relayedLinks: () => relayActivity.count(), cluster: cluster?.totals });
   const limiter = new HttpLimiter(
     init.httpLimits ?? { matchmake: LobbyLimits.matchmakePerAddress, probes: LobbyLimits.probesPerAddress, creates: LobbyLimits.createsPerAddress },
@@ -157,6 +158,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
       turn: init.turn,
       relayBytesPerSecond: init.relayBytesPerSecond ?? LobbyLimits.relayBytesPerSecond,
       relayActivity,
+      relayAbusers,
       randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)),
     }),
   )

@@ -2,23 +2,29 @@
  * What hostile input costs everyone else, beside the same traffic from honest players:
  * - lobby.hostile: an honest pair's signal round trips through the real server while quiet, while
  *   another client sends pointer DAGs and nesting bombs, and while a flood of big request heads and
- *   connection hogs comes in (goal: p99 under 50 ms in both);
+ *   connection hogs comes in (goal: p99 under 50 ms in both), while 256 MiB request bodies are
+ *   posted (big_body_p99_ratio) and while a member floods the relay far over its budget
+ *   (relay_flood_p99_ratio; goal for both: at most 1.5× quiet);
  * - link.hostile: a link's longest event-loop stall while it refuses a pointer DAG, a trailing-byte
  *   DAG and 16 MiB of empty maps, beside an honest event of the same size (goal: under 50 ms).
  */
+import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FrameKind, type LinkTypes } from '@rallypoint/core';
 import { LobbyLimits, RoomName } from '@rallypoint/protocol';
 import { Packr } from 'msgpackr';
+import { bundleForNode } from '../../scripts/bundle-node.mjs';
 import { createFrameSource } from '../fuzz/frames.js';
 import { startServer } from '../helpers/lobby-server.js';
 import { createLinkPair } from '../helpers/pair.js';
 import { startPingPong, type PingPong } from '../helpers/ping-pong.js';
 import { rawMember, roomFrame, ROOM_DATA } from '../helpers/raw-member.js';
+import { repoRoot } from '../helpers/repo.js';
 import { percentile, round, sleep, type Metrics, type Scenario } from './harness.js';
 
-const ROUND_TRIPS = 150;
+const ROUND_TRIPS = 400;
 
 async function roundTrips(pingPong: PingPong, during?: () => () => void): Promise<number[]> {
   const since = pingPong.roundTrips.length;
@@ -33,7 +39,7 @@ async function roundTrips(pingPong: PingPong, during?: () => () => void): Promis
 
 const lobbyHostile: Scenario = {
   name: 'lobby.hostile',
-  description: `an honest pair's signal round trips (${ROUND_TRIPS}) quiet, under hostile frames, under a head/connection flood`,
+  description: `an honest pair's signal round trips (${ROUND_TRIPS}) quiet, under hostile frames, a head/connection flood, 256 MiB bodies, a relay flood`,
   async run() {
     const server = await startServer(['--connections-per-address', '48'], {}, 'info');
     try {
@@ -93,6 +99,22 @@ const lobbyHostile: Scenario = {
           for (const socket of sockets) socket.destroy();
         };
       });
+      // 256 MiB bodies, then a relay flood, each from a process of its own (see hostile-load.ts).
+      const loadFile = await bundleForNode(join(repoRoot(), 'test/bench/hostile-load.ts'), 'hostile-load');
+      const during = async (mode: 'bodies' | 'relay-flood') => {
+        const child = spawn(process.execPath, [loadFile, mode, server.url, host.welcome.code], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let report = '';
+        child.stdout.on('data', (chunk: Buffer) => (report += chunk.toString()));
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        await sleep(500); // under way before the round trips are timed
+        const samples = await roundTrips(pingPong);
+        child.kill('SIGTERM');
+        await exited;
+        return { samples, counts: JSON.parse(report || '{}') as Record<string, number> };
+      };
+      const bodies = await during('bodies');
+      const relayFlood = await during('relay-flood');
+
       pingPong.stop();
       await Promise.all([c, d, host].map((m) => m.room.leave(true)));
       const p99 = (samples: number[]) => round(percentile(samples, 99), 2);
@@ -109,6 +131,18 @@ const lobbyHostile: Scenario = {
         flood_max_ms: round(Math.max(...flood), 2),
         flood_heads: headsSent,
         flood_p99_ratio: round(percentile(flood, 99) / percentile(quiet, 99), 2),
+        big_body_p50_ms: round(percentile(bodies.samples, 50), 2),
+        big_body_p99_ms: p99(bodies.samples),
+        big_bodies_413: bodies.counts.bodies_413 ?? 0,
+        // Closed unanswered (0), or refused first by the connection limit (429).
+        big_bodies_other: Object.entries(bodies.counts).reduce((sum, [what, n]) => sum + (what === 'bodies_413' ? 0 : n), 0),
+        big_body_p99_ratio: round(percentile(bodies.samples, 99) / percentile(quiet, 99), 2),
+        relay_flood_p50_ms: round(percentile(relayFlood.samples, 50), 2),
+        relay_flood_p99_ms: p99(relayFlood.samples),
+        relay_flood_frames: relayFlood.counts.frames ?? 0,
+        relay_flooders_cut: relayFlood.counts.cut ?? 0,
+        relay_flood_joins_refused: relayFlood.counts.joins_refused ?? 0,
+        relay_flood_p99_ratio: round(percentile(relayFlood.samples, 99) / percentile(quiet, 99), 2),
       };
     } finally {
       await server.stop();

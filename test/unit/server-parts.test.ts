@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { ClientGuard, iceServersFor, parseConfig, relayFits, relayTerms, turnCredentials } from '@rallypoint/server';
-import { LobbyLimits, RelayBudget } from '@rallypoint/protocol';
-import { initiates, linkedPeers } from '@rallypoint/lobby';
+import { RelayAbusers } from '../../server/src/relay.js';
+import { LobbyCloseCode, LobbyLimits, RelayBudget } from '@rallypoint/protocol';
+import { TooManyConnectionsError, errorFromCode, initiates, linkedPeers } from '@rallypoint/lobby';
+import { tooManyRequests } from '../../packages/lobby/src/errors.js';
 
 describe('TURN REST API credentials', () => {
   test('username is expiry:sessionId, credential the base64 HMAC-SHA1 of it', () => {
@@ -55,6 +57,21 @@ describe('client message budget', () => {
 });
 
 describe('relay budget and backlog', () => {
+  test('an emptied budget has no burst, only the refill rate; an address cut off is remembered for a while', () => {
+    let now = 0;
+    const budget = new RelayBudget({ bytesPerSecond: 1000, messagesPerSecond: 10, burstSeconds: 2 }, () => now);
+    budget.empty();
+    expect(budget.take(1)).toBe(false);
+    now += 500;
+    expect(budget.take(500)).toBe(true);
+    expect(budget.take(1)).toBe(false);
+    const abusers = new RelayAbusers(() => now, 60_000);
+    abusers.add('10.0.0.1');
+    expect([abusers.has('10.0.0.1'), abusers.has('10.0.0.2')]).toEqual([true, false]);
+    now += 60_000;
+    expect(abusers.has('10.0.0.1')).toBe(false);
+  });
+
   test('both buckets hold two seconds; the server takes, a client spends into debt and holds back', () => {
     let now = 0;
     const terms = { bytesPerSecond: 1000, messagesPerSecond: 10, burstSeconds: 2 };
@@ -92,6 +109,23 @@ describe('relay budget and backlog', () => {
 });
 
 describe('server configuration', () => {
+  test('the security round\'s flags: body bound, claim lifetime, CORS origin, metrics listener and token', () => {
+    expect(parseConfig([], {}, undefined)).toMatchObject({ maxBodyBytes: LobbyLimits.httpMaxBodyBytes, restoreClaimSeconds: LobbyLimits.restoreClaimSeconds, corsOrigin: undefined, metricsListen: undefined, metricsToken: undefined });
+    const config = parseConfig(['--max-body-bytes', '8192', '--cors-origin', 'https://game.example', '--metrics-listen', '[::1]:9464', '--metrics-token', 'x'.repeat(16)], { RALLYPOINT_RESTORE_CLAIM_SECONDS: '600' }, undefined);
+    expect(config).toMatchObject({ maxBodyBytes: 8192, restoreClaimSeconds: 600, corsOrigin: 'https://game.example', metricsListen: { host: '::1', port: 9464 }, metricsToken: 'x'.repeat(16) });
+    expect(parseConfig(['--metrics-listen', '127.0.0.1:9464'], {}, undefined)).toMatchObject({ metricsListen: { host: '127.0.0.1', port: 9464 } });
+    for (const [flag, value] of [['--cors-origin', 'game.example'], ['--metrics-listen', '9464'], ['--metrics-token', 'short'], ['--max-body-bytes', '10'], ['--restore-claim-seconds', '1']]) {
+      expect(() => parseConfig([flag!, value!], {}, undefined), `${flag} ${value}`).toThrow(flag);
+    }
+  });
+
+  test('the lobby client names a refusal by the connection limit, from a WebSocket close or an HTTP 429', () => {
+    const reason = 'too many connections from this address (64; the server\'s --connections-per-address)';
+    expect(errorFromCode(LobbyCloseCode.TooManyConnections, reason)).toBeInstanceOf(TooManyConnectionsError);
+    expect(tooManyRequests(reason)).toBeInstanceOf(TooManyConnectionsError);
+    expect(tooManyRequests('too many matchmaking requests from this address: try again in 3 s')).toMatchObject({ name: 'LobbyRateLimitedError', retryAfterSeconds: 3 });
+  });
+
   test('flags win over environment variables, which win over defaults', () => {
     const config = parseConfig(['--port', '3000'], { RALLYPOINT_PORT: '4000', RALLYPOINT_HOST: '127.0.0.1', PORT: '5000' }, '/demo');
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', staticDir: '/demo', iceServers: [], turn: undefined, logLevel: 'info' });

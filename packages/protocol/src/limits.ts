@@ -73,7 +73,7 @@ export const LobbyLimits = {
    * at 90% of the budget and loses a frame or two a second to timing when it sends flat out
    * (measured: about 2), far from a strike a second; a flood of 64 × this in a moment is cut off.
    */
-  relayDropsPerStrike: 50,
+  relayDropsPerStrike: 10,
   /**
    * A recipient whose lobby connection has this much waiting gets no more relayed state (newer
    * state replaces it anyway); past the second figure, nothing more at all until it drains.

@@ -106,6 +106,16 @@ export class RelayBudget {
     this.#spend(bytes);
   }
 
+  /**
+   * Spend what the buckets hold now: from here on only the refill rate is there, no burst (the
+   * server's budget for a member who comes from an address cut off for relay abuse lately).
+   */
+  empty(): void {
+    this.#refill();
+    this.#bytes = Math.min(this.#bytes, 0);
+    this.#messages = Math.min(this.#messages, 0);
+  }
+
   /** Whether a bucket is in debt: hold back until it is not. */
   get exhausted(): boolean {
     this.#refill();
