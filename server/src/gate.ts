@@ -103,11 +103,28 @@ async function matchmake(req: IncomingMessage, res: ServerResponse, { method, ro
   try {
     const options: unknown = body.byteLength === 0 ? {} : JSON.parse(body.toString('utf8'));
     const auth = { token: getBearerToken(req.headers.authorization ?? ''), headers: req.headers, ip: address, req };
-    const reserved = (await matchMaker.controller.invokeMethod(method, roomName, options as Record<string, unknown>, auth)) as Record<string, unknown>;
+    const reserved = ((await claimSeat(method, roomName, options, auth)) ?? (await matchMaker.controller.invokeMethod(method, roomName, options as Record<string, unknown>, auth))) as Record<string, unknown>;
     answer = gate.protocol === undefined ? reserved : { ...reserved, protocol: gate.protocol };
   } catch (error) {
     const { code, message } = error as { code?: unknown; message?: unknown };
     answer = { code: typeof code === 'number' ? code : LobbyErrorCode.InvalidJoinOptions, error: String(message ?? error).slice(0, 256) };
   }
   res.writeHead(200, headers).end(JSON.stringify(answer));
+}
+
+/**
+ * A join by code with a restore claim, into a locked room: Colyseus' joinById refuses a locked
+ * room before the room is asked, but a member who proves its place gets it back even when the
+ * host has locked the room meanwhile (its connection was away longer than the reconnection
+ * window, say). The room's own onAuth checks the claim (and refuses a bad one by name); the room
+ * still refuses a full house. Undefined: not such a request, Colyseus answers it as usual.
+ */
+async function claimSeat(method: string, roomId: string, options: unknown, auth: { token: string }): Promise<unknown> {
+  if (method !== 'joinById' || typeof options !== 'object' || options === null || !('restore' in options)) return undefined;
+  if ((options.restore as { code?: unknown } | undefined)?.code !== roomId) return undefined;
+  const room = await matchMaker.getRoomById(roomId);
+  if (!room?.locked) return undefined;
+  const roomClass = matchMaker.getRoomClass(room.name) as unknown as { onAuth(token: string, options: unknown, context: unknown): Promise<unknown> };
+  const authData = await roomClass.onAuth(auth.token, options, auth);
+  return matchMaker.reserveSeatFor(room, options as Record<string, unknown>, authData);
 }

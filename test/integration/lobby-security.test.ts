@@ -175,6 +175,23 @@ test('a refused claim leaves a dropped member\'s own reconnection intact', async
   await Promise.all([back.leave(true), host.room.leave(true), stranger.room.leave(true)]);
 });
 
+test('a member with a valid claim gets back into a room the host locked meanwhile; a stranger, or a forged claim, does not', async () => {
+  const host = await createRoom('host');
+  const code = host.welcome.code;
+  const guest = await joinRoom(code, 'guest');
+  const claim = guest.welcome.restore;
+  await guest.room.leave(true);
+  host.room.send('lock', { locked: true });
+  // The lock renews every claim: the host's next one says the room is locked.
+  await until(() => host.received.some(([type, payload]) => type === 'restore' && (payload as Restore).room.locked), 'the host hears of the lock');
+  expect(await roomStatus(code)).toBe('closed');
+  await expect(new Client(server().url).joinById(code, { name: 'S' }), 'a stranger').rejects.toMatchObject({ message: expect.stringContaining('locked') });
+  await expect(new Client(server().url).joinById(code, { name: 'M', restore: { ...claim, order: 0 } }), 'a forged claim').rejects.toMatchObject({ code: LobbyErrorCode.RestoreRefused });
+  const back = await rawMember(server().url, (client) => client.joinById(code, { name: 'guest', restore: claim }));
+  expect(back.id).toBe(guest.id);
+  await Promise.all([back.room.leave(true), host.room.leave(true)]);
+});
+
 test('a room code is only re-formed with the proof of a place in that room', async () => {
   const owner = await createRoom('owner');
   let free: string;
