@@ -357,7 +357,7 @@ test('a restored room lasts: for 60 s after a restart (SIGKILL, and SIGTERM) nob
   );
 }, deadline(150_000));
 
-test('restart race: a member back first with other settings re-forms the room as it was, cannot lock it, and every member is back in time, the host hosting', async () => {
+test('restart race: a member back first with other settings re-forms the room as it was, cannot lock it, the others\' places are held, and every member is back in time, the host hosting', async () => {
   const first = await startServer(restoreSecret);
   let keepOut = false;
   const proxy = await startProxy(first.port, { clientData: () => (keepOut ? 'cut' : 'forward') });
@@ -386,17 +386,22 @@ test('restart race: a member back first with other settings re-forms the room as
     expect(welcome.hostId).toBe(a.me.id);
     room.send(ClientMessage.Lock, { locked: true });
     await until(() => replies.some(([type, payload]) => type === ServerMessage.Error && (payload as { code: number }).code === LobbyErrorCode.NotHost), 'C is told only the host locks');
+    // A and B's places are held: one stranger fits beside them, a second finds the room full.
+    const e = await rawMember(second.url, (client) => client.joinById(a.code, { name: 'E' }));
+    await expect(new Client(second.url).joinById(a.code, { name: 'F' })).rejects.toMatchObject({ code: LobbyErrorCode.RoomFull });
 
     const back = [nextEvent(a, 'lobbyReconnected', undefined, 20_000), nextEvent(b, 'lobbyReconnected', undefined, 20_000)];
     const startedAt = Date.now();
     keepOut = false;
     for (const event of await Promise.all(back)) expect(event).toEqual({ restored: true });
     expect(Date.now() - startedAt).toBeLessThan(LobbyLimits.reconnectWindowSeconds * 1000);
-    await until(() => a.members.length === 3 && b.members.length === 3, 'A and B see all three');
+    await until(() => a.members.length === 4 && b.members.length === 4, 'A and B see all four');
     expect([a.isHost, b.hostId, a.settings.mode, a.settings.maxPlayers]).toEqual([true, a.me.id, 'duel', 4]);
     expect(hostChanges).toEqual([]);
     await stateFlows(a, b);
-    // Not locked, not private, four places: a fourth player gets in by code, and the room is listed.
+    // Not locked, four places: when E leaves, a player gets in by code.
+    await e.room.leave(true);
+    await until(() => a.members.length === 3, 'A sees E leave');
     const d = await createLobby<Game>({ url: second.url }).join(a.code, { name: 'D' });
     await until(() => a.members.length === 4, 'A sees D');
     expect(await (await fetch(`${second.url}/rooms/${a.code}`)).json()).toMatchObject({ status: 'full' });
