@@ -30,7 +30,7 @@ async function roundTrips(pingPong: PingPong, during?: () => () => void): Promis
   const since = pingPong.roundTrips.length;
   const stop = during?.();
   try {
-    await pingPong.more(ROUND_TRIPS, 'round trips');
+    await pingPong.more(ROUND_TRIPS, 'round trips', ROUND_TRIPS * 100);
   } finally {
     stop?.();
   }

@@ -12,8 +12,8 @@ export interface PingPong {
   readonly roundTrips: readonly number[];
   /** The slowest round trip from `since` (an index into roundTrips) on, in ms. */
   worstSince(since: number): number;
-  /** Waits for `count` more round trips. */
-  more(count: number, what: string): Promise<void>;
+  /** Waits for `count` more round trips (at most `timeoutMs`). */
+  more(count: number, what: string, timeoutMs?: number): Promise<void>;
   stop(): void;
 }
 
@@ -39,9 +39,9 @@ export function startPingPong(a: RawMember, b: RawMember, pauseMs = 20): PingPon
   return {
     roundTrips,
     worstSince: (since) => roundTrips.slice(since).reduce((worst, ms) => Math.max(worst, ms), 0),
-    async more(count, what) {
+    async more(count, what, timeoutMs) {
       const target = roundTrips.length + count;
-      await until(() => roundTrips.length >= target, what);
+      await until(() => roundTrips.length >= target, what, timeoutMs);
     },
     stop() {
       running = false;
