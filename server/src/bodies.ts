@@ -56,7 +56,7 @@ const BODY_LINGER_MS = 1000;
 
 /** The body, if it is at most `maxBytes`; 'too-large' as soon as it is not; 'aborted' if the client went away. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | 'aborted'> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -68,7 +68,9 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('close', () => resolve('aborted')); // after 'end' too, when it no longer matters
-    req.once('error', reject);
+    // A client that goes away mid-body is no server failure (and no log line): 'close' comes
+    // after 'end' too, when it no longer matters.
+    req.once('close', () => resolve('aborted'));
+    req.once('error', () => resolve('aborted'));
   });
 }
