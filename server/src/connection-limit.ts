@@ -5,8 +5,6 @@ import { LobbyErrorCode } from '@rallypoint/protocol';
 
 /** Which connections are over their address's limit: their requests and upgrades are refused by name. */
 export interface ConnectionLimit {
-  /** The limit (0: none). */
-  readonly perAddress: number;
   /** Whether this connection came in over its address's limit. */
   refused(socket: Socket | Duplex): boolean;
   /** What a refused connection is told (a close reason fits in 123 bytes). */
@@ -50,7 +48,6 @@ export function limitConnectionsPerAddress(server: Server, perAddress: number, o
     socket.once('close', release);
   };
   const limit: ConnectionLimit = {
-    perAddress,
     refused: (socket) => refusedSockets.has(socket),
     reason: `too many connections from this address (${perAddress}; the server's --connections-per-address)`,
     linger(socket) {

@@ -93,11 +93,19 @@ export function createHttpHandler(ctx: HttpContext) {
   }
 }
 
+/** The handler of `/metrics`' own listener (`--metrics-listen`): nothing else is served there. */
+export function createMetricsHandler(ctx: Pick<HttpContext, 'metrics' | 'metricsToken' | 'onFailed'>) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (requestPath(req.url) === '/metrics') return serveMetrics(req, res, ctx);
+    send(res, 404, 'text/plain', 'not found\n');
+  };
+}
+
 /**
  * `/metrics`, on the main port or a listener of its own: with a token configured, only for
  * `Authorization: Bearer TOKEN` (compared in constant time).
  */
-export function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Pick<HttpContext, 'metrics' | 'metricsToken' | 'onFailed'>): void {
+function serveMetrics(req: IncomingMessage, res: ServerResponse, ctx: Pick<HttpContext, 'metrics' | 'metricsToken' | 'onFailed'>): void {
   if (ctx.metricsToken !== undefined && !bearerMatches(req.headers.authorization, ctx.metricsToken)) {
     return send(res, 401, 'text/plain', 'metrics need a token (Authorization: Bearer ...)\n', { 'www-authenticate': 'Bearer' });
   }

@@ -10,7 +10,7 @@ import { limitConnectionsPerAddress } from './connection-limit.js';
 import { createMessageDecoder } from './decode.js';
 import { createLocalDirectory } from './directory.js';
 import { createGameRoom } from './game-room.js';
-import { createHttpHandler, serveMetrics } from './http.js';
+import { createHttpHandler, createMetricsHandler } from './http.js';
 import { gateRequests } from './gate.js';
 import { gateUpgrades } from './upgrades.js';
 import { HttpLimiter } from './http-limits.js';
@@ -111,10 +111,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   const metricsServer =
     init.metricsListen === undefined
       ? undefined
-      : createServer({ headersTimeout: LobbyLimits.httpHeadersTimeoutMs, requestTimeout: LobbyLimits.httpRequestTimeoutMs }, (req, res) => {
-          if (requestPathIs(req, '/metrics')) return serveMetrics(req, res, { metrics, metricsToken: init.metricsToken, onFailed });
-          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        });
+      : createServer({ headersTimeout: LobbyLimits.httpHeadersTimeoutMs, requestTimeout: LobbyLimits.httpRequestTimeoutMs }, createMetricsHandler({ metrics, metricsToken: init.metricsToken, onFailed }));
   if (metricsServer !== undefined && init.metricsListen !== undefined) await listen(metricsServer, init.metricsListen.port, init.metricsListen.host);
   const { port } = httpServer.address() as AddressInfo;
   const host = init.host === undefined || isAnyAddress(init.host) ? 'localhost' : init.host;
@@ -194,11 +191,6 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
       return closed;
     },
   };
-}
-
-function requestPathIs(req: IncomingMessage, path: string): boolean {
-  const target = req.url ?? '';
-  return target === path || target.startsWith(`${path}?`);
 }
 
 function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {

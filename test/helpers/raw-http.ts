@@ -23,10 +23,7 @@ export function rawRequest(port: number, head: string, body = '', timeoutMs = 50
     const finish = () => {
       clearTimeout(timer);
       socket.destroy();
-      const end = received.indexOf('\r\n\r\n');
-      const responseHead = end === -1 ? received : received.slice(0, end);
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(responseHead);
-      resolve({ status: status === null ? 0 : Number(status[1]), head: responseHead });
+      resolve(replyOf(received));
     };
     const timer = setTimeout(() => {
       socket.destroy();
@@ -40,6 +37,14 @@ export function rawRequest(port: number, head: string, body = '', timeoutMs = 50
     socket.on('close', finish);
     socket.write(`${head}\r\n\r\n${body}`);
   });
+}
+
+/** The status and head of what came back (status 0: the server closed without answering). */
+function replyOf(received: string): RawReply {
+  const end = received.indexOf('\r\n\r\n');
+  const head = end === -1 ? received : received.slice(0, end);
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+  return { status: status === null ? 0 : Number(status[1]), head };
 }
 
 /** A request head: the request line, `Host`, `Connection: close` (unless given) and `headers`. */
@@ -70,10 +75,7 @@ export function rawBodyRequest(port: number, head: string, bodyBytes: number, { 
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      const end = received.indexOf('\r\n\r\n');
-      const responseHead = end === -1 ? received : received.slice(0, end);
-      const status = /^HTTP\/1\.[01] (\d{3})/.exec(responseHead);
-      resolve({ status: status === null ? 0 : Number(status[1]), head: responseHead, bytesSent });
+      resolve({ ...replyOf(received), bytesSent });
     };
     const timer = setTimeout(() => {
       socket.destroy();
