@@ -181,6 +181,8 @@ test('a member with a valid claim gets back into a room the host locked meanwhil
   const guest = await joinRoom(code, 'guest');
   const claim = guest.welcome.restore;
   await guest.room.leave(true);
+  // The guest's socket closes before the room has let it go: until then its claim would find it present.
+  await until(() => host.received.some(([type, payload]) => type === 'member.left' && (payload as { id: string }).id === guest.id), 'the room lets the guest go');
   host.room.send('lock', { locked: true });
   // The lock renews every claim: the host's next one says the room is locked.
   await until(() => host.received.some(([type, payload]) => type === 'restore' && (payload as Restore).room.locked), 'the host hears of the lock');
