@@ -8,7 +8,7 @@
  */
 import { FrameKind } from '@rallypoint/core';
 import { pack, unpack } from 'msgpackr';
-import { SEQ_PREFIX_BYTES, readSeq, withSeq } from '../../packages/core/src/wire.js';
+import { SEQ_PREFIX_BYTES, readSeq, withSeq } from '../../packages/core/src/wire/frames.js';
 
 export class Renumberer {
   /** Frames injected so far: the link's own numbers are this much behind the peer's. */

@@ -4,7 +4,7 @@
  * It goes in through the public `rtc` option; the library itself carries no test hooks.
  */
 import { nodeRtc, type Lane, type RtcImplementation } from '@rallypoint/core/node';
-import { capturingRtc } from '../../packages/core/src/rtc.js';
+import { capturingRtc } from '../../packages/core/src/paths/rtc.js';
 import { Renumberer } from './renumber.js';
 
 export type OutgoingFilter = (lane: Lane, bytes: Uint8Array) => Uint8Array | null;

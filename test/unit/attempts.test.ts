@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConnectionAttempts } from '../../packages/core/src/attempts.js';
+import { ConnectionAttempts } from '../../packages/core/src/link/attempts.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CandidateGate, withoutCandidates } from '../../packages/core/src/candidate-gate.js';
+import { CandidateGate, withoutCandidates } from '../../packages/core/src/paths/candidate-gate.js';
 
 const offer = [
   'v=0',

@@ -1,6 +1,6 @@
 import { FrameKind } from '@rallypoint/core';
 import { describe, expect, it } from 'vitest';
-import { createFrameDecoder, createFrameEncoder } from '../../packages/core/src/codec.js';
+import { createFrameDecoder, createFrameEncoder } from '../../packages/core/src/wire/codec.js';
 
 const shape = ['id', 'x', 'y', 'vx', 'vy'] as const;
 const entity = { id: 7, x: 10, y: 20, vx: 1, vy: -1 };

@@ -1,8 +1,8 @@
 import { FragmentError, FrameKind } from '@rallypoint/core';
 import { describe, expect, it } from 'vitest';
-import { FRAGMENT_OVERHEAD_BYTES, Reassembler, splitIntoFragments } from '../../packages/core/src/fragment.js';
-import { createFrameDecoder, createFrameEncoder } from '../../packages/core/src/codec.js';
-import type { FragmentFrame } from '../../packages/core/src/wire.js';
+import { FRAGMENT_OVERHEAD_BYTES, Reassembler, splitIntoFragments } from '../../packages/core/src/lanes/fragment.js';
+import { createFrameDecoder, createFrameEncoder } from '../../packages/core/src/wire/codec.js';
+import type { FragmentFrame } from '../../packages/core/src/wire/frames.js';
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const asFrame = ([kind, messageId, index, count, data]: [number, number, number, number, Uint8Array]): FragmentFrame => ({

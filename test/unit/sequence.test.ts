@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SEQ_JUMP, RemoteClock, RttEstimator, SequenceWindow } from '../../packages/core/src/sequence.js';
+import { MAX_SEQ_JUMP, RemoteClock, RttEstimator, SequenceWindow } from '../../packages/core/src/lanes/sequence.js';
 
 describe('state-lane sequence window', () => {
   it('tells new, late, duplicate and too-old arrivals apart and counts loss', () => {

@@ -2,10 +2,10 @@
 // for waiting behind this side's outgoing backlog. The figure on real channels is in
 // `npm run bench -- link.rtt_burst`.
 import { describe, expect, test } from 'vitest';
-import { createFrameDecoder, createFrameEncoder } from '../../packages/core/src/codec.js';
-import { LinkConditioner } from '../../packages/core/src/conditioner.js';
-import { RemoteClock } from '../../packages/core/src/sequence.js';
-import { StateLane } from '../../packages/core/src/state-lane.js';
+import { createFrameDecoder, createFrameEncoder } from '../../packages/core/src/wire/codec.js';
+import { LinkConditioner } from '../../packages/core/src/lanes/conditioner.js';
+import { RemoteClock } from '../../packages/core/src/lanes/sequence.js';
+import { StateLane } from '../../packages/core/src/lanes/state-lane.js';
 
 /** Two state lanes joined by channels that hold what is sent until `deliver()`. */
 function lanePair() {

@@ -1,6 +1,6 @@
 import { FrameKind, InvalidMessageError, UnknownMessageKindError } from '@rallypoint/core';
 import { describe, expect, it } from 'vitest';
-import { isStructureList, parseEventsFrame, parseStateFrame } from '../../packages/core/src/wire.js';
+import { isStructureList, parseEventsFrame, parseStateFrame } from '../../packages/core/src/wire/frames.js';
 
 describe('frame parsing', () => {
   it('accepts well-formed frames', () => {

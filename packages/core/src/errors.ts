@@ -3,7 +3,7 @@
  * and an optional `cause`. Match on `error.name` (or `instanceof` within one bundle).
  */
 
-export type Lane = 'state' | 'events';
+import type { Lane } from './paths/types.js';
 
 /** Longest piece of untrusted text an error message quotes. */
 const QUOTE_MAX_CHARS = 64;

@@ -17,11 +17,12 @@
  * link.state.onMessage(({ payload, sentAt }) => draw(payload, sentAt));
  * setInterval(() => link.state.send({ x: player.x, y: player.y }), 50);
  */
-export { RELAY_ONLY_FIELD, createLink, hasTurnServer } from './link.js';
-export { DEFAULT_RELAY_AFTER_MS } from './link-options.js';
-export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './conditioner.js';
-export { DEFAULT_MAX_MESSAGE_SIZE, globalRtc } from './rtc.js';
-export { FrameKind, LINK_PROTOCOL_VERSION, MAX_STRUCTURES } from './wire.js';
+export { createLink } from './link/link.js';
+export { RELAY_ONLY_FIELD, hasTurnServer } from './link/connections.js';
+export { DEFAULT_RELAY_AFTER_MS } from './link/options.js';
+export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './lanes/conditioner.js';
+export { DEFAULT_MAX_MESSAGE_SIZE, globalRtc } from './paths/rtc.js';
+export { FrameKind, LINK_PROTOCOL_VERSION, MAX_STRUCTURES } from './wire/frames.js';
 export {
   ConnectTimeoutError,
   ConnectionFailedError,
@@ -46,22 +47,23 @@ export { silentLogger } from './types.js';
 export { UnheardErrors, consoleLogger } from './unheard.js';
 export { Emitter } from './emitter.js';
 
-export type { Link } from './link.js';
+export type { Link } from './link/link.js';
 export type { Listener } from './emitter.js';
-export type { DecodeLimits } from './codec.js';
-export type { EventsLaneApi, LaneChannel, RequestOptions } from './events-lane.js';
-export type { LinkRelay, RelayLane } from './paths.js';
-export type { InboundMediaStats, LinkMediaApi, MediaStats, OutboundMediaStats, RemoteTrack } from './media.js';
-export type { StateLaneApi } from './state-lane.js';
-export type { EventsLaneConditions, LinkConditions, Scheduler, StateLaneConditions } from './conditioner.js';
-export type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
-export type { Lane, RemoteRequestFailure } from './errors.js';
+export type { EventsLaneApi, RequestOptions, StateLaneApi } from './lanes/types.js';
+export type { CandidateType, LaneChannel, LinkDiagnostic, LinkRelay, RelayLane, RtcImplementation } from './paths/types.js';
+export type { InboundMediaStats, LinkMediaApi, MediaStats, OutboundMediaStats, RemoteTrack } from './media/types.js';
+export type { Scheduler } from './lanes/conditioner.js';
+export type { RemoteRequestFailure } from './errors.js';
 export type {
   CloseReason,
+  DecodeLimits,
+  EventsLaneConditions,
   EventsLaneStats,
   EventsOf,
+  Lane,
   LaneStats,
   LinkCloseEvent,
+  LinkConditions,
   LinkEvents,
   LinkInit,
   LinkOpenEvent,
@@ -76,6 +78,7 @@ export type {
   StateLaneStats,
   StateMessage,
   StateOf,
+  StateLaneConditions,
   StateSendResult,
   TransportChangeReason,
   TransportChangedEvent,

@@ -7,8 +7,8 @@
  * const link = createLink({ initiator: true });
  */
 import * as polyfill from 'node-datachannel/polyfill';
-import { createLink as createLinkWith, type Link } from './link.js';
-import type { RtcImplementation } from './rtc.js';
+import { createLink as createLinkWith, type Link } from './link/link.js';
+import type { RtcImplementation } from './paths/types.js';
 import type { LinkInit, LinkTypes } from './types.js';
 
 export * from './index.js';

@@ -1,10 +1,11 @@
-/** Public types of a link, shared by the lanes and the link itself. */
-import type { DecodeLimits } from './codec.js';
-import type { Lane } from './errors.js';
-import type { LinkConditions } from './conditioner.js';
-import type { RemoteTrack } from './media.js';
-import type { LinkRelay } from './paths.js';
-import type { CandidateType, LinkDiagnostic, RtcImplementation } from './rtc.js';
+/**
+ * The public types of a link, shared by the lanes and the link itself. Types only, and it imports
+ * only types: those that belong to paths and media live there (paths/types.ts, media/types.ts).
+ */
+import type { RemoteTrack } from './media/types.js';
+import type { CandidateType, Lane, LinkDiagnostic, LinkRelay, RtcImplementation } from './paths/types.js';
+
+export type { Lane };
 
 /** What a request sends and what its handler answers. */
 export interface RequestType {
@@ -202,6 +203,49 @@ export interface Logger {
 
 /** A logger that writes nothing: pass it as `logger` to mute a link or a lobby. */
 export const silentLogger: Logger = { debug: () => undefined, warn: () => undefined };
+
+/** How much one message from the peer may hold; checked before it is decoded. */
+export interface DecodeLimits {
+  /** Deepest nesting of arrays, maps and objects in a payload. @default 64 */
+  maxDepth: number;
+  /**
+   * Most values in one message (keys, items and containers, each counts one; a byte array is one
+   * value). Decoding costs about 0.2 µs a value: the default bounds one message to ~25 ms.
+   * @default 131072
+   */
+  maxNodes: number;
+}
+
+export interface StateLaneConditions {
+  /** Added one-way delay. @default 0 */
+  latencyMs?: number;
+  /** Uniform random extra delay in [0, jitterMs). @default 0 */
+  jitterMs?: number;
+  /** Probability 0..1 that a message is dropped. @default 0 */
+  loss?: number;
+  /** Probability 0..1 that a message is sent twice. @default 0 */
+  duplicate?: number;
+  /** Probability 0..1 that a message is held back long enough to arrive after later ones. @default 0 */
+  reorder?: number;
+}
+
+/** Simulated conditions on the events lane: delay and jitter; "loss" costs a retransmission round trip, as on a real reliable channel. */
+export interface EventsLaneConditions {
+  /** Added one-way delay. @default 0 */
+  latencyMs?: number;
+  /** Uniform random extra delay in [0, jitterMs); order is kept. @default 0 */
+  jitterMs?: number;
+  /** Probability 0..1 that a message needs a "retransmission": +2 × latencyMs (at least 10 ms). @default 0 */
+  loss?: number;
+}
+
+/** Simulated network conditions on one side's sends, per lane (see `LinkInit.conditions` and `link.setConditions`). Seeded and deterministic. */
+export interface LinkConditions {
+  /** Seed for the conditioner's random choices. @default 1 */
+  seed?: number;
+  state?: StateLaneConditions;
+  events?: EventsLaneConditions;
+}
 
 /** Options of `createLink`. Only `initiator` is required. */
 export interface LinkInit {

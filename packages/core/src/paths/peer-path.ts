@@ -1,31 +1,16 @@
 /**
- * The paths a link's two lanes can travel by. A `PeerPath` is one RTCPeerConnection (through
- * simple-peer) with its two data channels; a link has one at a time, and makes a new one when the
- * old one dies (libdatachannel has no ICE restart, libdatachannel#545, so a fresh connection is
- * how a Node peer restarts ICE). A `RelayPath` carries both lanes through the lobby server when
- * no direct path works. The lanes above do not care which: they send through `LaneChannel`s.
+ * A `PeerPath` is one RTCPeerConnection (through simple-peer) with its two data channels: the
+ * events channel simple-peer makes, and a negotiated, unordered one without retransmits for the
+ * state lane. A link has one at a time, and makes a new one when the old one dies (libdatachannel
+ * has no ICE restart, libdatachannel#545, so a fresh connection is how a Node peer restarts ICE).
  */
 import SimplePeer from 'simple-peer';
+import { ConnectionFailedError } from '../errors.js';
+import { PathMedia, type PathMediaHandlers } from '../media/path-media.js';
+import type { LinkSignal } from '../types.js';
 import { CandidateGate } from './candidate-gate.js';
-import { ConnectionFailedError, type Lane } from './errors.js';
-import type { LaneChannel } from './events-lane.js';
-import { PathMedia, type PathMediaHandlers } from './media.js';
-import { capturingRtc, remoteMaxMessageSize, selectedCandidateType, watchConnection, type CandidateType, type LinkDiagnostic, type RtcImplementation } from './rtc.js';
-import type { LinkSignal } from './types.js';
-
-/** What a path tells the link. */
-export interface PathHandlers {
-  /** Both channels are open: the path can carry the lanes. */
-  open(): void;
-  /** A message on the events channel (strings too: they are bad input). */
-  events(data: Uint8Array | string): void;
-  /** A message on the state channel. */
-  state(data: unknown): void;
-  /** A channel's buffer fell below its low-water mark. */
-  drain(lane: Lane): void;
-  /** The path is gone (closed by the other side, or failed); `error` names a failure. */
-  dead(error?: Error): void;
-}
+import { capturingRtc, remoteMaxMessageSize, selectedCandidateType, watchConnection } from './rtc.js';
+import type { CandidateType, LinkDiagnostic, Path, PathHandlers, RtcImplementation } from './types.js';
 
 export interface PeerPathInit {
   /** 0 for the link's first connection; each new one the initiator makes counts up. */
@@ -56,7 +41,7 @@ const GOODBYE_GRACE_MS = 250;
  */
 const CLOSED_GRACE_MS = 100;
 
-export class PeerPath {
+export class PeerPath implements Path {
   readonly kind = 'p2p';
   readonly id: number;
   readonly policy: RTCIceTransportPolicy;
@@ -266,133 +251,3 @@ export class PeerPath {
   }
 }
 
-/** The three lanes of the relay: the link's two, and the relay's own handshake. */
-export type RelayLane = 'events' | 'state' | 'hello';
-
-/**
- * A way to the peer's link through the lobby server (the lobby hands one to each link it makes).
- * Frames go in order and are not lost while the lobby connection holds; what a lost connection
- * drops, the events lane sends again.
- */
-export interface LinkRelay {
-  /** Send one frame to the peer's link. */
-  send(lane: RelayLane, frame: Uint8Array): void;
-  /** Bytes waiting to leave on the lobby connection (shared by every link of the session). */
-  readonly bufferedAmount: number;
-  /** Largest frame the relay carries. */
-  readonly maxMessageSize: number;
-  /** Frames from the peer's link; returns an unsubscribe function. */
-  onFrame(fn: (lane: RelayLane, frame: Uint8Array) => void): () => void;
-}
-
-/** How often the relay handshake is sent again until the peer's link answers it. */
-const RELAY_HELLO_INTERVAL_MS = 1000;
-/** How often a backed-up relay is polled for room (a WebSocket has no low-water event). */
-const RELAY_DRAIN_POLL_MS = 10;
-
-/**
- * Both lanes through the lobby. Usable once the peer's link has answered the handshake: each side
- * sends a random nonce and echoes the other's, so a side knows the other's link is there and
- * listening before it moves its lanes here.
- */
-export class RelayPath {
-  readonly kind = 'relay';
-  readonly events: LaneChannel;
-  readonly state: LaneChannel;
-  heard = false;
-  #confirmed = false;
-  #closed = false;
-  readonly #nonce: number;
-  #peerNonce: number | null = null;
-  readonly #unsubscribe: () => void;
-  #helloTimer: ReturnType<typeof setInterval> | null = null;
-  #drainTimer: ReturnType<typeof setInterval> | null = null;
-
-  constructor(
-    private readonly relay: LinkRelay,
-    private readonly handlers: Omit<PathHandlers, 'dead'>,
-    private readonly lowWaterMark: number,
-    random: () => number = Math.random,
-  ) {
-    this.#nonce = (Math.floor(random() * 0xffff_ffff) >>> 0) || 1;
-    const channel = (lane: Lane): LaneChannel => {
-      const self = this;
-      return {
-        get readyState() {
-          return self.#confirmed && !self.#closed ? 'open' : 'connecting';
-        },
-        get bufferedAmount() {
-          return relay.bufferedAmount;
-        },
-        send: (data) => this.#send(lane, data),
-      };
-    };
-    this.events = channel('events');
-    this.state = channel('state');
-    this.#unsubscribe = relay.onFrame((lane, frame) => this.#receive(lane, frame));
-    this.#sendHello();
-    this.#helloTimer = setInterval(() => this.#sendHello(), RELAY_HELLO_INTERVAL_MS);
-  }
-
-  get isOpen(): boolean {
-    return this.#confirmed && !this.#closed;
-  }
-
-  get maxMessageSize(): number {
-    return this.relay.maxMessageSize;
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#unsubscribe();
-    if (this.#helloTimer !== null) clearInterval(this.#helloTimer);
-    if (this.#drainTimer !== null) clearInterval(this.#drainTimer);
-    this.#helloTimer = this.#drainTimer = null;
-  }
-
-  #send(lane: Lane, data: Uint8Array): void {
-    if (this.#closed) return;
-    this.relay.send(lane, data);
-    if (this.#drainTimer === null && this.relay.bufferedAmount > this.lowWaterMark) {
-      this.#drainTimer = setInterval(() => {
-        if (this.relay.bufferedAmount > this.lowWaterMark) return;
-        if (this.#drainTimer !== null) clearInterval(this.#drainTimer);
-        this.#drainTimer = null;
-        this.handlers.drain('state');
-        this.handlers.drain('events');
-      }, RELAY_DRAIN_POLL_MS);
-    }
-  }
-
-  #sendHello(): void {
-    const frame = new Uint8Array(8);
-    const view = new DataView(frame.buffer);
-    view.setUint32(0, this.#nonce);
-    view.setUint32(4, this.#peerNonce ?? 0);
-    this.relay.send('hello', frame);
-  }
-
-  #receive(lane: RelayLane, frame: Uint8Array): void {
-    if (this.#closed) return;
-    if (lane !== 'hello') {
-      this.heard = true;
-      if (lane === 'events') this.handlers.events(frame);
-      else this.handlers.state(frame);
-      return;
-    }
-    if (frame.byteLength !== 8) return;
-    const view = new DataView(frame.buffer, frame.byteOffset, 8);
-    const theirs = view.getUint32(0);
-    const echo = view.getUint32(4);
-    const fresh = theirs !== this.#peerNonce;
-    this.#peerNonce = theirs;
-    this.heard = true;
-    if (fresh || echo !== this.#nonce) this.#sendHello();
-    if (echo === this.#nonce && !this.#confirmed) {
-      this.#confirmed = true;
-      if (this.#helloTimer !== null) clearInterval(this.#helloTimer);
-      this.#helloTimer = null;
-      this.handlers.open();
-    }
-  }
-}

@@ -2,14 +2,15 @@
  * The state lane: unreliable, unordered, newest-wins. Carries game state and the heartbeats that
  * measure RTT, jitter and loss. Under backpressure it keeps only the newest unsent message.
  */
-import type { Bytes, FrameDecoder, FrameEncoder } from './codec.js';
+import { HandlerError, InvalidMessageError, MalformedMessageError, MessageTooLargeError } from '../errors.js';
+import type { LaneChannel } from '../paths/types.js';
+import type { StateMessage, StateSendResult } from '../types.js';
+import type { Bytes, FrameDecoder, FrameEncoder } from '../wire/codec.js';
+import { FrameKind, parseStateFrame, seqDiff, wrapU32 } from '../wire/frames.js';
 import type { LinkConditioner } from './conditioner.js';
-import type { LaneChannel } from './events-lane.js';
-import { HandlerError, InvalidMessageError, MalformedMessageError, MessageTooLargeError } from './errors.js';
 import { RemoteClock, RttEstimator, SequenceWindow } from './sequence.js';
-import { emptyTotals } from './stats.js';
-import type { StateMessage, StateSendResult } from './types.js';
-import { FrameKind, parseStateFrame, seqDiff, wrapU32 } from './wire.js';
+import { emptyTotals } from './totals.js';
+import type { StateLaneApi } from './types.js';
 
 export interface StateLaneDeps {
   encoder: FrameEncoder;
@@ -34,19 +35,6 @@ export interface StateLaneDeps {
 const RTT_BACKLOG_LIMIT_BYTES = 4096;
 /** Pings whose answer is not counted, remembered until answered (or this many newer ones). */
 const MAX_QUEUED_PINGS = 16;
-
-/** What a game sees of the state lane: `link.state`. */
-export interface StateLaneApi<S> {
-  /**
-   * Send the newest state. Throws `MessageTooLargeError` if the encoded message exceeds the
-   * remote's max message size (state is never fragmented: a lost piece would lose it all).
-   */
-  send(payload: S): StateSendResult;
-  /** Receive state newer than any received before; returns an unsubscribe function. */
-  onMessage(fn: (message: StateMessage<S>) => void): () => void;
-  /** Bytes waiting in the state channel. */
-  readonly bufferedAmount: number;
-}
 
 export class StateLane<S> implements StateLaneApi<S> {
   #channel: LaneChannel | null = null;

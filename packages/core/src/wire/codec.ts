@@ -8,7 +8,8 @@
  */
 import { MsgpackGuardError, TIMESTAMP_EXTENSION, UNDEFINED_EXTENSION, createMsgpackScanner } from '@rallypoint/msgpack-guard';
 import { Packr, RESET_BUFFER_MODE, Unpackr } from 'msgpackr';
-import { MAX_STRUCTURES } from './wire.js';
+import type { DecodeLimits } from '../types.js';
+import { MAX_STRUCTURES } from './frames.js';
 
 /** Bytes backed by a plain ArrayBuffer, as RTCDataChannel.send() wants them. */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -30,18 +31,6 @@ export interface FrameDecoder {
    * beyond the decode limits, before msgpackr builds anything from them.
    */
   decode(bytes: Uint8Array): unknown;
-}
-
-/** How much one message from the peer may hold; checked before it is decoded. */
-export interface DecodeLimits {
-  /** Deepest nesting of arrays, maps and objects in a payload. @default 64 */
-  maxDepth: number;
-  /**
-   * Most values in one message (keys, items and containers, each counts one; a byte array is one
-   * value). Decoding costs about 0.2 µs a value: the default bounds one message to ~25 ms.
-   * @default 131072
-   */
-  maxNodes: number;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxDepth: 64, maxNodes: 131_072 };

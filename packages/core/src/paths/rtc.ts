@@ -3,20 +3,7 @@
  * connection and channels simple-peer creates, turning its state changes into typed diagnostics,
  * and reading the selected candidate pair and message size limits.
  */
-
-/** The three WebRTC constructors simple-peer needs; the browser's by default. */
-export interface RtcImplementation {
-  RTCPeerConnection: new (configuration?: RTCConfiguration) => RTCPeerConnection;
-  RTCSessionDescription: unknown;
-  RTCIceCandidate: unknown;
-  /**
-   * Set for implementations that fail DTLS when, as the offerer, they receive the answerer's
-   * handshake before the answer itself (libdatachannel verifies the certificate at once and, not
-   * knowing the fingerprint yet, aborts). The offering link then keeps its ICE candidates out of
-   * the offer and sends them only once the answer is applied, so the answerer cannot start early.
-   */
-  offerCandidatesAfterAnswer?: boolean;
-}
+import type { CandidateType, LinkDiagnostic, RtcImplementation } from './types.js';
 
 /** The browser's WebRTC, or undefined where there is none (Node: use `@rallypoint/core/node`). */
 export function globalRtc(): RtcImplementation | undefined {
@@ -70,14 +57,6 @@ export function capturingRtc(impl: RtcImplementation, hooks: CaptureHooks): RtcI
   return { ...impl, RTCPeerConnection: CapturingPeerConnection };
 }
 
-/** RTCPeerConnection state changes, surfaced for diagnostics overlays and logs. */
-export type LinkDiagnostic =
-  | { kind: 'connection-state'; state: RTCPeerConnectionState }
-  | { kind: 'ice-connection-state'; state: RTCIceConnectionState }
-  | { kind: 'ice-gathering-state'; state: RTCIceGatheringState }
-  | { kind: 'signaling-state'; state: RTCSignalingState }
-  | { kind: 'ice-candidate-error'; url: string; errorCode: number; errorText: string; address: string | null; port: number | null };
-
 export function watchConnection(pc: RTCPeerConnection, report: (d: LinkDiagnostic) => void): () => void {
   const listeners: Array<[string, (event: Event) => void]> = [
     ['connectionstatechange', () => report({ kind: 'connection-state', state: pc.connectionState })],
@@ -104,9 +83,6 @@ export function watchConnection(pc: RTCPeerConnection, report: (d: LinkDiagnosti
     for (const [name, fn] of listeners) pc.removeEventListener(name, fn);
   };
 }
-
-/** The local ICE candidate type of a connection's selected pair: `host` (direct), `srflx`/`prflx` (through NAT), `relay` (through TURN). */
-export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 
 interface StatLike {
   type?: string;

@@ -26,7 +26,8 @@
  * microseconds since its link was created, modulo 2^32 (unwrapped by the receiver, see
  * remote-clock.ts).
  */
-import { InvalidMessageError, UnknownMessageKindError, type Lane } from './errors.js';
+import { InvalidMessageError, UnknownMessageKindError } from '../errors.js';
+import type { Lane } from '../paths/types.js';
 
 /** Bumped on any incompatible change to the frames above. */
 export const LINK_PROTOCOL_VERSION = 2;

@@ -2,11 +2,12 @@
  * `LinkInit` read and checked: defaults filled in, and every option a link cannot use refused
  * with a TypeError that names it, before anything is made.
  */
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './codec.js';
-import { globalRtc, type RtcImplementation } from './rtc.js';
-import { consoleLogger } from './unheard.js';
-import type { LinkInit, Logger } from './types.js';
-import { MAX_STRUCTURES, MAX_STRUCTURE_KEYS, isStructureList } from './wire.js';
+import { globalRtc } from '../paths/rtc.js';
+import type { RtcImplementation } from '../paths/types.js';
+import type { DecodeLimits, LinkInit, Logger } from '../types.js';
+import { consoleLogger } from '../unheard.js';
+import { DEFAULT_DECODE_LIMITS } from '../wire/codec.js';
+import { MAX_STRUCTURES, MAX_STRUCTURE_KEYS, isStructureList } from '../wire/frames.js';
 
 /** `LinkInit.relayAfterMs` when not given. */
 export const DEFAULT_RELAY_AFTER_MS = 5000;

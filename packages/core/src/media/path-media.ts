@@ -1,4 +1,6 @@
 /**
+ * The media of one connection (one `PeerPath`): its tracks, offers and RTP stats.
+ *
  * Audio (or video) tracks on a link's WebRTC connection, beside the two data lanes.
  *
  * Negotiation follows simple-peer's rule, which is the link's initiator rule: only the initiator
@@ -11,75 +13,8 @@
  * connection once it is open, and the peer's tracks on the old one end (`trackEnded`). The lobby
  * relay carries no media.
  */
-import { LinkMediaError } from './errors.js';
-
-/** `link.media`: send tracks to the peer and hear the peer's. */
-export interface LinkMediaApi {
-  /**
-   * Send a track to the peer. It goes out once a direct (or TURN) connection is open, and moves
-   * to every later one; adding it renegotiates through the link's own signaling.
-   * Throws `LinkMediaError` if the track is added already.
-   */
-  addTrack(track: MediaStreamTrack, stream: MediaStream): void;
-  /** Stop sending a track added with `addTrack` (renegotiates). Unknown tracks are ignored. */
-  removeTrack(track: MediaStreamTrack): void;
-  /**
-   * Send `replacement` in place of `track` (an added one), or nothing with `null`, without
-   * renegotiating: this is how to mute. `replaceTrack(track, track)` sends it again.
-   */
-  replaceTrack(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void>;
-  /** Tracks added with `addTrack` (the originals, whatever each sends now). */
-  readonly localTracks: readonly MediaStreamTrack[];
-  /** The peer's tracks now arriving on this link. */
-  readonly remoteTracks: readonly RemoteTrack[];
-  /** True while a direct or TURN connection is open: media flows only then (never on the relay). */
-  readonly available: boolean;
-  /** RTP figures of the current connection; empty lists when none is open. */
-  stats(): Promise<MediaStats>;
-}
-
-/** One of the peer's tracks, with the stream the peer added it in. */
-export interface RemoteTrack {
-  track: MediaStreamTrack;
-  stream: MediaStream;
-}
-
-/** RTP figures of one link (`link.media.stats()`), from the connection's `getStats()`. */
-export interface MediaStats {
-  inbound: InboundMediaStats[];
-  outbound: OutboundMediaStats[];
-  /** Offers after the first, on every connection this link had (made here or received). */
-  renegotiations: number;
-}
-
-/** One `inbound-rtp` stream. Figures a browser does not report are left out. */
-export interface InboundMediaStats {
-  kind: string;
-  /** The remote track's id, when the browser names it. */
-  trackIdentifier?: string;
-  bytesReceived: number;
-  packetsReceived: number;
-  packetsLost: number;
-  /** 0..1, the level just played out. */
-  audioLevel?: number;
-  /** Σ level² × duration: the difference over an interval, divided by its duration, is the mean power. */
-  totalAudioEnergy?: number;
-  totalSamplesDuration?: number;
-  totalSamplesReceived?: number;
-  jitterMs?: number;
-}
-
-/** One `outbound-rtp` stream, with the level of its source where the browser reports it. */
-export interface OutboundMediaStats {
-  kind: string;
-  /** RTP payload bytes. */
-  bytesSent: number;
-  /** RTP header bytes (header extensions included), where the browser reports them. */
-  headerBytesSent?: number;
-  packetsSent: number;
-  /** 0..1, the level of the local source (`media-source` stats). */
-  audioLevel?: number;
-}
+import { LinkMediaError } from '../errors.js';
+import type { InboundMediaStats, MediaStats, OutboundMediaStats, RemoteTrack } from './types.js';
 
 export interface PathMediaHandlers {
   track(remote: RemoteTrack): void;
@@ -219,83 +154,6 @@ export class PathMedia {
 }
 
 /** The link's side: the tracks the game added, sent on whichever connection is current. */
-export class LinkMedia implements LinkMediaApi {
-  readonly #local = new Map<MediaStreamTrack, { stream: MediaStream; sending: MediaStreamTrack | null }>();
-  #path: PathMedia | null = null;
-  /** Renegotiations on connections this link no longer has. */
-  #pastRenegotiations = 0;
-
-  constructor(
-    private readonly deps: {
-      /** Where a failure that has no caller to throw to goes (the link's `error` event). */
-      report(error: Error): void;
-    },
-  ) {}
-
-  get localTracks(): readonly MediaStreamTrack[] {
-    return [...this.#local.keys()];
-  }
-
-  get remoteTracks(): readonly RemoteTrack[] {
-    return this.#path?.remoteTracks ?? [];
-  }
-
-  get available(): boolean {
-    return this.#path !== null;
-  }
-
-  addTrack(track: MediaStreamTrack, stream: MediaStream): void {
-    if (this.#local.has(track)) throw new LinkMediaError(`Track ${track.id} is added already`);
-    this.#path?.add(track, stream);
-    this.#local.set(track, { stream, sending: track });
-  }
-
-  removeTrack(track: MediaStreamTrack): void {
-    if (!this.#local.delete(track)) return;
-    this.#path?.remove(track);
-  }
-
-  async replaceTrack(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void> {
-    const entry = this.#local.get(track);
-    if (entry === undefined) throw new LinkMediaError(`Track ${track.id} was never added`);
-    entry.sending = replacement;
-    await this.#path?.replace(track, replacement);
-  }
-
-  async stats(): Promise<MediaStats> {
-    const path = this.#path;
-    const figures = path === null ? { inbound: [], outbound: [] } : await path.stats();
-    return { ...figures, renegotiations: this.#pastRenegotiations + (path?.renegotiations ?? 0) };
-  }
-
-  /** A direct connection opened and carries the lanes: send every track on it. */
-  attach(path: PathMedia): void {
-    if (this.#path === path) return;
-    if (this.#path !== null) this.detach(this.#path);
-    this.#path = path;
-    for (const [track, { stream, sending }] of this.#local) {
-      try {
-        path.add(track, stream);
-        if (sending !== track) path.replace(track, sending).catch((cause: unknown) => this.deps.report(new LinkMediaError('replaceTrack failed on the new connection', { cause })));
-      } catch (cause) {
-        this.deps.report(cause instanceof LinkMediaError ? cause : new LinkMediaError('Adding a track to the new connection failed', { cause }));
-      }
-    }
-  }
-
-  /** The connection is gone (or no longer carries the lanes). */
-  detach(path: PathMedia): void {
-    if (this.#path !== path) return;
-    this.#path = null;
-    this.#pastRenegotiations += path.renegotiations;
-  }
-
-  close(): void {
-    if (this.#path !== null) this.detach(this.#path);
-    this.#local.clear();
-  }
-}
-
 function inboundOf(entry: Record<string, unknown>): InboundMediaStats {
   const figure = (name: string): Record<string, number> => (typeof entry[name] === 'number' ? { [name]: entry[name] } : {});
   return {

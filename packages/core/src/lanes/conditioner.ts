@@ -8,36 +8,7 @@
  * reliable channel: the message comes one extra round trip late and holds back those behind it.
  */
 
-export interface StateLaneConditions {
-  /** Added one-way delay. @default 0 */
-  latencyMs?: number;
-  /** Uniform random extra delay in [0, jitterMs). @default 0 */
-  jitterMs?: number;
-  /** Probability 0..1 that a message is dropped. @default 0 */
-  loss?: number;
-  /** Probability 0..1 that a message is sent twice. @default 0 */
-  duplicate?: number;
-  /** Probability 0..1 that a message is held back long enough to arrive after later ones. @default 0 */
-  reorder?: number;
-}
-
-/** Simulated conditions on the events lane: delay and jitter; "loss" costs a retransmission round trip, as on a real reliable channel. */
-export interface EventsLaneConditions {
-  /** Added one-way delay. @default 0 */
-  latencyMs?: number;
-  /** Uniform random extra delay in [0, jitterMs); order is kept. @default 0 */
-  jitterMs?: number;
-  /** Probability 0..1 that a message needs a "retransmission": +2 × latencyMs (at least 10 ms). @default 0 */
-  loss?: number;
-}
-
-/** Simulated network conditions on one side's sends, per lane (see `LinkInit.conditions` and `link.setConditions`). Seeded and deterministic. */
-export interface LinkConditions {
-  /** Seed for the conditioner's random choices. @default 1 */
-  seed?: number;
-  state?: StateLaneConditions;
-  events?: EventsLaneConditions;
-}
+import type { EventsLaneConditions, LinkConditions, StateLaneConditions } from '../types.js';
 
 /** mulberry32: a small, fast, seedable PRNG; plenty for simulating networks. */
 export function createSeededRandom(seed: number): () => number {

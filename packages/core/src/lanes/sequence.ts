@@ -1,4 +1,4 @@
-import { seqDiff } from './wire.js';
+import { seqDiff } from '../wire/frames.js';
 
 /**
  * Receive-side bookkeeping for the state lane: which sequence numbers arrived, which are missing

@@ -4,8 +4,8 @@
  * reassembler keys them by message id so interleaved messages still reassemble; it bounds memory
  * by `maxMessageBytes` per message and by how many messages may be incomplete at once.
  */
-import { FragmentError } from './errors.js';
-import { FrameKind, type FragmentFrame } from './wire.js';
+import { FragmentError } from '../errors.js';
+import { FrameKind, type FragmentFrame } from '../wire/frames.js';
 
 /** Room left in each fragment for the msgpack framing around its bytes (kind, ids, bin header). */
 export const FRAGMENT_OVERHEAD_BYTES = 24;

@@ -1,0 +1,69 @@
+/** The public media types: `link.media` and what it reports. Types only. */
+/** `link.media`: send tracks to the peer and hear the peer's. */
+export interface LinkMediaApi {
+  /**
+   * Send a track to the peer. It goes out once a direct (or TURN) connection is open, and moves
+   * to every later one; adding it renegotiates through the link's own signaling.
+   * Throws `LinkMediaError` if the track is added already.
+   */
+  addTrack(track: MediaStreamTrack, stream: MediaStream): void;
+  /** Stop sending a track added with `addTrack` (renegotiates). Unknown tracks are ignored. */
+  removeTrack(track: MediaStreamTrack): void;
+  /**
+   * Send `replacement` in place of `track` (an added one), or nothing with `null`, without
+   * renegotiating: this is how to mute. `replaceTrack(track, track)` sends it again.
+   */
+  replaceTrack(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void>;
+  /** Tracks added with `addTrack` (the originals, whatever each sends now). */
+  readonly localTracks: readonly MediaStreamTrack[];
+  /** The peer's tracks now arriving on this link. */
+  readonly remoteTracks: readonly RemoteTrack[];
+  /** True while a direct or TURN connection is open: media flows only then (never on the relay). */
+  readonly available: boolean;
+  /** RTP figures of the current connection; empty lists when none is open. */
+  stats(): Promise<MediaStats>;
+}
+
+/** One of the peer's tracks, with the stream the peer added it in. */
+export interface RemoteTrack {
+  track: MediaStreamTrack;
+  stream: MediaStream;
+}
+
+/** RTP figures of one link (`link.media.stats()`), from the connection's `getStats()`. */
+export interface MediaStats {
+  inbound: InboundMediaStats[];
+  outbound: OutboundMediaStats[];
+  /** Offers after the first, on every connection this link had (made here or received). */
+  renegotiations: number;
+}
+
+/** One `inbound-rtp` stream. Figures a browser does not report are left out. */
+export interface InboundMediaStats {
+  kind: string;
+  /** The remote track's id, when the browser names it. */
+  trackIdentifier?: string;
+  bytesReceived: number;
+  packetsReceived: number;
+  packetsLost: number;
+  /** 0..1, the level just played out. */
+  audioLevel?: number;
+  /** Σ level² × duration: the difference over an interval, divided by its duration, is the mean power. */
+  totalAudioEnergy?: number;
+  totalSamplesDuration?: number;
+  totalSamplesReceived?: number;
+  jitterMs?: number;
+}
+
+/** One `outbound-rtp` stream, with the level of its source where the browser reports it. */
+export interface OutboundMediaStats {
+  kind: string;
+  /** RTP payload bytes. */
+  bytesSent: number;
+  /** RTP header bytes (header extensions included), where the browser reports them. */
+  headerBytesSent?: number;
+  packetsSent: number;
+  /** 0..1, the level of the local source (`media-source` stats). */
+  audioLevel?: number;
+}
+

@@ -1,0 +1,90 @@
+/**
+ * What a path is, to the lanes and the link above it: two channels (one per lane), whether it is
+ * open, and what it tells its owner. Types only: the public types (../types.ts) read theirs from
+ * here, and nothing here imports an implementation.
+ */
+
+/** A link's two lanes: `state` (unreliable, newest-wins) and `events` (reliable, ordered). */
+export type Lane = 'state' | 'events';
+
+/** What a lane sends through: an RTCDataChannel, or the lobby relay's stand-in for one. */
+export interface LaneChannel {
+  readonly readyState: string;
+  readonly bufferedAmount: number;
+  send(data: Uint8Array<ArrayBuffer>): void;
+}
+
+/** What a path tells the link. */
+export interface PathHandlers {
+  /** Both channels are open: the path can carry the lanes. */
+  open(): void;
+  /** A message on the events channel (strings too: they are bad input). */
+  events(data: Uint8Array | string): void;
+  /** A message on the state channel. */
+  state(data: unknown): void;
+  /** A channel's buffer fell below its low-water mark. */
+  drain(lane: Lane): void;
+  /** The path is gone (closed by the other side, or failed); `error` names a failure. */
+  dead(error?: Error): void;
+}
+
+/**
+ * One way to the peer that can carry both lanes: a WebRTC connection (`p2p`, direct or through
+ * TURN) or the lobby relay (`relay`). The link chooses among its paths; the lanes only see the
+ * chosen one's channels.
+ */
+export interface Path {
+  readonly kind: 'p2p' | 'relay';
+  /** Both channels open, and the peer there. */
+  readonly isOpen: boolean;
+  /** The channel of each lane; null until it exists. */
+  readonly events: LaneChannel | null;
+  readonly state: LaneChannel | null;
+  /** Set by every message; the link reads and clears it to see whether the path is alive. */
+  heard: boolean;
+  close(): void;
+}
+
+/** The three lanes of the relay: the link's two, and the relay's own handshake. */
+export type RelayLane = Lane | 'hello';
+
+/**
+ * A way to the peer's link through the lobby server (the lobby hands one to each link it makes).
+ * Frames go in order and are not lost while the lobby connection holds; what a lost connection
+ * drops, the events lane sends again.
+ */
+export interface LinkRelay {
+  /** Send one frame to the peer's link. */
+  send(lane: RelayLane, frame: Uint8Array): void;
+  /** Bytes waiting to leave on the lobby connection (shared by every link of the session). */
+  readonly bufferedAmount: number;
+  /** Largest frame the relay carries. */
+  readonly maxMessageSize: number;
+  /** Frames from the peer's link; returns an unsubscribe function. */
+  onFrame(fn: (lane: RelayLane, frame: Uint8Array) => void): () => void;
+}
+
+/** The three WebRTC constructors simple-peer needs; the browser's by default. */
+export interface RtcImplementation {
+  RTCPeerConnection: new (configuration?: RTCConfiguration) => RTCPeerConnection;
+  RTCSessionDescription: unknown;
+  RTCIceCandidate: unknown;
+  /**
+   * Set for implementations that fail DTLS when, as the offerer, they receive the answerer's
+   * handshake before the answer itself (libdatachannel verifies the certificate at once and, not
+   * knowing the fingerprint yet, aborts). The offering link then keeps its ICE candidates out of
+   * the offer and sends them only once the answer is applied, so the answerer cannot start early.
+   */
+  offerCandidatesAfterAnswer?: boolean;
+}
+
+/** RTCPeerConnection state changes, surfaced for diagnostics overlays and logs. */
+export type LinkDiagnostic =
+  | { kind: 'connection-state'; state: RTCPeerConnectionState }
+  | { kind: 'ice-connection-state'; state: RTCIceConnectionState }
+  | { kind: 'ice-gathering-state'; state: RTCIceGatheringState }
+  | { kind: 'signaling-state'; state: RTCSignalingState }
+  | { kind: 'ice-candidate-error'; url: string; errorCode: number; errorText: string; address: string | null; port: number | null };
+
+/** The local ICE candidate type of a connection's selected pair: `host` (direct), `srflx`/`prflx` (through NAT), `relay` (through TURN). */
+export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
