@@ -1,3 +1,8 @@
+/**
+ * A game room: who is in it (join, leave, a seat kept through a dropped connection), its host and
+ * lock, the presence and signaling messages between its members, and re-forming after a restart
+ * from its members' claims (room-restore.ts). Relay frames between members: room-relay.ts.
+ */
 import { Room, ServerError, type Client } from '@colyseus/core';
 import {
   ClientMessageSchemas,
@@ -6,51 +11,24 @@ import {
   LobbyErrorCode,
   LobbyLimits,
   RELAY_MESSAGE,
-  RelayBudget,
   ServerMessage,
-  decodeRelayFrame,
   generateRoomCode,
   validate,
   type ClientMessagePayloads,
-  type Member,
   type RoomSettings,
   type ServerMessagePayloads,
-  type IceServer,
   type Restore,
 } from '@rallypoint/protocol';
+import type { GameRoomApi } from './directory.js';
 import { ClientGuard } from './guard.js';
-import { forwardedFrame, relayFits, relayFrameBytes, relayTerms, type RelayAbusers, type RelayActivity, type RelayDropReason } from './relay.js';
-import { disconnectForAbuse, refuse, screenMessage, type RoomContext } from './screen.js';
-import type { GameRoomApi, RoomDirectory } from './directory.js';
-import type { RestoreTokens } from './restore.js';
-import { iceServersFor, type TurnConfig } from './turn.js';
+import { relayTerms } from './relay.js';
+import { newMember, publicMember, sendTo, type GameRoomContext, type MemberRecord } from './room-parts.js';
+import { RoomRelay } from './room-relay.js';
+import { refuse, screenMessage } from './screen.js';
+import { authorizeJoin, claimOf } from './room-restore.js';
+import { iceServersFor } from './turn.js';
 
-export interface GameRoomContext extends RoomContext {
-  iceServers: readonly IceServer[];
-  turn: TurnConfig | undefined;
-  randomInt: (n: number) => number;
-  restoreTokens: RestoreTokens;
-  /** Where the game rooms are, this process's and (clustered) every other's: codes are unique across it. */
-  directory: RoomDirectory;
-  /** The server is shutting down: it makes no more rooms (a restore goes to another process). */
-  draining: () => boolean;
-  /** Relay budget per member in bytes a second; 0: no relaying. */
-  relayBytesPerSecond: number;
-  relayActivity: RelayActivity;
-  relayAbusers: RelayAbusers;
-}
-
-interface MemberRecord extends Member {
-  client: Client;
-  guard: ClientGuard;
-  relayBudget: RelayBudget;
-  /** When the member was last told its relay frames were refused (once a second at most). */
-  relayRefusedAtS: number;
-  /** While this member's connection is backed up: the newest state from each sender, sent when it drains. */
-  heldState: Map<string, Uint8Array>;
-  heldTimer: ReturnType<typeof setInterval> | undefined;
-  connected: boolean;
-}
+export type { GameRoomContext } from './room-parts.js';
 
 type Handlers = { [K in keyof ClientMessagePayloads]: (member: MemberRecord, payload: ClientMessagePayloads[K]) => void };
 
@@ -86,35 +64,19 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     expelled = new Set<string>();
     /** Renews every member's restore claim before it expires. */
     claimTimer: ReturnType<typeof setInterval> | undefined;
-    /**
-     * Members who left lately, with when: a relay frame still on its way to one of them is
-     * dropped without a word (the sender's link hears of the leave in a moment anyway).
-     */
-    recentlyLeft = new Map<string, number>();
+    /** Relay frames between this room's members (room-relay.ts). */
+    readonly relay = new RoomRelay({
+      ctx,
+      code: () => this.code,
+      member: (id) => this.members.get(id),
+      restoring: () => this.restoring !== undefined,
+    });
     /** Guards of clients that are not members (yet): messages before the join completes. */
     strangers = new WeakMap<Client, ClientGuard>();
 
-    /**
-     * A restoring member keeps its session id (see RestoreSchema); Colyseus takes it from here.
-     * The claim is checked here, before Colyseus reserves a seat under that id: a reservation
-     * replaces whatever seat the id had, the present member's or its pending reconnection.
-     */
+    /** A restore claim is proven before Colyseus reserves a seat (see room-restore.ts). */
     static override async onAuth(_token: string, options: unknown) {
-      const result = validate(JoinOptionsSchema, options);
-      if (!result.ok) throw new ServerError(LobbyErrorCode.InvalidJoinOptions, result.message);
-      const { restore } = result.value;
-      if (restore === undefined) return {};
-      const check = ctx.restoreTokens.check(restore, ctx.now());
-      if (check !== 'ok') {
-        ctx.metrics.restoresRefused.inc();
-        throw new ServerError(LobbyErrorCode.RestoreRefused, check === 'expired' ? 'the restore claim has expired' : 'the restore token does not prove this claim');
-      }
-      // The token binds the member id to this code: only that room, wherever it lives, can hold it.
-      if (await ctx.directory.holds(restore.code, restore.memberId)) {
-        ctx.metrics.restoresRefused.inc();
-        throw new ServerError(LobbyErrorCode.MemberStillPresent, `member ${restore.memberId} is still in room ${restore.code}`);
-      }
-      return { sessionId: restore.memberId };
+      return authorizeJoin(ctx, options);
     }
 
     override async onCreate(options: unknown): Promise<void> {
@@ -170,25 +132,12 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       owed?.delete(client.sessionId);
       const order = restoring ? restore.order : this.nextOrder;
       this.nextOrder = Math.max(this.nextOrder, order + 1);
-      const member: MemberRecord = {
-        id: client.sessionId,
-        name,
-        ready: false,
-        order,
-        client,
-        guard: this.strangers.get(client) ?? new ClientGuard(ctx.now),
-        relayBudget: new RelayBudget(relayTerms(ctx.relayBytesPerSecond) ?? { bytesPerSecond: 0, messagesPerSecond: 0, burstSeconds: 0 }, ctx.now),
-        relayRefusedAtS: -1,
-        heldState: new Map(),
-        heldTimer: undefined,
-        connected: true,
-      };
-      if (ctx.relayAbusers.has(addressOf(client))) member.relayBudget.empty();
+      const member = newMember(ctx, client, { id: client.sessionId, name, ready: false, order }, this.strangers.get(client));
       this.members.set(member.id, member);
       // ws reports a protocol violation (a frame over frameMaxBytes, bad framing) as 'error', then closes.
       client.ref.once('error', () => member.guard.expel());
       ctx.metrics.joins.inc();
-      this.sendTo(client, ServerMessage.Welcome, this.welcomeFor(member));
+      sendTo(client, ServerMessage.Welcome, this.welcomeFor(member));
       this.broadcastExcept(member, ServerMessage.MemberJoined, publicMember(member));
       // The creator hosts; a restored room keeps its proven host, present or on its way back.
       if (!this.members.has(this.hostId) && owed?.has(this.hostId) !== true) this.setHost(member);
@@ -246,7 +195,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (screened === undefined) return;
       if ('relay' in screened) {
         if (member === undefined) return refuse(ctx, guard, client, 'invalid', 'not a member of this room yet', RELAY_MESSAGE);
-        return this.relay(member, screened.relay);
+        return this.relay.forward(member, screened.relay);
       }
       const { type, payload } = screened;
       if (!Object.hasOwn(ClientMessageSchemas, type)) return refuse(ctx, guard, client, 'unknown_type', 'unknown message type', type);
@@ -262,10 +211,10 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         const target = this.members.get(to);
         if (target === undefined || target === from || !target.connected) {
           ctx.metrics.reject('signal_target');
-          this.sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.SignalTargetUnknown, message: `no member ${to} in this room`, type: 'signal' });
+          sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.SignalTargetUnknown, message: `no member ${to} in this room`, type: 'signal' });
           return;
         }
-        this.sendTo(target.client, ServerMessage.Signal, { from: from.id, data });
+        sendTo(target.client, ServerMessage.Signal, { from: from.id, data });
         ctx.metrics.signals.inc();
       },
       ready: (member, { ready }) => {
@@ -274,7 +223,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       },
       lock: (member, { locked }) => {
         if (member.id !== this.hostId) {
-          this.sendTo(member.client, ServerMessage.Error, { code: LobbyErrorCode.NotHost, message: 'only the host can lock the room', type: 'lock' });
+          sendTo(member.client, ServerMessage.Error, { code: LobbyErrorCode.NotHost, message: 'only the host can lock the room', type: 'lock' });
           return;
         }
         this.lockedByHost = locked;
@@ -283,7 +232,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         this.renewClaims();
       },
       sync: (member) => {
-        this.sendTo(member.client, ServerMessage.Welcome, this.welcomeFor(member));
+        sendTo(member.client, ServerMessage.Welcome, this.welcomeFor(member));
       },
       profile: (member, { name }) => {
         member.name = name;
@@ -291,87 +240,6 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         if (member.id === this.hostId) void this.setMetadata({ hostName: name });
       },
     };
-
-    /**
-     * Forward one relay frame to another member of this room, within the sender's budget and the
-     * recipient's backlog (see relay.ts). A malformed frame is refused like any bad message; one
-     * that cannot go is dropped, counted, and the sender told (once a second).
-     */
-    relay(from: MemberRecord, bytes: Buffer): void {
-      // Over budget is found from the header's two bytes, before anything is decoded, and a
-      // flood of it earns strikes like any refused message: it ends with the flooder cut off.
-      if (ctx.relayBytesPerSecond !== 0 && !from.relayBudget.take(relayFrameBytes(bytes))) return this.overBudget(from);
-      const frame = decodeRelayFrame(bytes);
-      if (typeof frame === 'string') return void refuse(ctx, from.guard, from.client, 'invalid', frame, RELAY_MESSAGE);
-      const target = this.members.get(frame.memberId);
-      let dropped: RelayDropReason | undefined;
-      if (ctx.relayBytesPerSecond === 0) dropped = 'off';
-      else if (target === undefined || target === from || !target.connected) dropped = 'target';
-      else if (!relayFits(frame, backlogOf(target.client))) dropped = 'backlog';
-      if (dropped === 'backlog' && frame.lane === 'state' && target !== undefined) return this.holdState(target, from, frame.frame);
-      if (dropped !== undefined || target === undefined) {
-        ctx.metrics.dropRelay(dropped ?? 'target');
-        // Left lately, or not back yet in a room that is re-forming: nothing the sender did wrong.
-        if (dropped === 'target' && (this.leftLately(frame.memberId) || this.restoring !== undefined)) return;
-        // A backed-up recipient is not the sender's doing, and it drops state on purpose: no reply.
-        if (dropped === 'backlog') return;
-        this.tellRelayRefused(from, dropped === 'off' ? 'relaying is off on this server' : `no member ${frame.memberId.slice(0, 64)} in this room`);
-        return;
-      }
-      target.client.sendBytes(RELAY_MESSAGE, forwardedFrame(frame, from.id));
-      ctx.metrics.relayBytes.inc(frame.frame.byteLength);
-      ctx.metrics.relayMessages.inc();
-      if (frame.lane !== 'hello') ctx.relayActivity.saw(this.code, from.id, target.id);
-    }
-
-    /** A relay frame over the sender's budget: dropped, counted, told (once a second), struck. */
-    overBudget(from: MemberRecord): void {
-      ctx.metrics.dropRelay('budget');
-      if (from.guard.overRelayBudget()) {
-        ctx.relayAbusers.add(addressOf(from.client));
-        return disconnectForAbuse(ctx, from.client, 'relay frames far over the budget');
-      }
-      this.tellRelayRefused(from, 'over the relay budget');
-    }
-
-    /** Tell a member its relay frames are not forwarded, once a second at most. */
-    tellRelayRefused(from: MemberRecord, why: string): void {
-      const second = Math.floor(ctx.now() / 1000);
-      if (second === from.relayRefusedAtS) return;
-      from.relayRefusedAtS = second;
-      this.sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.RelayRefused, message: why, type: RELAY_MESSAGE });
-    }
-
-    /**
-     * State for a backed-up member: newest wins here too. It replaces what was held from the same
-     * sender (that one is dropped, counted), and goes out once the connection has drained.
-     */
-    holdState(target: MemberRecord, from: MemberRecord, frame: Uint8Array): void {
-      if (target.heldState.has(from.id)) ctx.metrics.dropRelay('backlog');
-      target.heldState.set(from.id, forwardedFrame({ lane: 'state', memberId: from.id, frame }, from.id));
-      target.heldTimer ??= setInterval(() => {
-        if (!target.connected || !this.members.has(target.id)) {
-          clearInterval(target.heldTimer);
-          target.heldTimer = undefined;
-          target.heldState.clear();
-          return;
-        }
-        if (backlogOf(target.client) > LobbyLimits.relayStateBacklogBytes) return;
-        clearInterval(target.heldTimer);
-        target.heldTimer = undefined;
-        for (const held of target.heldState.values()) {
-          target.client.sendBytes(RELAY_MESSAGE, held);
-          ctx.metrics.relayMessages.inc();
-        }
-        target.heldState.clear();
-      }, HELD_STATE_POLL_MS);
-    }
-
-    private leftLately(memberId: string): boolean {
-      const since = ctx.now() - RECENTLY_LEFT_MS;
-      for (const [id, at] of this.recentlyLeft) if (at < since) this.recentlyLeft.delete(id);
-      return this.recentlyLeft.has(memberId);
-    }
 
     get memberCount(): number {
       return this.members.size;
@@ -407,13 +275,12 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     /** Send each member (but `except`, whose welcome has it) its claim to the room as it is now. */
     renewClaims(except?: MemberRecord): void {
-      for (const member of this.members.values()) if (member !== except && member.connected) this.sendTo(member.client, ServerMessage.Restore, this.claimFor(member));
+      for (const member of this.members.values()) if (member !== except && member.connected) sendTo(member.client, ServerMessage.Restore, this.claimFor(member));
     }
 
     private claimFor(member: MemberRecord): Restore {
       const members = [...this.members.keys(), ...(this.restoring?.owed ?? [])];
-      const room = { settings: this.settings, locked: this.lockedByHost, hostId: this.hostId === '' ? member.id : this.hostId, members };
-      return ctx.restoreTokens.issue({ code: this.code, memberId: member.id, order: member.order, room }, ctx.now());
+      return claimOf(ctx, this.code, member, { settings: this.settings, locked: this.lockedByHost, hostId: this.hostId === '' ? member.id : this.hostId, members });
     }
 
     private firstMember(): MemberRecord | undefined {
@@ -433,8 +300,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 
     private removeMember(member: MemberRecord, reason: 'left' | 'lost'): void {
       this.members.delete(member.id);
-      this.recentlyLeft.set(member.id, ctx.now());
-      clearInterval(member.heldTimer);
+      this.relay.left(member);
       this.broadcastAll(ServerMessage.MemberLeft, { id: member.id, reason });
       if (member.id === this.hostId) {
         const next = this.firstMember();
@@ -465,10 +331,6 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       };
     }
 
-    private sendTo<K extends keyof ServerMessagePayloads>(client: Client, type: K, payload: ServerMessagePayloads[K]): void {
-      client.send(type, payload);
-    }
-
     private broadcastAll<K extends keyof ServerMessagePayloads>(type: K, payload: ServerMessagePayloads[K]): void {
       for (const member of this.members.values()) if (member.connected) member.client.send(type, payload);
     }
@@ -482,24 +344,4 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
 /** A ServerError we threw on purpose, as Colyseus hands it on (wrapped, e.g. `OnCreateException`). */
 function isRefusal(error: Error): boolean {
   return error instanceof ServerError || (error as { cause?: unknown }).cause instanceof ServerError;
-}
-
-/** How long relay frames to a member who left are dropped silently. */
-const RECENTLY_LEFT_MS = 30_000;
-
-/** How often a backed-up member's connection is checked for room for the state held for it. */
-const HELD_STATE_POLL_MS = 20;
-
-/** Bytes waiting on a member's WebSocket (Colyseus' ws transport: `ref` is the ws socket). */
-function backlogOf(client: Client): number {
-  return (client.ref as unknown as { bufferedAmount?: number }).bufferedAmount ?? 0;
-}
-
-/** The TCP peer of a member's WebSocket (Colyseus' ws transport: `ref` is the ws socket). */
-function addressOf(client: Client): string {
-  return (client.ref as unknown as { _socket?: { remoteAddress?: string } })._socket?.remoteAddress ?? '';
-}
-
-function publicMember({ id, name, ready, order }: MemberRecord): Member {
-  return { id, name, ready, order };
 }

@@ -216,6 +216,7 @@ export interface DecodeLimits {
   maxNodes: number;
 }
 
+/** Simulated network conditions on the state lane: delay, jitter, loss, duplication and reordering. */
 export interface StateLaneConditions {
   /** Added one-way delay. @default 0 */
   latencyMs?: number;

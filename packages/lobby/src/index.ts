@@ -42,9 +42,9 @@ export {
 } from './errors.js';
 
 export type { CreateRoomOptions, Lobby, LobbyInit } from './lobby.js';
-export type { LobbyRelayMode, RoomSessionEvents, SessionDeps } from './session.js';
+export type { LobbyRelayMode, RoomSessionEvents, SessionDeps } from './session-types.js';
 export type { LinkFailure, LinkRetryPolicy } from './peer-links.js';
-export type { VoiceDeps, VoiceEvents, VoiceInit, VoicePlayer, VoiceStartOptions } from './voice.js';
+export type { VoiceDeps, VoiceEvents, VoiceInit, VoicePlayer, VoiceStartOptions } from './voice-types.js';
 export type { RoomListEvents } from './listing.js';
 export type { ListingFilter, Member, RoomListing, RoomOptions, RoomSettings, Topology } from '@rallypoint/protocol';
 export type { LobbyRoom } from './colyseus-room.js';

@@ -18,8 +18,9 @@ import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullEr
 import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
-import { RoomSession, type LobbyRelayMode } from './session.js';
-import type { VoiceInit } from './voice.js';
+import { RoomSession } from './session.js';
+import type { LobbyRelayMode } from './session-types.js';
+import type { VoiceInit } from './voice-types.js';
 
 /** Options of `createLobby`. Only `url` is required. */
 export interface LobbyInit<T extends LinkTypes = LinkTypes> {

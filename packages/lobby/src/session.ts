@@ -1,13 +1,9 @@
-import { Emitter, UnheardErrors, type CloseReason, type Link, type LinkInit, type LinkRelay, type LinkTypes, type Logger, type RelayLane } from '@rallypoint/core';
+import { Emitter, UnheardErrors, type Link, type LinkTypes } from '@rallypoint/core';
 import {
   ClientMessage,
   LobbyCloseCode,
-  LobbyLimits,
   RELAY_MESSAGE,
-  RelayBudget,
   ServerMessage,
-  decodeRelayFrame,
-  encodeRelayFrame,
   inviteLink,
   type ClientMessagePayloads,
   type Member,
@@ -16,61 +12,15 @@ import {
   type WelcomePayload,
 } from '@rallypoint/protocol';
 import type { LobbyRoom as ColyseusRoom } from './colyseus-room.js';
-import { LobbyUnavailableError, RelayRefusedError, RestoreRefusedError, SessionClosedError, errorFromCode, type LobbyError } from './errors.js';
-import { PeerLinks, type LinkRetryPolicy } from './peer-links.js';
-import { reconnectRoom, type Connector } from './reconnect.js';
+import { LobbyUnavailableError, RestoreRefusedError, SessionClosedError, errorFromCode } from './errors.js';
+import { PeerLinks } from './peer-links.js';
+import { reconnectRoom } from './reconnect.js';
+import { Roster } from './roster.js';
+import { SessionRelay } from './session-relay.js';
+import type { RoomSessionEvents, SessionDeps } from './session-types.js';
 import { linkedPeers } from './topology.js';
-import { SessionVoice, type VoiceInit } from './voice.js';
+import { SessionVoice } from './voice.js';
 
-/** The events a room session emits (`session.on(name, fn)`). */
-export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
-  memberJoined: Member;
-  memberLeft: { member: Member; reason: 'left' | 'lost' };
-  memberChanged: Member;
-  hostChanged: { hostId: string; previousHostId: string };
-  /** A link to another member opened: both lanes are usable. */
-  linkOpen: { peerId: string; link: Link<T> };
-  linkClose: { peerId: string; reason: CloseReason };
-  /**
-   * A link to a member failed `maxAttempts` times in a row (see `LobbyInit.linkRetry`) and is not
-   * tried again on its own: tell the player, and call `retryLink(peerId)` to try again. A new
-   * offer from the member also tries again.
-   */
-  linkFailed: { peerId: string; attempts: number; reason: CloseReason; error?: Error };
-  /** A refusal from the server, or bad input on a link (`peerId` set); nothing is closed by it. */
-  error: { error: LobbyError | Error; peerId?: string };
-  /** The lobby connection dropped. Open links keep working. */
-  lobbyDisconnected: { code: number; willReconnect: boolean };
-  /** Back in the room: `restored` when the server had restarted and the room was re-formed. */
-  lobbyReconnected: { restored: boolean };
-  /** The session ended (left, or the lobby is gone for good); links are closed. */
-  closed: { reason: 'left' | 'lobby-lost' };
-}
-
-/** What a room session is made with (by `createLobby`; a game does not make sessions itself). */
-export interface SessionDeps<T extends LinkTypes> {
-  connector: Connector;
-  createLink: (init: LinkInit) => Link<T>;
-  linkInit: Partial<LinkInit>;
-  logger: Logger;
-  origin: string;
-  displayName: string;
-  linkRetry: LinkRetryPolicy;
-  random: () => number;
-  turnFallbackMs: number;
-  /** See `LobbyInit.relay`. */
-  relay: LobbyRelayMode;
-  /** See `LobbyInit.voice`. */
-  voice: VoiceInit;
-}
-
-/**
- * `auto`: a link with no direct path travels through the lobby server, if it relays (see
- * `LinkInit.relayAfterMs`). `off`: never. `always`: every link travels through the lobby server
- * and makes no direct connection (for players behind networks that allow nothing else, and for
- * trying the relay); the other side follows.
- */
-export type LobbyRelayMode = 'auto' | 'off' | 'always';
 
 /**
  * One player's stay in a room: presence (members, host, me), the links to the other players that
@@ -80,25 +30,16 @@ export type LobbyRelayMode = 'auto' | 'off' | 'always';
 export class RoomSession<T extends LinkTypes = LinkTypes> {
   readonly #emitter: Emitter<RoomSessionEvents<T>>;
   readonly #links: PeerLinks<T>;
-  readonly #members = new Map<string, Member>();
-  /** Members missing after a lobby restart, with the time they stop being waited for. */
-  readonly #missing = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #roster: Roster;
+  readonly #relay: SessionRelay;
   #room: ColyseusRoom;
   #welcome!: WelcomePayload;
   #status: 'joined' | 'reconnecting' | 'closed' = 'joined';
   #closingAnnounced = false;
   readonly #welcomed: Promise<void>;
   readonly #unheard: UnheardErrors;
-  /** The host last reported (hostChanged) to the game. */
-  #reportedHost: string | undefined;
-  /** While a room re-forms after a lobby restart: who hosted before it (see #hostId). */
-  #hostBeforeRestore: string | undefined;
   /** Rejects ready() when the session ends before the first welcome. */
   #notWelcomed: ((error: Error) => void) | undefined;
-  /** Where relay frames from each member go: the relay path of our link to it. */
-  readonly #relayListeners = new Map<string, Set<(lane: RelayLane, frame: Uint8Array) => void>>();
-  /** Our copy of the server's relay budget for us, shared by every link: see #relayFor. */
-  #relayBudget: RelayBudget | undefined;
   /**
    * Voice chat with the other players, on the links' own connections: `start()` it from a click.
    * See `SessionVoice`.
@@ -112,6 +53,19 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#room = room;
     this.#unheard = new UnheardErrors(deps.logger, () => Date.now());
     this.#emitter = new Emitter((name, error) => deps.logger.warn({ err: error, event: name }, 'a room session listener threw'));
+    this.#roster = new Roster({
+      emit: (name, event) => this.#emitter.emit(name, event as RoomSessionEvents<T>[typeof name]),
+      serverHostId: () => this.#welcome.hostId,
+      changed: () => this.#reconcile(),
+    });
+    this.#relay = new SessionRelay({
+      mode: deps.relay,
+      logger: deps.logger,
+      offered: () => this.#welcome.relay,
+      room: () => this.#room,
+      isJoined: () => this.#status === 'joined',
+      error: (error) => this.#error(error),
+    });
     this.voice = new SessionVoice<T>({ links: () => this.#links.links, myId: () => this.#welcome?.you ?? '', logger: deps.logger, init: deps.voice });
     this.#links = new PeerLinks<T>({
       createLink: deps.createLink,
@@ -131,7 +85,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       retry: deps.linkRetry,
       random: deps.random,
       turnFallbackMs: deps.turnFallbackMs,
-      relayFor: (peerId) => this.#relayFor(peerId),
+      relayFor: (peerId) => this.#relay.for(peerId),
     });
     this.#welcomed = new Promise((resolve, reject) => {
       this.#notWelcomed = reject;
@@ -160,16 +114,16 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     return inviteLink(this.deps.origin, this.code);
   }
   get me(): Member {
-    return this.#members.get(this.#welcome.you) ?? { id: this.#welcome.you, name: this.deps.displayName, ready: false, order: -1 };
+    return this.#roster.get(this.#welcome.you) ?? { id: this.#welcome.you, name: this.deps.displayName, ready: false, order: -1 };
   }
   get hostId(): string {
-    return this.#hostId();
+    return this.#roster.hostId();
   }
   get isHost(): boolean {
-    return this.#hostId() === this.#welcome.you;
+    return this.#roster.hostId() === this.#welcome.you;
   }
   get members(): readonly Member[] {
-    return [...this.#members.values()].sort((a, b) => a.order - b.order);
+    return this.#roster.list();
   }
   get settings(): RoomSettings {
     return this.#welcome.settings;
@@ -262,24 +216,18 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       onWelcome = undefined;
     });
     on(ServerMessage.MemberJoined, (member) => {
-      const known = this.#members.has(member.id);
-      this.#stopWaitingFor(member.id);
-      this.#members.set(member.id, member);
-      this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
+      this.#roster.joined(member);
       this.#reconcile();
     });
-    on(ServerMessage.MemberChanged, (member) => {
-      this.#members.set(member.id, member);
-      this.#emitter.emit('memberChanged', member);
-    });
-    on(ServerMessage.MemberLeft, ({ id, reason }) => this.#removeMember(id, reason));
+    on(ServerMessage.MemberChanged, (member) => this.#roster.changed(member));
+    on(ServerMessage.MemberLeft, ({ id, reason }) => this.#roster.remove(id, reason));
     on(ServerMessage.HostChanged, ({ hostId }) => {
       this.#welcome.hostId = hostId;
-      this.#hostMaybeChanged();
+      this.#roster.hostMaybeChanged();
       this.#reconcile();
     });
     on(ServerMessage.Signal, ({ from, data }) => this.#links.signal(from, data));
-    room.onMessage(RELAY_MESSAGE, (bytes: Uint8Array) => this.#onRelay(bytes));
+    room.onMessage(RELAY_MESSAGE, (bytes: Uint8Array) => this.#relay.receive(bytes));
     on(ServerMessage.Error, ({ code, message }) => this.#error(errorFromCode(code, message, this.#welcome?.code)));
     // The room changed (or our claim nears its expiry): the claim a restore would send.
     on(ServerMessage.Restore, (restore) => {
@@ -293,115 +241,16 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     });
   }
 
-  /**
-   * The relay to one member through this session's lobby connection, for a link's `relay`
-   * (undefined when the server does not relay, or the game turned it off). Frames sent while the
-   * connection is down are lost; the link's events lane sends them again.
-   */
-  #relayFor(peerId: string): Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs'> {
-    const offered = this.#welcome.relay;
-    if (offered === null || offered === undefined || this.deps.relay === 'off') {
-      if (this.deps.relay === 'always') this.#error(new RelayRefusedError('the lobby server does not relay: links connect directly'));
-      return {};
-    }
-    const listeners = this.#relayListeners;
-    const room = () => this.#room;
-    // A little under the server's rates: what the server would drop is held back here instead.
-    const budget = (this.#relayBudget ??= new RelayBudget(
-      { ...offered, bytesPerSecond: offered.bytesPerSecond * RELAY_PACE, messagesPerSecond: offered.messagesPerSecond * RELAY_PACE },
-      () => performance.now(),
-    ));
-    const relay: LinkRelay = {
-      send: (lane, frame) => {
-        if (this.#status !== 'joined') return;
-        budget.spend(frame.byteLength);
-        this.#room.sendBytes(RELAY_MESSAGE, encodeRelayFrame(lane, peerId, frame));
-      },
-      // Over budget, the relay looks full to the lanes: events wait in their queue, state is replaced.
-      get bufferedAmount() {
-        return socketBacklog(room()) + (budget.exhausted ? PACED_BACKLOG_BYTES : 0);
-      },
-      maxMessageSize: offered.maxMessageBytes,
-      onFrame(fn) {
-        let set = listeners.get(peerId);
-        if (set === undefined) listeners.set(peerId, (set = new Set()));
-        set.add(fn);
-        return () => {
-          set.delete(fn);
-          if (set.size === 0 && listeners.get(peerId) === set) listeners.delete(peerId);
-        };
-      },
-    };
-    return this.deps.relay === 'always' ? { relay, direct: false } : { relay };
-  }
-
-  #onRelay(bytes: Uint8Array): void {
-    const frame = decodeRelayFrame(bytes);
-    if (typeof frame === 'string') return this.deps.logger.debug({ problem: frame }, 'unreadable relay frame from the server');
-    const listeners = this.#relayListeners.get(frame.memberId);
-    if (listeners === undefined) return;
-    for (const fn of listeners) fn(frame.lane, frame.frame);
-  }
-
   #applyWelcome(welcome: WelcomePayload): void {
     const first = this.#welcome === undefined;
     this.#welcome = welcome;
-    if (first) this.#reportedHost = welcome.hostId;
-    const present = new Set(welcome.members.map((m) => m.id));
-    for (const member of welcome.members) {
-      // A member the restore was waiting for is back: in a welcome, not only in a memberJoined
-      // (the second member back learns of the first this way). Left waiting, its timer would
-      // end it as 'lost' a reconnection window after the restore, links and all.
-      this.#stopWaitingFor(member.id);
-      const known = this.#members.has(member.id);
-      this.#members.set(member.id, member);
-      if (!first) this.#emitter.emit(known ? 'memberChanged' : 'memberJoined', member);
-    }
-    for (const id of [...this.#members.keys()]) if (!present.has(id) && !this.#missing.has(id)) this.#removeMember(id, 'left');
-    this.#hostMaybeChanged();
+    this.#roster.welcome(welcome.members, first);
     this.#reconcile();
-  }
-
-  /**
-   * The host as this session reports it. While a room re-forms after a lobby restart, whoever
-   * is back first hosts on the server until the member who hosted before returns and takes it
-   * back; that flip is not news to anyone, so the earlier host stays the host here until the
-   * server agrees, or that member is gone for good (see #missing).
-   */
-  #hostId(): string {
-    const before = this.#hostBeforeRestore;
-    return before !== undefined && this.#members.has(before) ? before : this.#welcome.hostId;
-  }
-
-  /** After news from the room: report a new host, and end the restore's hold once it is settled. */
-  #hostMaybeChanged(): void {
-    const before = this.#hostBeforeRestore;
-    if (before !== undefined && (before === this.#welcome.hostId || !this.#members.has(before))) this.#hostBeforeRestore = undefined;
-    const hostId = this.#hostId();
-    if (hostId === this.#reportedHost) return;
-    const previousHostId = this.#reportedHost ?? '';
-    this.#reportedHost = hostId;
-    this.#emitter.emit('hostChanged', { hostId, previousHostId });
-  }
-
-  #removeMember(id: string, reason: 'left' | 'lost'): void {
-    const member = this.#members.get(id);
-    if (member === undefined) return;
-    this.#stopWaitingFor(id);
-    this.#members.delete(id);
-    this.#hostMaybeChanged();
-    this.#reconcile();
-    this.#emitter.emit('memberLeft', { member, reason });
-  }
-
-  #stopWaitingFor(id: string): void {
-    clearTimeout(this.#missing.get(id));
-    this.#missing.delete(id);
   }
 
   #reconcile(): void {
     const { you, settings, iceServers } = this.#welcome;
-    this.#links.reconcile(you, linkedPeers(you, this.#hostId(), this.#members.keys(), settings.topology), iceServers);
+    this.#links.reconcile(you, linkedPeers(you, this.#roster.hostId(), this.#roster.ids(), settings.topology), iceServers);
   }
 
   async #onLobbyLost(code: number): Promise<void> {
@@ -439,14 +288,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     }
     this.#status = 'joined';
     this.#closingAnnounced = false;
-    if (result.restored) {
-      this.#hostBeforeRestore = this.#reportedHost;
-      // Everyone else is coming back too: keep their links while they do.
-      for (const id of this.#members.keys()) {
-        if (id === this.#welcome.you) continue;
-        this.#missing.set(id, setTimeout(() => this.#removeMember(id, 'lost'), LobbyLimits.reconnectWindowSeconds * 1000));
-      }
-    }
+    if (result.restored) this.#roster.restoring(this.#welcome.you);
     this.#attach(result.room);
     this.#room.send(ClientMessage.Sync, {});
     this.#emitter.emit('lobbyReconnected', { restored: result.restored });
@@ -466,22 +308,10 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#status = 'closed';
     this.#notWelcomed?.(beforeWelcome ?? new LobbyUnavailableError('the session ended before the room was joined'));
     this.#notWelcomed = undefined;
-    for (const timer of this.#missing.values()) clearTimeout(timer);
-    this.#missing.clear();
+    this.#roster.close();
     this.#links.close();
     this.voice.close();
     this.#emitter.emit('closed', { reason });
     this.#emitter.clear();
   }
-}
-
-/** Share of the server's relay rates a session uses, leaving room for timing differences. */
-const RELAY_PACE = 0.9;
-/** What the relay reports as waiting while the budget is spent: more than any lane's high-water mark. */
-const PACED_BACKLOG_BYTES = 64 * 1024 * 1024;
-
-/** Bytes waiting on the session's WebSocket (colyseus.js keeps it as `connection.transport.ws`). */
-function socketBacklog(room: ColyseusRoom): number {
-  const transport = (room.connection as unknown as { transport?: { ws?: { bufferedAmount?: number } } }).transport;
-  return transport?.ws?.bufferedAmount ?? 0;
 }

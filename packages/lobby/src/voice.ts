@@ -7,78 +7,19 @@
  *
  * Voice needs a direct or TURN connection: the lobby relay carries data only.
  */
-import { Emitter, type Link, type LinkTypes, type Logger, type RemoteTrack } from '@rallypoint/core';
-import { MicrophoneDeniedError, NoMicrophoneError, VoiceError, VoiceUnsupportedError } from './errors.js';
+import { Emitter, type Link, type LinkTypes, type RemoteTrack } from '@rallypoint/core';
+import { NoMicrophoneError, VoiceError, VoiceUnsupportedError } from './errors.js';
+import { audioElementPlayer, browserGetUserMedia, voiceErrorOf } from './voice-browser.js';
+import { SpeakingMeter, quiet, type Loudness } from './voice-levels.js';
+import type { VoiceDeps, VoiceEvents, VoiceInit, VoicePlayer, VoiceStartOptions } from './voice-types.js';
 
-/** Plays one player's voice. */
-export interface VoicePlayer {
-  /** 0..1 */
-  setVolume(volume: number): void;
-  /** Start (again) after the browser blocked playback without a user gesture. */
-  play(): Promise<void>;
-  close(): void;
-}
-
-/** What `session.voice` is made with (`LobbyInit.voice`); every part has a browser default. */
-export interface VoiceInit {
-  /** Opens the microphone. @default navigator.mediaDevices.getUserMedia */
-  getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
-  /** Plays a remote stream. @default a detached `<audio>` element */
-  createPlayer?: (stream: MediaStream) => VoicePlayer;
-  /** How often levels are read from `getStats()`. @default 100 */
-  levelIntervalMs?: number;
-  /** RMS level (0..1) above which a player is speaking. @default 0.01 */
-  speakingLevel?: number;
-  /** How long `speaking` stays on after the level falls (words have gaps). @default 500 */
-  speakingHoldMs?: number;
-}
-
-/** How `session.voice.start()` opens the microphone. */
-export interface VoiceStartOptions {
-  /** A microphone from `navigator.mediaDevices.enumerateDevices()`. @default the browser's default microphone */
-  deviceId?: string;
-  /** Send only while `talk(true)` (a held key). @default false */
-  pushToTalk?: boolean;
-  /** More constraints for the microphone. @default { echoCancellation: true, noiseSuppression: true, autoGainControl: true } */
-  audio?: MediaTrackConstraints;
-}
-
-/** The events `session.voice` emits. */
-export interface VoiceEvents {
-  /** A member's voice started arriving (again, after a path change). */
-  peerAudio: { peerId: string; stream: MediaStream };
-  /** A member's voice stopped arriving: they stopped, left, or their connection is being replaced. */
-  peerAudioEnded: { peerId: string };
-  /** A member (or me: `session.me.id`) started or stopped speaking. `level` is the RMS level, 0..1. */
-  speaking: { peerId: string; speaking: boolean; level: number };
-  /** Whether the microphone is sent now changed (mute, unmute, push-to-talk, start, stop). */
-  sending: { sending: boolean };
-  /** Playback was blocked or a link would not take the track; voice goes on elsewhere. */
-  error: { error: Error; peerId?: string };
-}
-
-/** What a `SessionVoice` is made with (the room session makes it; a game does not). */
-export interface VoiceDeps<T extends LinkTypes> {
-  links(): ReadonlyMap<string, Link<T>>;
-  myId(): string;
-  logger: Logger;
-  init: VoiceInit;
-}
-
+/** A member being listened to: its voice's player and track, and how loud it is. */
 interface Listening {
   off: Array<() => void>;
   player: VoicePlayer | null;
   track: RemoteTrack | null;
-  /** Last energy reading, for the level over the interval. */
-  energy: number;
-  duration: number;
-  level: number;
-  speaking: boolean;
-  lastLoudMs: number;
+  loudness: Loudness;
 }
-
-/** Below this volume too little is played to tell speech from silence: such a player never shows as speaking. */
-const MIN_MEASURED_VOLUME = 0.02;
 
 const DEFAULTS = { levelIntervalMs: 100, speakingLevel: 0.01, speakingHoldMs: 500 };
 
@@ -87,7 +28,7 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
   readonly #emitter: Emitter<VoiceEvents>;
   readonly #peers = new Map<string, Listening>();
   readonly #volumes = new Map<string, number>();
-  readonly #settings: typeof DEFAULTS;
+  readonly #meter: SpeakingMeter<T>;
   #stream: MediaStream | null = null;
   #track: MediaStreamTrack | null = null;
   #starting: Promise<void> | null = null;
@@ -95,15 +36,20 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
   #pushToTalk = false;
   #talking = false;
   #sending = false;
-  #me: { level: number; speaking: boolean; lastLoudMs: number } = { level: 0, speaking: false, lastLoudMs: 0 };
-  #timer: ReturnType<typeof setInterval> | null = null;
-  /** A reading is under way (getStats can take longer than the interval on a busy machine). */
-  #reading = false;
   #closed = false;
 
   constructor(private readonly deps: VoiceDeps<T>) {
     this.#emitter = new Emitter((name, error) => deps.logger.warn({ err: error, event: name }, 'a voice listener threw'));
-    this.#settings = { ...DEFAULTS, ...definedOf(deps.init) };
+    this.#meter = new SpeakingMeter<T>({
+      settings: { ...DEFAULTS, ...definedOf(deps.init) },
+      links: deps.links,
+      heard: (peerId) => this.#peers.get(peerId),
+      sending: () => this.#sending,
+      myId: deps.myId,
+      volume: (peerId) => this.volume(peerId),
+      needed: () => this.#track !== null || this.hearing.length > 0,
+      emit: (event) => this.#emitter.emit('speaking', event),
+    });
   }
 
   /** True from `start()` resolving until `stop()`. */
@@ -180,7 +126,7 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
    * member whose volume is (nearly) 0 never shows as speaking.
    */
   isSpeaking(peerId: string): boolean {
-    return peerId === this.deps.myId() ? this.#me.speaking : (this.#peers.get(peerId)?.speaking ?? false);
+    return peerId === this.deps.myId() ? this.#meter.me.speaking : (this.#peers.get(peerId)?.loudness.speaking ?? false);
   }
   /** Members whose voice arrives now. */
   get hearing(): string[] {
@@ -196,15 +142,15 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
     for (const link of this.deps.links().values()) link.media.removeTrack(track);
     track.stop();
     this.#setSending(false);
-    this.#setSpeaking(this.deps.myId(), this.#me, 0, 0);
-    this.#maybeStopTimer();
+    this.#meter.set(this.deps.myId(), this.#meter.me, 0, 0);
+    this.#meter.maybeStop();
   }
 
   /** A link opened (the session calls this): hear its tracks, and send ours on it. */
   linkOpened(peerId: string, link: Link<T>): void {
     if (this.#closed) return;
     this.linkClosed(peerId);
-    const peer: Listening = { off: [], player: null, track: null, energy: 0, duration: 0, level: 0, speaking: false, lastLoudMs: 0 };
+    const peer: Listening = { off: [], player: null, track: null, loudness: quiet() };
     this.#peers.set(peerId, peer);
     peer.off.push(
       link.on('track', (remote) => this.#hear(peerId, peer, remote)),
@@ -231,7 +177,7 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
     this.stop();
     for (const peerId of [...this.#peers.keys()]) this.linkClosed(peerId);
     this.#closed = true;
-    this.#maybeStopTimer();
+    this.#meter.close();
     this.#emitter.clear();
   }
 
@@ -259,7 +205,7 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
     for (const [peerId, link] of this.deps.links()) if (link.status === 'open') this.#send(peerId, link, track, stream);
     // A user gesture brought us here: players the browser blocked may play now.
     for (const [peerId, peer] of this.#peers) peer.player?.play().catch((error: unknown) => this.#report(error, peerId));
-    this.#ensureTimer();
+    this.#meter.start();
   }
 
   #send(peerId: string, link: Link<T>, track: MediaStreamTrack, stream: MediaStream): void {
@@ -298,7 +244,7 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
     if (remote.track.kind !== 'audio' || peer.track?.track === remote.track) return;
     this.#unhear(peerId, peer);
     peer.track = remote;
-    peer.energy = peer.duration = 0;
+    peer.loudness.energy = peer.loudness.duration = 0;
     try {
       peer.player = (this.deps.init.createPlayer ?? audioElementPlayer)(remote.stream);
       peer.player.setVolume(this.volume(peerId));
@@ -307,7 +253,7 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
       this.#report(error, peerId);
     }
     this.#emitter.emit('peerAudio', { peerId, stream: remote.stream });
-    this.#ensureTimer();
+    this.#meter.start();
   }
 
   #unhear(peerId: string, peer: Listening): void {
@@ -315,61 +261,9 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
     peer.track = null;
     peer.player?.close();
     peer.player = null;
-    this.#setSpeaking(peerId, peer, 0, 0);
+    this.#meter.set(peerId, peer.loudness, 0, 0);
     this.#emitter.emit('peerAudioEnded', { peerId });
-    this.#maybeStopTimer();
-  }
-
-  #ensureTimer(): void {
-    if (this.#timer === null && !this.#closed) this.#timer = setInterval(() => void this.#readLevels(), this.#settings.levelIntervalMs);
-  }
-
-  #maybeStopTimer(): void {
-    if (this.#timer === null || (!this.#closed && (this.#track !== null || this.hearing.length > 0))) return;
-    clearInterval(this.#timer);
-    this.#timer = null;
-  }
-
-  async #readLevels(): Promise<void> {
-    if (this.#reading) return;
-    this.#reading = true;
-    try {
-      await this.#readLevelsOnce();
-    } finally {
-      this.#reading = false;
-    }
-  }
-
-  async #readLevelsOnce(): Promise<void> {
-    const now = Date.now();
-    let mine = 0;
-    await Promise.all(
-      [...this.deps.links()].map(async ([peerId, link]) => {
-        if (!link.media.available) return;
-        const stats = await link.media.stats().catch(() => null);
-        if (stats === null) return;
-        if (this.#sending) for (const out of stats.outbound) if (out.kind === 'audio') mine = Math.max(mine, out.audioLevel ?? 0);
-        const peer = this.#peers.get(peerId);
-        if (peer === undefined || peer.track === null) return;
-        const inbound = stats.inbound.find((entry) => entry.kind === 'audio' && (entry.trackIdentifier === undefined || entry.trackIdentifier === peer.track?.track.id));
-        if (inbound === undefined) return;
-        // The browser measures what it plays, after this player's volume (Chromium applies the
-        // element's volume in the receiver): undo it, so a quiet player still shows as speaking.
-        const volume = this.volume(peerId);
-        const heard = levelOf(peer, inbound);
-        this.#setSpeaking(peerId, peer, volume >= MIN_MEASURED_VOLUME ? heard / volume : 0, now);
-      }),
-    );
-    this.#setSpeaking(this.deps.myId(), this.#me, this.#sending ? mine : 0, now);
-  }
-
-  #setSpeaking(peerId: string, state: { level: number; speaking: boolean; lastLoudMs: number }, level: number, now: number): void {
-    state.level = level;
-    if (level >= this.#settings.speakingLevel) state.lastLoudMs = now;
-    const speaking = level >= this.#settings.speakingLevel || (now > 0 && now - state.lastLoudMs < this.#settings.speakingHoldMs);
-    if (speaking === state.speaking) return;
-    state.speaking = speaking;
-    this.#emitter.emit('speaking', { peerId, speaking, level });
+    this.#meter.maybeStop();
   }
 
   #report(error: unknown, peerId?: string): void {
@@ -377,50 +271,6 @@ export class SessionVoice<T extends LinkTypes = LinkTypes> {
     if (this.#emitter.has('error')) this.#emitter.emit('error', peerId === undefined ? { error: named } : { error: named, peerId });
     else this.deps.logger.warn({ err: named, peerId }, 'voice');
   }
-}
-
-/**
- * The RMS level over the last interval, from the growth of the received energy and duration
- * (a level read at one instant misses most of a word); the instant's level where a browser
- * reports no energy.
- */
-function levelOf(peer: Listening, inbound: { audioLevel?: number; totalAudioEnergy?: number; totalSamplesDuration?: number }): number {
-  if (inbound.totalAudioEnergy === undefined || inbound.totalSamplesDuration === undefined) return inbound.audioLevel ?? 0;
-  const energy = inbound.totalAudioEnergy - peer.energy;
-  const duration = inbound.totalSamplesDuration - peer.duration;
-  const first = peer.duration === 0;
-  peer.energy = inbound.totalAudioEnergy;
-  peer.duration = inbound.totalSamplesDuration;
-  if (first || duration <= 0) return 0;
-  return Math.sqrt(Math.max(0, energy) / duration);
-}
-
-function voiceErrorOf(error: unknown, deviceId: string | undefined): Error {
-  const name = (error as { name?: unknown } | null)?.name;
-  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') return new MicrophoneDeniedError({ cause: error });
-  if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError') return new NoMicrophoneError(deviceId, { cause: error });
-  if (name === 'TypeError' && browserGetUserMedia() === undefined) return new VoiceUnsupportedError();
-  return new VoiceError(`the microphone could not be opened (${String(name ?? error)})`, undefined, { cause: error });
-}
-
-function browserGetUserMedia(): ((constraints: MediaStreamConstraints) => Promise<MediaStream>) | undefined {
-  const devices = (globalThis as { navigator?: { mediaDevices?: MediaDevices } }).navigator?.mediaDevices;
-  return devices?.getUserMedia === undefined ? undefined : (constraints) => devices.getUserMedia(constraints);
-}
-
-/** A detached `<audio>` element per voice (Chromium plays a WebRTC stream only through a media element). */
-function audioElementPlayer(stream: MediaStream): VoicePlayer {
-  const audio = document.createElement('audio');
-  audio.autoplay = true;
-  audio.srcObject = stream;
-  return {
-    setVolume: (volume) => (audio.volume = volume),
-    play: () => audio.play(),
-    close: () => {
-      audio.pause();
-      audio.srcObject = null;
-    },
-  };
 }
 
 function definedOf(init: VoiceInit): Partial<typeof DEFAULTS> {

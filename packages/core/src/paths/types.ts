@@ -46,7 +46,7 @@ export interface Path {
 }
 
 /** The three lanes of the relay: the link's two, and the relay's own handshake. */
-export type RelayLane = Lane | 'hello';
+export type RelayLane = 'events' | 'state' | 'hello';
 
 /**
  * A way to the peer's link through the lobby server (the lobby hands one to each link it makes).
