@@ -6,8 +6,8 @@
 import { nodeRtc, type Lane, type RtcImplementation } from '@rallypoint/core/node';
 import { capturingRtc } from '../../packages/core/src/paths/rtc.js';
 import { Renumberer } from './renumber.js';
+import { SideFilter, type OutgoingFilter } from './taps.js';
 
-export type OutgoingFilter = (lane: Lane, bytes: Uint8Array) => Uint8Array | null;
 
 export interface SpyRtc {
   rtc: RtcImplementation;
@@ -26,10 +26,9 @@ export interface SpyRtc {
 
 const laneOf = (channel: RTCDataChannel): Lane => (channel.label === 'rallypoint-state' ? 'state' : 'events');
 
-export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
+/** `numbering` and `filter` are shared with the side's other taps when its link also has a relay (taps.ts). */
+export function createSpyRtc(base: RtcImplementation = nodeRtc, numbering = new Renumberer(), filter = new SideFilter()): SpyRtc {
   const channels = new Map<Lane, { channel: RTCDataChannel; rawSend: (data: never) => void }>();
-  let filter: OutgoingFilter | null = null;
-  const numbering = new Renumberer();
 
   const capture = (channel: RTCDataChannel) => {
     const lane = laneOf(channel);
@@ -37,7 +36,7 @@ export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
     channels.set(lane, { channel, rawSend });
     channel.send = ((data: Uint8Array) => {
       const numbered = lane === 'events' && typeof data !== 'string' ? numbering.outgoing(data) : data;
-      const out = filter === null ? numbered : filter(lane, numbered);
+      const out = filter.apply(lane, numbered);
       if (out !== null) rawSend(out as never);
     }) as RTCDataChannel['send'];
     if (lane === 'events') mapIncoming(channel, (bytes) => numbering.incoming(bytes));
@@ -60,7 +59,7 @@ export function createSpyRtc(base: RtcImplementation = nodeRtc): SpyRtc {
       entry.rawSend(numbering.inject(frame) as never);
     },
     setFilter(next) {
-      filter = next;
+      filter.current = next;
     },
   };
 }

@@ -3,62 +3,48 @@
  * unchanged over it, links with `relay: 'always'` carry both lanes through the server, and the
  * server counts what it relays.
  */
-import { createLink, type Lane, type LinkInit, type LinkRelay, type LinkTypes } from '@rallypoint/core';
+import { createLink, type LinkInit, type LinkTypes } from '@rallypoint/core';
+import { createLink as createNodeLink } from '@rallypoint/core/node';
 import { createLobby, type LobbyInit, type RoomSession } from '@rallypoint/lobby/node';
 import { afterEach, expect, test } from 'vitest';
 import { describeLinkContract, type ContractFactory } from '../helpers/link-contract.js';
-import { Renumberer } from '../helpers/renumber.js';
 import { serverForFile } from '../helpers/server-per-file.js';
+import { Renumberer } from '../helpers/renumber.js';
+import { createSpyRtc, type SpyRtc } from '../helpers/spy-rtc.js';
+import { SideFilter, tappedRelay } from '../helpers/taps.js';
 import { linksOpen } from '../helpers/session.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 // 2 MiB/s (4 MiB in the bucket): the 5 MiB event waits about a second for budget, and the
 // backed-up test reaches the point where the session holds state back after 4 MiB, not 16.
-const server = serverForFile(['--relay-bytes-per-second', String(2 * 1024 * 1024)]);
+const server = serverForFile(['--relay-bytes-per-second', String(2 * 1024 * 1024), '--creates-per-address', '0']);
 const sessions: RoomSession[] = [];
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.leave()));
 });
 
-/** B's relay with the contract's hooks: what B's link sends can be rewritten, and raw frames injected. */
-function tappedRelay(relay: LinkRelay) {
-  let filter: ((lane: Lane, bytes: Uint8Array) => Uint8Array | null) | null = null;
-  const numbering = new Renumberer();
-  const tapped: LinkRelay = {
-    send(lane, frame) {
-      if (lane === 'hello') return relay.send(lane, frame);
-      const numbered = lane === 'events' ? numbering.outgoing(frame) : frame;
-      const out = filter === null ? numbered : filter(lane, numbered);
-      if (out !== null) relay.send(lane, out);
-    },
-    get bufferedAmount() {
-      return relay.bufferedAmount;
-    },
-    maxMessageSize: relay.maxMessageSize,
-    onFrame: (fn) => relay.onFrame((lane, frame) => fn(lane, lane === 'events' ? numbering.incoming(frame) : frame)),
-  };
-  return {
-    relay: tapped,
-    inject: (lane: Lane, data: Uint8Array | string) => {
-      if (typeof data === 'string') throw new Error('the relay carries bytes only');
-      relay.send(lane, data);
-    },
-    injectFrame: (frame: Uint8Array) => relay.send('events', numbering.inject(frame)),
-    setFilter: (next: typeof filter) => (filter = next),
-  };
-}
-
-async function relayedPair<T extends LinkTypes>(options: { a?: Partial<LinkInit>; b?: Partial<LinkInit>; waitOpen?: boolean } = {}) {
+/**
+ * Two sessions and the links between them, through the relay only; or, `moving`, links that open
+ * on the relay at once (`relayAfterMs: 0`) and move to their direct connection (node-datachannel)
+ * when it opens. B's relay (and, moving, its data channels) are tapped, in one sequence space.
+ */
+async function relayedPair<T extends LinkTypes>(options: { a?: Partial<LinkInit>; b?: Partial<LinkInit>; waitOpen?: boolean } = {}, moving = false) {
   let tap: ReturnType<typeof tappedRelay> | undefined;
+  let spy: SpyRtc | undefined;
   const lobby = (side: 'a' | 'b'): LobbyInit<T> => ({
     url: server().url,
-    relay: 'always',
-    link: options[side] ?? {},
-    // The browser build of the link: with `direct: false` it needs no WebRTC at all.
+    relay: moving ? 'auto' : 'always',
+    link: { ...(moving ? { relayAfterMs: 0 } : {}), ...options[side] },
     createLink: (init) => {
-      if (side === 'a' || init.relay === undefined) return createLink<T>(init);
-      tap = tappedRelay(init.relay);
-      return createLink<T>({ ...init, relay: tap.relay });
+      // Relay only: the browser build of the link; with `direct: false` it needs no WebRTC at all.
+      const make = moving ? createNodeLink<T> : createLink<T>;
+      if (side === 'a' || init.relay === undefined) return make(init);
+      const numbering = new Renumberer();
+      const filter = new SideFilter();
+      tap = tappedRelay(init.relay, numbering, filter);
+      if (!moving) return make({ ...init, relay: tap.relay });
+      spy = createSpyRtc(undefined, numbering, filter);
+      return make({ ...init, relay: tap.relay, rtc: spy.rtc });
     },
   });
   const a = await createLobby<T>(lobby('a')).create({ name: 'A' });
@@ -68,25 +54,30 @@ async function relayedPair<T extends LinkTypes>(options: { a?: Partial<LinkInit>
   const linkA = a.links.get(b.me.id)!;
   const linkB = b.links.get(a.me.id)!;
   if (options.waitOpen !== false) await Promise.all([waitFor(linkA, 'open'), waitFor(linkB, 'open')]);
-  return { a: linkA, b: linkB, tap: tap!, sessions: [a, b] as const };
+  return { a: linkA, b: linkB, tap: tap!, spy, sessions: [a, b] as const };
 }
 
-const createPair: ContractFactory = async <T extends LinkTypes>(options = {}) => {
-  const pair = await relayedPair<T>(options);
-  return {
-    a: pair.a,
-    b: pair.b,
-    injectFromB: pair.tap.inject,
-    injectFrameFromB: pair.tap.injectFrame,
-    filterB: pair.tap.setFilter,
-    close: () => {
-      pair.a.close();
-      pair.b.close();
-    },
+const contractPair =
+  (moving: boolean): ContractFactory =>
+  async <T extends LinkTypes>(options = {}) => {
+    const pair = await relayedPair<T>(options, moving);
+    // Raw bytes go on the path B's link sends on now (before it opens: the relay, where it starts).
+    const direct = () => pair.spy !== undefined && pair.b.transport !== 'relay' && pair.spy.channel('events')?.readyState === 'open';
+    return {
+      a: pair.a,
+      b: pair.b,
+      injectFromB: (lane, data) => (direct() ? pair.spy!.sendRaw(lane, data) : pair.tap.inject(lane, data)),
+      injectFrameFromB: (frame) => (direct() ? pair.spy!.sendFrame(frame) : pair.tap.injectFrame(frame)),
+      filterB: pair.tap.setFilter,
+      close: () => {
+        pair.a.close();
+        pair.b.close();
+      },
+    };
   };
-};
 
-describeLinkContract('the lobby relay', createPair, { transport: 'relay', textAndEmptyFrames: false });
+describeLinkContract('the lobby relay', contractPair(false), { transport: 'relay', textAndEmptyFrames: false });
+
 
 test('relayed links are counted in /metrics: bytes, frames and the links themselves', async () => {
   const { a, b } = await relayedPair<{ events: { n: number }; state: { x: number } }>();

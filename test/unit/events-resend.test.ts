@@ -7,32 +7,10 @@
 import { createLink, createSeededRandom, type Lane, type Link, type LinkRelay, type RelayLane } from '@rallypoint/core';
 import { pack } from 'msgpackr';
 import { afterEach, expect, test } from 'vitest';
+import { memoryRelay } from '../helpers/loopback.js';
 import { until, waitFor } from '../helpers/wait.js';
 
 type Game = { events: { n: number } };
-
-/** Two ends of an in-memory relay; `drop(lane, frame)` decides, per frame, what is lost on the way to B. */
-function memoryRelay(drop: (lane: RelayLane, frame: Uint8Array) => boolean = () => false) {
-  const listeners = { a: new Set<(lane: RelayLane, frame: Uint8Array) => void>(), b: new Set<(lane: RelayLane, frame: Uint8Array) => void>() };
-  const end = (to: 'a' | 'b'): LinkRelay => ({
-    send(lane, frame) {
-      const copy = new Uint8Array(frame); // a copy: a Buffer's slice() would be a view of the encoder's scratch buffer
-      if (to === 'b' && drop(lane, copy)) return;
-      setTimeout(() => {
-        for (const fn of listeners[to]) fn(lane, copy);
-      }, 0);
-    },
-    bufferedAmount: 0,
-    maxMessageSize: 16 * 1024,
-    onFrame(fn) {
-      const own = to === 'b' ? listeners.a : listeners.b;
-      own.add(fn);
-      return () => own.delete(fn);
-    },
-  });
-  // A's relay sends to B, and listens for what B sends.
-  return { a: end('b'), b: end('a'), inject: (lane: Lane, frame: Uint8Array) => setTimeout(() => listeners.a.forEach((fn) => fn(lane, frame)), 0) };
-}
 
 const links: Link<Game>[] = [];
 afterEach(() => {

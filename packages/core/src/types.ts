@@ -3,9 +3,9 @@
  * only types: those that belong to paths and media live there (paths/types.ts, media/types.ts).
  */
 import type { RemoteTrack } from './media/types.js';
-import type { CandidateType, Lane, LinkDiagnostic, LinkRelay, RtcImplementation } from './paths/types.js';
+import type { CandidateType, Lane, LinkDiagnostic, LinkRelay, LinkSignal, RtcImplementation } from './paths/types.js';
 
-export type { Lane };
+export type { Lane, LinkSignal };
 
 /** What a request sends and what its handler answers. */
 export interface RequestType {
@@ -30,12 +30,6 @@ export type RequestsOf<T extends LinkTypes> =
   T['requests'] extends Record<string, RequestType> ? T['requests'] : Record<string, RequestType>;
 /** The state payload of a `LinkTypes` (unknown when it names none). */
 export type StateOf<T extends LinkTypes> = 'state' extends keyof T ? T['state'] : unknown;
-
-/** Opaque signaling data: pass it to the other side's `link.signal()` by any means (JSON-safe). */
-export interface LinkSignal {
-  type: string;
-  [key: string]: unknown;
-}
 
 /** Why a link closed. */
 export type CloseReason =

@@ -1,15 +1,14 @@
 /**
- * The link's WebRTC connections (`PeerPath`s): making the first one, replacing a dead one with a
- * new one through the same signaling, and routing each signal to the connection it belongs to.
+ * The link's WebRTC connections (direct paths: `PeerPath`s): making the first one, replacing a
+ * dead one with a new one through the same signaling, and routing each signal to its connection.
  * One connection at a time. The initiator makes them; the other side follows the newest offer
  * and asks for a new one with a `renew` signal when it loses its own. Connections after the
  * first travel wrapped in a `rallypoint-path` signal that carries their number.
  */
 import { InvalidSignalError } from '../errors.js';
 import type { LinkMedia } from '../media/link-media.js';
-import { PeerPath } from '../paths/peer-path.js';
 import type { RemoteTrack } from '../media/types.js';
-import type { LinkDiagnostic, PathHandlers, RtcImplementation } from '../paths/types.js';
+import type { DirectPath, DirectPathFactory, LinkDiagnostic, PathHandlers, RtcImplementation } from '../paths/types.js';
 import type { LinkInit, LinkSignal, Logger } from '../types.js';
 import { ConnectionAttempts } from './attempts.js';
 
@@ -37,6 +36,8 @@ export function hasTurnServer(servers: readonly RTCIceServer[]): boolean {
 
 export interface ConnectionsDeps {
   init: LinkInit;
+  /** Makes each connection (`PeerPath`s, but for tests). */
+  createPath: DirectPathFactory;
   /** Null for a link that makes no direct connections (`direct: false`). */
   rtc: RtcImplementation | null;
   lowWaterMarks: { state: number; events: number };
@@ -49,22 +50,22 @@ export interface ConnectionsDeps {
   emitTrackEnded(remote: RemoteTrack): void;
   report(error: Error): void;
   /** What each connection tells the link (its `open` comes after the attempt bookkeeping here). */
-  handlers(path: PeerPath): PathHandlers;
+  handlers(path: DirectPath): PathHandlers;
   /** ICE connected (again) on `path`: its candidate pair may have changed. */
-  connected(path: PeerPath): void;
+  connected(path: DirectPath): void;
   /** `path` is given up while it may carry the lanes: move them to the relay, if it is open. */
-  fallBack(path: PeerPath): void;
+  fallBack(path: DirectPath): void;
 }
 
 export class Connections {
   /** The connection now (open or being made); null between a dead one and the next. */
-  #peer: PeerPath | null = null;
+  #peer: DirectPath | null = null;
   /** When the next new connection is made (initiator), and when one being made is given up. */
   readonly #attempts = new ConnectionAttempts();
 
   constructor(private readonly deps: ConnectionsDeps) {}
 
-  get peer(): PeerPath | null {
+  get peer(): DirectPath | null {
     return this.#peer;
   }
 
@@ -114,7 +115,7 @@ export class Connections {
   }
 
   /** `path` died: it is no longer the connection (true if it was). */
-  lost(path: PeerPath): boolean {
+  lost(path: DirectPath): boolean {
     if (path !== this.#peer) return false;
     this.#peer = null;
     return true;
@@ -151,7 +152,7 @@ export class Connections {
   }
 
   /** A connection not open PATH_ATTEMPT_TIMEOUT_MS from now is given up, and the next one tried. */
-  watch(path: PeerPath): void {
+  watch(path: DirectPath): void {
     this.#attempts.watch(
       () => this.#peer !== path || path.isOpen,
       () => {
@@ -166,13 +167,13 @@ export class Connections {
     this.#peer?.close(letGoodbyeOut);
   }
 
-  #create(id: number, initiator: boolean, policy: RTCIceTransportPolicy): PeerPath {
+  #create(id: number, initiator: boolean, policy: RTCIceTransportPolicy): DirectPath {
     const { init, rtc, media } = this.deps;
     if (rtc === null) throw new Error('a link with direct: false makes no connections');
     // The link's handlers need the path, which exists only once the constructor returns.
     let handlers: PathHandlers | undefined;
     const to = (): PathHandlers => (handlers ??= this.deps.handlers(path));
-    const path: PeerPath = new PeerPath(
+    const path: DirectPath = this.deps.createPath(
       {
         id,
         initiator,
@@ -227,7 +228,7 @@ export class Connections {
     this.scheduleAttempt();
   }
 
-  #replace(path: PeerPath): void {
+  #replace(path: DirectPath): void {
     const old = this.#peer;
     this.#peer = path;
     old?.close();

@@ -8,8 +8,7 @@ import { LinkConditioner } from '../lanes/conditioner.js';
 import { EventsLane, type EventsLaneDeps } from '../lanes/events-lane.js';
 import { StateLane } from '../lanes/state-lane.js';
 import { RateMeter } from '../lanes/totals.js';
-import type { PeerPath } from '../paths/peer-path.js';
-import type { Lane, LaneChannel, Path } from '../paths/types.js';
+import type { DirectPath, Lane, LaneChannel, Path } from '../paths/types.js';
 import type { EventsOf, LinkInit, RequestsOf, StateOf, LinkTypes } from '../types.js';
 import type { FrameDecoder, FrameEncoder } from '../wire/codec.js';
 
@@ -77,7 +76,7 @@ export class LinkLanes<T extends LinkTypes> {
   attach(path: Path): void {
     this.events.attach(path.events!);
     this.state.attach(path.state!);
-    if (path.kind === 'p2p') (path as PeerPath).useLinkLowWaterMark();
+    if (path.kind === 'p2p') (path as DirectPath).useLinkLowWaterMark();
   }
 
   /** Ask the peer to send the events lane again on `channel`, from the first frame not here. */

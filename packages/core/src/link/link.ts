@@ -17,10 +17,10 @@ import { RemoteClock } from '../lanes/sequence.js';
 import type { EventsLaneApi, StateLaneApi } from '../lanes/types.js';
 import { LinkMedia } from '../media/link-media.js';
 import type { LinkMediaApi } from '../media/types.js';
-import type { PeerPath } from '../paths/peer-path.js';
 import { DEFAULT_MAX_MESSAGE_SIZE } from '../paths/rtc.js';
 import { RelayPath } from '../paths/relay-path.js';
-import type { LaneChannel, PathHandlers } from '../paths/types.js';
+import { PeerPath } from '../paths/peer-path.js';
+import type { DirectPath, DirectPathFactory, LaneChannel, PathHandlers } from '../paths/types.js';
 import type { CloseReason, EventsOf, LinkConditions, LinkEvents, LinkInit, LinkSignal, LinkStats, LinkStatus, LinkTransport, LinkTypes, RequestsOf, StateOf } from '../types.js';
 import { UnheardErrors } from '../unheard.js';
 import { createFrameEncoder } from '../wire/codec.js';
@@ -62,7 +62,18 @@ export interface Link<T extends LinkTypes = LinkTypes> {
 
 /** Create one side of a link. Pass each side's `signal` events to the other side's `signal()`. */
 export function createLink<T extends LinkTypes = LinkTypes>(init: LinkInit): Link<T> {
-  return new PeerLink<T>(init);
+  return new PeerLink<T>(init, { createPath: (pathInit, handlers) => new PeerPath(pathInit, handlers) });
+}
+
+/** Parts a link is made of that tests replace (not exported from the package). */
+export interface LinkParts {
+  /** Makes the link's connections. @default a `PeerPath` (simple-peer) each */
+  createPath: DirectPathFactory;
+}
+
+/** `createLink` with its parts given: for tests of the link over in-memory paths. */
+export function createLinkWith<T extends LinkTypes = LinkTypes>(init: LinkInit, parts: LinkParts): Link<T> {
+  return new PeerLink<T>(init, parts);
 }
 
 class PeerLink<T extends LinkTypes> implements Link<T> {
@@ -82,7 +93,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   readonly #liveness: Liveness;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(init: LinkInit) {
+  constructor(init: LinkInit, parts: LinkParts) {
     const settings = (this.#settings = readLinkInit(init));
     const { now, logger, timing } = settings;
     this.#epochMs = now();
@@ -125,6 +136,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#relay = init.relay === undefined ? null : new RelayPath(init.relay, this.#relayHandlers(), this.#lanes.lowWaterMarks.state);
     this.#connections = new Connections({
       init,
+      createPath: parts.createPath,
       rtc: settings.rtc,
       lowWaterMarks: this.#lanes.lowWaterMarks,
       media: this.#media,
@@ -235,11 +247,11 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     this.#close('local');
   }
 
-  #peerHandlers(path: PeerPath): PathHandlers {
+  #peerHandlers(path: DirectPath): PathHandlers {
     return {
       open: () => {
         this.#paths.onPeerOpen(path);
-        if (!path.isDead) this.#media.attach(path.media);
+        if (!path.isDead && path.media !== null) this.#media.attach(path.media);
       },
       events: (data) => this.#lanes.receiveEvents(data, path.events!, this.#handshake.decoder),
       state: (data) => this.#lanes.receiveState(data),

@@ -5,8 +5,7 @@
  * path, and every PATH_CHECK_MS the current connection is checked for silence: one not heard
  * from for `pathTimeoutMs` is taken for dead (its connection may not notice for many seconds).
  */
-import type { PeerPath } from '../paths/peer-path.js';
-import type { Path } from '../paths/types.js';
+import type { DirectPath, Path } from '../paths/types.js';
 import type { LinkSettings } from './options.js';
 
 /** How often the link checks that its path is alive. */
@@ -25,17 +24,17 @@ export interface LivenessDeps {
   hasRelay: boolean;
   /** The path the lanes are on, and the current connection (which may be another). */
   current(): Path | null;
-  peer(): PeerPath | null;
+  peer(): DirectPath | null;
   isOpen(): boolean;
   /** Nothing from the peer for `heartbeatTimeoutMs`. */
   timedOut(): void;
   /** The current connection went silent for `pathTimeoutMs`. */
-  silent(path: PeerPath): void;
+  silent(path: DirectPath): void;
   /** Ping on the state lane (keeps a quiet path's silence from looking like death). */
   ping(): void;
   /** Each heartbeat: rates, a ping, acknowledgements. */
   beat(now: number): void;
-  recheckCandidate(path: PeerPath): void;
+  recheckCandidate(path: DirectPath): void;
   debug(data: Record<string, unknown>, message: string): void;
 }
 
@@ -109,7 +108,7 @@ export class Liveness {
     if (limit === 0 || path.kind === 'relay') return;
     if (quietMs >= limit) {
       this.deps.debug({ quietMs }, 'connection silent: leaving it');
-      this.deps.silent(path as PeerPath);
+      this.deps.silent(path as DirectPath);
     } else if (quietMs >= limit / 2) {
       this.deps.ping();
     }

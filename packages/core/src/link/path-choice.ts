@@ -8,9 +8,8 @@
  * Moving keeps every event: the events lane sends again from the first frame the peer has not
  * acknowledged, and asks the peer to do the same (`moveTo`); the game sees `transportChanged`.
  */
-import type { PeerPath } from '../paths/peer-path.js';
 import type { RelayPath } from '../paths/relay-path.js';
-import type { CandidateType, LaneChannel, Path } from '../paths/types.js';
+import type { CandidateType, DirectPath, LaneChannel, Path } from '../paths/types.js';
 import type { LinkTransport, Logger, TransportChangeReason, TransportChangedEvent } from '../types.js';
 import type { Connections } from './connections.js';
 
@@ -101,7 +100,7 @@ export class PathChoice {
   }
 
   /** The first connection to open carries the hello; a later one the lanes move to (direct beats relay). */
-  onPeerOpen(path: PeerPath): void {
+  onPeerOpen(path: DirectPath): void {
     // A new connection has its own candidate pair: unknown until getStats says.
     this.#candidateType = null;
     this.refreshCandidateType(path);
@@ -149,7 +148,7 @@ export class PathChoice {
   }
 
   /** A connection closed or failed. Before the hello: the relay, or the link fails. After: move on. */
-  onPeerDead(path: PeerPath, error?: Error): void {
+  onPeerDead(path: DirectPath, error?: Error): void {
     if (this.deps.isClosed() || !this.deps.connections.lost(path)) return;
     this.deps.logger.debug({ path: path.id, error }, 'connection lost');
     if (!this.deps.helloSent()) {
@@ -166,7 +165,7 @@ export class PathChoice {
   }
 
   /** The current connection is gone: the relay if it is there, and a new connection either way. */
-  leave(path: PeerPath): void {
+  leave(path: DirectPath): void {
     const { connections } = this.deps;
     if (path === connections.peer) connections.drop();
     this.fallBack(path);
@@ -174,13 +173,13 @@ export class PathChoice {
   }
 
   /** If the lanes are on `path`, move them to the relay (when it is open). */
-  fallBack(path: PeerPath): void {
+  fallBack(path: DirectPath): void {
     const relay = this.deps.relay;
     if (this.#current === path && relay?.isOpen === true) this.moveTo(relay, 'path-lost');
   }
 
   /** Read the connection's selected candidate pair again: a TURN pair makes the transport `turn`. */
-  refreshCandidateType(path: PeerPath): void {
+  refreshCandidateType(path: DirectPath): void {
     path.candidateType().then(
       (type) => {
         if (type === null || path !== this.deps.connections.peer) return;

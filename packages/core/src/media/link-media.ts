@@ -3,12 +3,11 @@
  * media (path-media.ts) gets them once it is open; the peer's tracks on a closed one end.
  */
 import { LinkMediaError } from '../errors.js';
-import type { PathMedia } from './path-media.js';
-import type { LinkMediaApi, MediaStats, RemoteTrack } from './types.js';
+import type { ConnectionMedia, LinkMediaApi, MediaStats, RemoteTrack } from './types.js';
 
 export class LinkMedia implements LinkMediaApi {
   readonly #local = new Map<MediaStreamTrack, { stream: MediaStream; sending: MediaStreamTrack | null }>();
-  #path: PathMedia | null = null;
+  #path: ConnectionMedia | null = null;
   /** Renegotiations on connections this link no longer has. */
   #pastRenegotiations = 0;
 
@@ -56,7 +55,7 @@ export class LinkMedia implements LinkMediaApi {
   }
 
   /** A direct connection opened and carries the lanes: send every track on it. */
-  attach(path: PathMedia): void {
+  attach(path: ConnectionMedia): void {
     if (this.#path === path) return;
     if (this.#path !== null) this.detach(this.#path);
     this.#path = path;
@@ -71,7 +70,7 @@ export class LinkMedia implements LinkMediaApi {
   }
 
   /** The connection is gone (or no longer carries the lanes). */
-  detach(path: PathMedia): void {
+  detach(path: ConnectionMedia): void {
     if (this.#path !== path) return;
     this.#path = null;
     this.#pastRenegotiations += path.renegotiations;

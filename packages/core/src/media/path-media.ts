@@ -1,7 +1,6 @@
 /**
- * The media of one connection (one `PeerPath`): its tracks, offers and RTP stats.
- *
- * Audio (or video) tracks on a link's WebRTC connection, beside the two data lanes.
+ * The media of one connection (one `PeerPath`): audio (or video) tracks on a link's WebRTC
+ * connection beside the two data lanes, its offers and its RTP stats.
  *
  * Negotiation follows simple-peer's rule, which is the link's initiator rule: only the initiator
  * makes offers. The other side asks for one (a `renegotiate` signal) and, for a track the offer
@@ -9,19 +8,12 @@
  * `transceiverRequest`), which its own track then takes over. Offers never cross, so there is no
  * glare to resolve. The data channels live on the same connection and keep flowing throughout.
  *
- * A link may replace its connection mid-game (paths.ts); the tracks added here move to each new
- * connection once it is open, and the peer's tracks on the old one end (`trackEnded`). The lobby
- * relay carries no media.
+ * A link may replace its connection mid-game (link/connections.ts); the tracks added move to
+ * each new connection once it is open (link-media.ts), and the peer's tracks on the old one end
+ * (`trackEnded`). The lobby relay carries no media.
  */
 import { LinkMediaError } from '../errors.js';
-import type { InboundMediaStats, MediaStats, OutboundMediaStats, RemoteTrack } from './types.js';
-
-export interface PathMediaHandlers {
-  track(remote: RemoteTrack): void;
-  trackEnded(remote: RemoteTrack): void;
-  /** The connection is going away. */
-  closed(media: PathMedia): void;
-}
+import type { ConnectionMedia, InboundMediaStats, MediaStats, OutboundMediaStats, PathMediaHandlers, RemoteTrack } from './types.js';
 
 /** What of simple-peer the media of a connection uses (narrow: its types would pull in Node's). */
 export interface MediaPeer {
@@ -32,7 +24,7 @@ export interface MediaPeer {
 }
 
 /** The media of one RTCPeerConnection (one `PeerPath`). */
-export class PathMedia {
+export class PathMedia implements ConnectionMedia {
   #remote: RemoteTrack[] = [];
   readonly #senders = new Map<MediaStreamTrack, { sender: RTCRtpSender; stream: MediaStream }>();
   /** Offers made (initiator) or received (the other side) on this connection. */

@@ -67,3 +67,23 @@ export interface OutboundMediaStats {
   audioLevel?: number;
 }
 
+
+/** The media of one connection, as the link's media moves tracks onto it (media/path-media.ts). */
+export interface ConnectionMedia {
+  /** The peer's tracks arriving on this connection. */
+  readonly remoteTracks: readonly RemoteTrack[];
+  /** Offers after the first on this connection. */
+  readonly renegotiations: number;
+  add(track: MediaStreamTrack, stream: MediaStream): void;
+  remove(track: MediaStreamTrack): void;
+  replace(track: MediaStreamTrack, replacement: MediaStreamTrack | null): Promise<void>;
+  stats(): Promise<Omit<MediaStats, 'renegotiations'>>;
+}
+
+/** What a connection's media tells the link. */
+export interface PathMediaHandlers {
+  track(remote: RemoteTrack): void;
+  trackEnded(remote: RemoteTrack): void;
+  /** The connection is going away. */
+  closed(media: ConnectionMedia): void;
+}

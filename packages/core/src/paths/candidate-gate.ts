@@ -5,7 +5,7 @@
  * can only begin once the offerer's own checks reach it, and by then the offerer knows its
  * fingerprint.
  */
-import type { LinkSignal } from '../types.js';
+import type { LinkSignal } from './types.js';
 
 export class CandidateGate {
   #held: LinkSignal[] | null;

@@ -6,29 +6,10 @@
  */
 import SimplePeer from 'simple-peer';
 import { ConnectionFailedError } from '../errors.js';
-import { PathMedia, type PathMediaHandlers } from '../media/path-media.js';
-import type { LinkSignal } from '../types.js';
+import { PathMedia } from '../media/path-media.js';
 import { CandidateGate } from './candidate-gate.js';
 import { capturingRtc, remoteMaxMessageSize, selectedCandidateType, watchConnection } from './rtc.js';
-import type { CandidateType, LinkDiagnostic, Path, PathHandlers, RtcImplementation } from './types.js';
-
-export interface PeerPathInit {
-  /** 0 for the link's first connection; each new one the initiator makes counts up. */
-  id: number;
-  initiator: boolean;
-  rtc: RtcImplementation;
-  iceServers: RTCIceServer[];
-  iceTransportPolicy: RTCIceTransportPolicy;
-  stateChannelId: number;
-  lowWaterMarks: { state: number; events: number };
-  onSignal(signal: LinkSignal): void;
-  onDiagnostic(diagnostic: LinkDiagnostic): void;
-  /** ICE connected (again): the selected candidate pair may have changed. */
-  onConnected(): void;
-  /** The peer's tracks on this connection, and this connection's media going away. */
-  media: PathMediaHandlers;
-  debug(data: Record<string, unknown>, message: string): void;
-}
+import type { CandidateType, DirectPath, DirectPathInit, LinkSignal, PathHandlers } from './types.js';
 
 const EVENTS_CHANNEL_LABEL = 'rallypoint-events';
 const STATE_CHANNEL_LABEL = 'rallypoint-state';
@@ -41,7 +22,7 @@ const GOODBYE_GRACE_MS = 250;
  */
 const CLOSED_GRACE_MS = 100;
 
-export class PeerPath implements Path {
+export class PeerPath implements DirectPath {
   readonly kind = 'p2p';
   readonly id: number;
   readonly policy: RTCIceTransportPolicy;
@@ -62,7 +43,7 @@ export class PeerPath implements Path {
   readonly media: PathMedia;
 
   constructor(
-    private readonly init: PeerPathInit,
+    private readonly init: DirectPathInit,
     private readonly handlers: PathHandlers,
   ) {
     this.id = init.id;

@@ -3,6 +3,7 @@
  * open, and what it tells its owner. Types only: the public types (../types.ts) read theirs from
  * here, and nothing here imports an implementation.
  */
+import type { ConnectionMedia, PathMediaHandlers } from '../media/types.js';
 
 /** A link's two lanes: `state` (unreliable, newest-wins) and `events` (reliable, ordered). */
 export type Lane = 'state' | 'events';
@@ -44,6 +45,56 @@ export interface Path {
   heard: boolean;
   close(): void;
 }
+
+/** Opaque signaling data: pass it to the other side's `link.signal()` by any means (JSON-safe). */
+export interface LinkSignal {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** What a direct path (a connection) is made with: by the link, through its signaling. */
+export interface DirectPathInit {
+  /** 0 for the link's first connection; each new one the initiator makes counts up. */
+  id: number;
+  initiator: boolean;
+  rtc: RtcImplementation;
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  stateChannelId: number;
+  lowWaterMarks: { state: number; events: number };
+  onSignal(signal: LinkSignal): void;
+  onDiagnostic(diagnostic: LinkDiagnostic): void;
+  /** ICE connected (again): the selected candidate pair may have changed. */
+  onConnected(): void;
+  /** The peer's tracks on this connection, and this connection's media going away. */
+  media: PathMediaHandlers;
+  debug(data: Record<string, unknown>, message: string): void;
+}
+
+/**
+ * A path that is a connection of its own (`PeerPath`: WebRTC, direct or through TURN), made and
+ * replaced by the link through its signaling. Connections are numbered: 0 is the first.
+ */
+export interface DirectPath extends Path {
+  readonly kind: 'p2p';
+  readonly id: number;
+  /** Closed, here or by the other side, or failed: never opens again. */
+  readonly isDead: boolean;
+  /** The largest message the remote accepts on this connection. */
+  readonly remoteMaxMessageSize: number;
+  /** The connection's tracks; null for a connection that carries none. */
+  readonly media: ConnectionMedia | null;
+  signal(data: LinkSignal): void;
+  /** The local candidate type of the selected pair; null until known. */
+  candidateType(): Promise<CandidateType | null>;
+  /** The lanes are on this path now: its events channel takes the link's low-water mark. */
+  useLinkLowWaterMark(): void;
+  /** With `letGoodbyeOut`, what was just sent (a goodbye) gets to arrive before the connection goes. */
+  close(letGoodbyeOut?: boolean): void;
+}
+
+/** Makes a link's direct paths (the default makes `PeerPath`s; tests pass in-memory ones). */
+export type DirectPathFactory = (init: DirectPathInit, handlers: PathHandlers) => DirectPath;
 
 /** The three lanes of the relay: the link's two, and the relay's own handshake. */
 export type RelayLane = 'events' | 'state' | 'hello';
