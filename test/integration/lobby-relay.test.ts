@@ -77,7 +77,11 @@ const contractPair =
   };
 
 describeLinkContract('the lobby relay', contractPair(false), { transport: 'relay', textAndEmptyFrames: false });
-
+describeLinkContract('the lobby relay, then a direct connection (node-datachannel)', contractPair(true), {
+  transport: 'p2p',
+  opensOn: 'relay',
+  textAndEmptyFrames: true,
+});
 
 test('relayed links are counted in /metrics: bytes, frames and the links themselves', async () => {
   const { a, b } = await relayedPair<{ events: { n: number }; state: { x: number } }>();

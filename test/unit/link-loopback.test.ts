@@ -4,13 +4,14 @@
  * relay and move to a loopback connection once it opens. The same suite runs on real data
  * channels and the real lobby relay in the integration tests.
  */
-import type { LinkInit, LinkSignal, LinkTypes } from '@rallypoint/core';
+import type { Link, LinkInit, LinkSignal, LinkTypes } from '@rallypoint/core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createLinkWith } from '../../packages/core/src/link/link.js';
 import { describeLinkContract, type ContractFactory } from '../helpers/link-contract.js';
 import { LoopbackNetwork, loopbackRtc, memoryRelay } from '../helpers/loopback.js';
 import { Renumberer } from '../helpers/renumber.js';
 import { SideFilter, tapLoopback, tappedRelay } from '../helpers/taps.js';
-import { waitFor } from '../helpers/wait.js';
+import { until, waitFor } from '../helpers/wait.js';
 
 /** Two links over a loopback network, signaling to each other through JSON; with `relay`, over an in-memory relay too. */
 function loopbackPair(withRelay: boolean): ContractFactory {
@@ -52,3 +53,41 @@ describeLinkContract('an in-memory relay, then a loopback connection', loopbackP
   diagnostics: false,
 });
 
+describe('the first connection\'s signals', () => {
+  const links: Link[] = [];
+  afterEach(() => {
+    for (const link of links.splice(0)) link.close();
+  });
+
+  /** A pair on a loopback network, with every signal A sends kept. */
+  function signalingPair(network: LoopbackNetwork, init: Partial<LinkInit> & { relays?: ReturnType<typeof memoryRelay> }) {
+    const { relays, ...rest } = init;
+    const a = createLinkWith({ rtc: loopbackRtc, ...rest, ...(relays ? { relay: relays.a } : {}), initiator: true }, { createPath: network.factory('a') });
+    const b = createLinkWith({ rtc: loopbackRtc, ...rest, ...(relays ? { relay: relays.b } : {}), initiator: false }, { createPath: network.factory('b') });
+    links.push(a, b);
+    const sent: LinkSignal[] = [];
+    a.on('signal', (data) => {
+      sent.push(data);
+      b.signal(data);
+    });
+    b.on('signal', (data) => a.signal(data));
+    return { a, b, sent };
+  }
+
+  it('go bare while the link is new: a bare offer is how the lobby tells a peer starting over', async () => {
+    const { a, b, sent } = signalingPair(new LoopbackNetwork(), {});
+    await Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]);
+    expect(sent[0]).toMatchObject({ type: 'offer' });
+  });
+
+  it('go wrapped once the link has sent its hello on the relay, so the lobby does not take the offer for a new start', async () => {
+    // The relay answers before the first connection has even made its offer.
+    const { a, b, sent } = signalingPair(new LoopbackNetwork({ offerDelayMs: 100 }), { relays: memoryRelay(), relayAfterMs: 0 });
+    await Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]);
+    expect([a.transport, b.transport]).toEqual(['relay', 'relay']);
+    expect(sent).toEqual([]);
+    await until(() => a.transport === 'p2p' && b.transport === 'p2p', 'both links moved to the connection');
+    expect(sent[0]).toMatchObject({ type: 'rallypoint-path', path: 0, data: { type: 'offer' } });
+    expect(sent.some((signal) => signal.type === 'offer')).toBe(false);
+  });
+});

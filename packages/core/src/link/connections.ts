@@ -44,6 +44,8 @@ export interface ConnectionsDeps {
   media: LinkMedia;
   logger: Logger;
   isClosed(): boolean;
+  /** This side sent its hello: the link is open on the other side, or about to be. */
+  helloSent(): boolean;
   emitSignal(signal: LinkSignal): void;
   emitDiagnostic(diagnostic: LinkDiagnostic): void;
   emitTrack(remote: RemoteTrack): void;
@@ -185,9 +187,12 @@ export class Connections {
         onSignal: (signal) => {
           if (this.deps.isClosed()) return;
           const tagged = policy === 'relay' && signal.type === 'offer' && id > 0 ? { ...signal, [RELAY_ONLY_FIELD]: true } : signal;
-          // The first connection's signals go bare until it opens; renegotiation after that is
-          // wrapped, so that its offer is not taken (by the lobby) for the peer starting over.
-          this.deps.emitSignal(id === 0 && !path.isOpen ? tagged : { type: PATH_SIGNAL, path: id, data: tagged });
+          // The first connection's signals go bare while the link is new: a bare offer is how the
+          // lobby tells a peer starting over. Once this side has sent its hello (on the relay, say)
+          // the peer's link may be open, and once the connection is open any offer renegotiates:
+          // wrapped, then, so that the lobby does not take it for a new start.
+          const bare = id === 0 && !path.isOpen && !this.deps.helloSent();
+          this.deps.emitSignal(bare ? tagged : { type: PATH_SIGNAL, path: id, data: tagged });
         },
         onDiagnostic: (diagnostic) => this.deps.emitDiagnostic(diagnostic),
         onConnected: () => this.deps.connected(path),

@@ -142,6 +142,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       media: this.#media,
       logger,
       isClosed: () => this.#status === 'closed',
+      helloSent: () => this.#handshake.sent,
       emitSignal: (signal) => this.#emitter.emit('signal', signal),
       emitDiagnostic: (diagnostic) => this.#emitter.emit('diagnostic', diagnostic),
       emitTrack: (remote) => this.#emitter.emit('track', remote),
