@@ -17,7 +17,9 @@ import { until, waitFor } from '../helpers/wait.js';
 
 // 2 MiB/s (4 MiB in the bucket): the 5 MiB event waits about a second for budget, and the
 // backed-up test reaches the point where the session holds state back after 4 MiB, not 16.
-const server = serverForFile(['--relay-bytes-per-second', String(2 * 1024 * 1024), '--creates-per-address', '0']);
+// Two link contracts make some 70 rooms from this address: past the per-address limits, which
+// lobby-security.test.ts tests.
+const server = serverForFile(['--relay-bytes-per-second', String(2 * 1024 * 1024), '--creates-per-address', '0', '--matchmake-per-address', '0', '--connections-per-address', '0']);
 const sessions: RoomSession[] = [];
 afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.leave()));
@@ -93,4 +95,20 @@ test('relayed links are counted in /metrics: bytes, frames and the links themsel
   expect(metrics).toMatch(/^rallypoint_relayed_links [1-9]/m);
   expect(Number(/^rallypoint_relay_bytes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(100 * 4);
   expect(a.transport).toBe('relay');
+});
+
+// colyseus.js keeps one send buffer for the whole process (see makeRoomForBytes in the lobby's
+// session-relay.ts): a relay frame past its first 8 KiB once broke every later signal in Node.
+test('after a relay frame past colyseus.js’s 8 KiB send buffer, signals still go out: two more players link directly', async () => {
+  const { a, b } = await relayedPair<{ events: { blob: Uint8Array } }>();
+  let got = 0;
+  b.events.on('blob', () => got++);
+  a.events.emit('blob', new Uint8Array(12 * 1024));
+  await until(() => got === 1, 'the 12 KiB event arrived through the relay');
+  // A new room in the same process: its links connect directly only if its signals (SDP) go out.
+  const c = await createLobby({ url: server().url }).create({ name: 'C' });
+  const d = await createLobby({ url: server().url }).join(c.code, { name: 'D' });
+  sessions.push(c as unknown as RoomSession, d as unknown as RoomSession);
+  await linksOpen(c, [d.me.id]);
+  expect(c.links.get(d.me.id)!.transport).toBe('p2p');
 });

@@ -56,7 +56,9 @@ export class SessionRelay {
       send: (lane, frame) => {
         if (!this.deps.isJoined()) return;
         budget.spend(frame.byteLength);
-        room().sendBytes(RELAY_MESSAGE, encodeRelayFrame(lane, peerId, frame));
+        const encoded = encodeRelayFrame(lane, peerId, frame);
+        makeRoomForBytes(room(), encoded.byteLength);
+        room().sendBytes(RELAY_MESSAGE, encoded);
       },
       // Over budget, the relay looks full to the lanes: events wait in their queue, state is replaced.
       get bufferedAmount() {
@@ -84,6 +86,28 @@ export class SessionRelay {
     if (listeners === undefined) return;
     for (const fn of listeners) fn(frame.lane, frame.frame);
   }
+}
+
+/** Room in colyseus.js's send buffer for the message type and framing before the bytes. */
+const SEND_HEADER_BYTES = 64;
+
+/**
+ * Room for a relay frame in colyseus.js's send buffer. colyseus.js 0.16 writes every message into
+ * one @colyseus/msgpackr buffer (module state: shared by every room in the process, 8 KiB at
+ * first), and `Room.sendBytes` replaces it with a plain Uint8Array when a frame does not fit. In
+ * Node, msgpackr then writes strings with `Buffer#utf8Write`, which a Uint8Array lacks: every
+ * later `send` of a long string (a signal's SDP) throws `target.utf8Write is not a function`, and
+ * links stop connecting. A buffer of msgpackr's own kind (a Buffer where there is one), as large
+ * as the frame, keeps `sendBytes` from replacing it.
+ */
+function makeRoomForBytes(room: ColyseusRoom, bytes: number): void {
+  const packr = (room as unknown as { packr?: { buffer?: Uint8Array; useBuffer?(buffer: Uint8Array): void } }).packr;
+  if (packr?.useBuffer === undefined) return;
+  const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array; isBuffer(value: unknown): boolean } }).Buffer;
+  const size = bytes + SEND_HEADER_BYTES;
+  const current = packr.buffer;
+  if (current !== undefined && current.byteLength >= size && (NodeBuffer === undefined || NodeBuffer.isBuffer(current))) return;
+  packr.useBuffer(NodeBuffer === undefined ? new Uint8Array(size) : NodeBuffer.allocUnsafeSlow(size));
 }
 
 /** Bytes waiting on the session's WebSocket (colyseus.js keeps it as `connection.transport.ws`). */
