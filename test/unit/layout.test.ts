@@ -89,6 +89,28 @@ test("core's public types import only types, from files of types", () => {
   }
 });
 
+/** Core's floors, bottom up (packages/core/README.md): a file imports only from its own floor or below. */
+const CORE_FLOORS: Array<[number, RegExp]> = [
+  [0, /^(types|paths\/types|media\/types|lanes\/types)\.ts$/],
+  [1, /^(errors|emitter|unheard)\.ts$/],
+  [2, /^wire\//],
+  [3, /^(paths|media|lanes)\//],
+  [4, /^link\//],
+  [5, /^(index|node)\.ts$/],
+];
+
+test("core's imports run down its floors: link, then paths, media and lanes, then wire, then the types", () => {
+  const src = join(repoRoot, 'packages/core/src');
+  const floorOf = (file: string): number => {
+    const path = relative(src, file);
+    const floor = CORE_FLOORS.find(([, pattern]) => pattern.test(path));
+    if (floor === undefined) throw new Error(`${path} is on no floor: add it to CORE_FLOORS and the core README`);
+    return floor[0];
+  };
+  const upward = sourceFiles(src).flatMap((file) => importsOf(file).filter((target) => floorOf(target) > floorOf(file)).map((target) => `${relative(src, file)} → ${relative(src, target)}`));
+  expect(upward).toEqual([]);
+});
+
 test('the circle finder finds a circle (so an empty list means none)', () => {
   expect(circles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['c', 'b', 'a']]);
 });
