@@ -4,7 +4,7 @@
  * real data channels, run the link contract in the integration tests). What a path loses is sent
  * again; nothing arrives twice or out of order.
  */
-import { createLink, createSeededRandom, type Lane, type Link, type LinkRelay, type RelayLane } from '@rallypoint/core';
+import { createLink, createSeededRandom, type Link } from '@rallypoint/core';
 import { pack } from 'msgpackr';
 import { afterEach, expect, test } from 'vitest';
 import { memoryRelay } from '../helpers/loopback.js';
