@@ -119,7 +119,7 @@ export function describeLinkContract(name: string, createPair: ContractFactory, 
       expect([pair.a.transport, pair.b.transport]).toEqual([opensOn, opensOn]);
       if (opensOn !== expected.transport) {
         await until(() => pair.a.transport === expected.transport && pair.b.transport === expected.transport, `both links moved to ${expected.transport}`);
-        expect([pair.a.stats().pathChanges, pair.b.stats().pathChanges]).toEqual([1, 1]);
+        for (const link of [pair.a, pair.b]) expect(link.stats().pathChanges).toBeGreaterThanOrEqual(1);
       }
       await until(() => pair.a.stats().rttMs !== null && pair.b.stats().rttMs !== null, 'both sides measured an RTT');
       if (expected.transport === 'relay') {

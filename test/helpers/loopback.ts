@@ -33,8 +33,8 @@ export interface LoopbackOptions {
   bytesPerTick?: number;
   /** How long a connection takes to open once both sides have signaled (ICE and DTLS, on a real one). @default 0 */
   openDelayMs?: number;
-  /** How long the initiator takes to make its offer (createOffer and gathering, on a real one). @default 0 */
-  offerDelayMs?: number;
+  /** Initiators' offers wait for `releaseOffers()` (a slow createOffer and gathering, on a real one). @default false */
+  holdOffers?: boolean;
 }
 
 type Side = 'a' | 'b';
@@ -112,7 +112,7 @@ export class LoopbackPath implements DirectPath {
     this.events = new LoopbackChannel('events', this, INITIAL_EVENTS_LOW_WATER);
     this.state = new LoopbackChannel('state', this, init.lowWaterMarks.state);
     network.add(this);
-    if (init.initiator) setTimeout(() => this.#signal({ type: 'offer', loopback: this.id }), network.offerDelayMs);
+    if (init.initiator) network.offer(() => this.#signal({ type: 'offer', loopback: this.id }));
   }
 
   get isOpen(): boolean {
@@ -195,9 +195,9 @@ export class LoopbackPath implements DirectPath {
  */
 export class LoopbackNetwork {
   readonly maxMessageSize: number;
-  readonly offerDelayMs: number;
   readonly #bytesPerTick: number;
   readonly #openDelayMs: number;
+  #heldOffers: Array<() => void> | null;
   readonly #ends = new Map<number, { a?: LoopbackPath; b?: LoopbackPath }>();
   readonly #pending = new Set<LoopbackChannel>();
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -211,7 +211,20 @@ export class LoopbackNetwork {
     this.maxMessageSize = options.maxMessageSize ?? 64 * 1024;
     this.#bytesPerTick = options.bytesPerTick ?? 256 * 1024;
     this.#openDelayMs = options.openDelayMs ?? 0;
-    this.offerDelayMs = options.offerDelayMs ?? 0;
+    this.#heldOffers = options.holdOffers === true ? [] : null;
+  }
+
+  /** An initiator's offer goes out on a later macrotask, or waits while offers are held. */
+  offer(send: () => void): void {
+    if (this.#heldOffers === null) setTimeout(send, 0);
+    else this.#heldOffers.push(send);
+  }
+
+  /** Let the held offers go, and those made from now on. */
+  releaseOffers(): void {
+    const held = this.#heldOffers ?? [];
+    this.#heldOffers = null;
+    for (const send of held) setTimeout(send, 0);
   }
 
   /** What a link on `side` makes its connections with (`createLinkWith(init, { createPath })`). */

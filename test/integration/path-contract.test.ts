@@ -8,7 +8,7 @@ import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
 import { afterEach } from 'vitest';
 import { PeerPath } from '../../packages/core/src/paths/peer-path.js';
 import { RelayPath } from '../../packages/core/src/paths/relay-path.js';
-import type { DirectPathInit, LinkSignal, PathHandlers } from '../../packages/core/src/paths/types.js';
+import type { DirectPath, DirectPathFactory, DirectPathInit, LinkSignal } from '../../packages/core/src/paths/types.js';
 import { LoopbackNetwork } from '../helpers/loopback.js';
 import { describePathContract, recorder, type PathPair } from '../helpers/path-contract.js';
 import { serverForFile } from '../helpers/server-per-file.js';
@@ -35,15 +35,13 @@ function directInit(initiator: boolean, send: (signal: LinkSignal) => void): Dir
 }
 
 /** Two ends made by `make`, each signaling to the other through JSON, as any signaling path does. */
-function directPair(make: (init: DirectPathInit, handlers: PathHandlers) => PathPair['a']['path']): PathPair {
+function directPair(make: DirectPathFactory): PathPair {
   const a = recorder();
   const b = recorder();
-  const ends: { a?: { signal(s: LinkSignal): void }; b?: { signal(s: LinkSignal): void } } = {};
+  const ends: { a?: DirectPath; b?: DirectPath } = {};
   const to = (side: 'a' | 'b') => (signal: LinkSignal) => ends[side]?.signal(JSON.parse(JSON.stringify(signal)) as LinkSignal);
-  const pathB = make(directInit(false, to('a')), b.handlers);
-  const pathA = make(directInit(true, to('b')), a.handlers);
-  ends.a = pathA as unknown as { signal(s: LinkSignal): void };
-  ends.b = pathB as unknown as { signal(s: LinkSignal): void };
+  const pathB = (ends.b = make(directInit(false, to('a')), b.handlers));
+  const pathA = (ends.a = make(directInit(true, to('b')), a.handlers));
   return {
     a: { path: pathA, heard: a.heard },
     b: { path: pathB, heard: b.heard },

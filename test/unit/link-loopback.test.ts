@@ -81,11 +81,13 @@ describe('the first connection\'s signals', () => {
   });
 
   it('go wrapped once the link has sent its hello on the relay, so the lobby does not take the offer for a new start', async () => {
-    // The relay answers before the first connection has even made its offer.
-    const { a, b, sent } = signalingPair(new LoopbackNetwork({ offerDelayMs: 100 }), { relays: memoryRelay(), relayAfterMs: 0 });
+    // The link opens on the relay before the first connection has even made its offer.
+    const network = new LoopbackNetwork({ holdOffers: true });
+    const { a, b, sent } = signalingPair(network, { relays: memoryRelay(), relayAfterMs: 0 });
     await Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]);
     expect([a.transport, b.transport]).toEqual(['relay', 'relay']);
     expect(sent).toEqual([]);
+    network.releaseOffers();
     await until(() => a.transport === 'p2p' && b.transport === 'p2p', 'both links moved to the connection');
     expect(sent[0]).toMatchObject({ type: 'rallypoint-path', path: 0, data: { type: 'offer' } });
     expect(sent.some((signal) => signal.type === 'offer')).toBe(false);

@@ -37,7 +37,6 @@ export class Requests {
   #nextRequestId = 0;
   readonly #pending = new Map<number, PendingRequest>();
   readonly #handlers = new Map<string, Handler>();
-  lateResponses = 0;
   /** The peer's requests being answered: handler running, or answer not yet queued. */
   answering = 0;
 
@@ -88,10 +87,8 @@ export class Requests {
   /** The peer's answer to one of ours. */
   response(frame: ResponseFrame): void {
     const pending = this.#pending.get(frame.id);
-    if (pending === undefined) {
-      this.lateResponses++; // answered after its timeout: nothing is waiting any more
-      return;
-    }
+    // Answered after its timeout: nothing is waiting any more.
+    if (pending === undefined) return;
     this.#pending.delete(frame.id);
     clearTimeout(pending.timer);
     if (frame.ok) pending.resolve(frame.payload);

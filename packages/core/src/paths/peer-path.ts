@@ -25,7 +25,6 @@ const CLOSED_GRACE_MS = 100;
 export class PeerPath implements DirectPath {
   readonly kind = 'p2p';
   readonly id: number;
-  readonly policy: RTCIceTransportPolicy;
   events: RTCDataChannel | null = null;
   state: RTCDataChannel | null = null;
   /** Set by every message; the link reads and clears it to see whether the path is alive. */
@@ -47,7 +46,6 @@ export class PeerPath implements DirectPath {
     private readonly handlers: PathHandlers,
   ) {
     this.id = init.id;
-    this.policy = init.iceTransportPolicy;
     this.#gate = new CandidateGate(init.initiator && init.rtc.offerCandidatesAfterAnswer === true);
     let pc: RTCPeerConnection | undefined;
     this.#peer = new SimplePeer({
