@@ -315,8 +315,15 @@ test('npm run cluster: Redis and two lobby processes behind one port; players me
   const child = spawn(process.execPath, [join(repoRoot(), 'scripts/cluster.mjs'), '--port', '0', '--processes', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
+    // What the cluster says on stderr, for the failure: a start that fails says why there.
+    let said = '';
+    child.stderr!.on('data', (chunk: Buffer) => (said = (said + chunk.toString()).slice(-2000)));
     const [url, redisUrl] = await new Promise<[string, string]>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the cluster did not start')), deadline(30_000));
+      const timer = setTimeout(() => reject(new Error(`the cluster did not start; it said: ${said}`)), deadline(30_000));
+      void exited.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`the cluster exited (${code}) before it listened; it said: ${said}`));
+      });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         const match = /^rallypoint cluster listening on (\S+) .*: 2 lobby processes \((\S+), (\S+)\) on (redis:\/\/\S+)$/.exec(line);
         if (match === null) return;
