@@ -35,6 +35,8 @@ export interface LoopbackOptions {
   openDelayMs?: number;
   /** Initiators' offers wait for `releaseOffers()` (a slow createOffer and gathering, on a real one). @default false */
   holdOffers?: boolean;
+  /** One-way delay of every message on connections (set `latencyMs` on the network to change it). @default 0 */
+  latencyMs?: number;
 }
 
 type Side = 'a' | 'b';
@@ -173,6 +175,12 @@ export class LoopbackPath implements DirectPath {
   }
 
   receive(lane: Lane, data: Uint8Array | string): void {
+    const delayMs = this.network.latencyMs;
+    if (delayMs > 0) setTimeout(() => this.#arrive(lane, data), delayMs);
+    else this.#arrive(lane, data);
+  }
+
+  #arrive(lane: Lane, data: Uint8Array | string): void {
     if (this.#dead || this.silenced) return;
     this.heard = true;
     const mapped = lane === 'events' && typeof data !== 'string' ? this.network.incoming(this.side, data) : data;
@@ -195,6 +203,8 @@ export class LoopbackPath implements DirectPath {
  */
 export class LoopbackNetwork {
   readonly maxMessageSize: number;
+  /** One-way delay of every message on the network's connections, from now on. */
+  latencyMs: number;
   readonly #bytesPerTick: number;
   readonly #openDelayMs: number;
   #heldOffers: Array<() => void> | null;
@@ -212,6 +222,7 @@ export class LoopbackNetwork {
     this.#bytesPerTick = options.bytesPerTick ?? 256 * 1024;
     this.#openDelayMs = options.openDelayMs ?? 0;
     this.#heldOffers = options.holdOffers === true ? [] : null;
+    this.latencyMs = options.latencyMs ?? 0;
   }
 
   /** An initiator's offer goes out on a later macrotask, or waits while offers are held. */

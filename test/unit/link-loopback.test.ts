@@ -23,7 +23,7 @@ function loopbackPair(withRelay: boolean): ContractFactory {
     const tap = tapLoopback(network, 'b', numbering, filter);
     const relays = withRelay ? memoryRelay() : undefined;
     const relayTap = relays === undefined ? undefined : tappedRelay(relays.b, numbering, filter);
-    const relayOf = (side: 'a' | 'b'): Partial<LinkInit> => (relays === undefined ? {} : { relay: side === 'a' ? relays.a : relayTap!.relay, relayAfterMs: 0 });
+    const relayOf = (side: 'a' | 'b'): Partial<LinkInit> => (relays === undefined ? {} : { relay: side === 'a' ? relays.a : relayTap!.relay });
     const a = createLinkWith<T>({ rtc: loopbackRtc, ...relayOf('a'), ...options.a, initiator: true }, { createPath: network.factory('a') });
     const b = createLinkWith<T>({ rtc: loopbackRtc, ...relayOf('b'), ...options.b, initiator: false }, { createPath: network.factory('b') });
     a.on('signal', (data) => b.signal(JSON.parse(JSON.stringify(data)) as LinkSignal));
@@ -83,7 +83,7 @@ describe('the first connection\'s signals', () => {
   it('go wrapped once the link has sent its hello on the relay, so the lobby does not take the offer for a new start', async () => {
     // The link opens on the relay before the first connection has even made its offer.
     const network = new LoopbackNetwork({ holdOffers: true });
-    const { a, b, sent } = signalingPair(network, { relays: memoryRelay(), relayAfterMs: 0 });
+    const { a, b, sent } = signalingPair(network, { relays: memoryRelay() });
     await Promise.all([waitFor(a, 'open'), waitFor(b, 'open')]);
     expect([a.transport, b.transport]).toEqual(['relay', 'relay']);
     expect(sent).toEqual([]);

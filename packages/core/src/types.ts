@@ -182,6 +182,11 @@ export interface LinkStats {
   transport: LinkTransport | null;
   /** Times the lanes moved to another path. */
   pathChanges: number;
+  /**
+   * Bytes this side has sent through the lobby relay (lanes, probes and the relay's handshake):
+   * what relaying the link cost the server, one way. 0 without a relay.
+   */
+  relaySentBytes: number;
   state: StateLaneStats;
   events: EventsLaneStats;
 }
@@ -295,9 +300,18 @@ export interface LinkInit {
    */
   relay?: LinkRelay;
   /**
-   * With a `relay`: if no connection has opened this long after creation, the link opens on the
-   * relay (and keeps trying for a direct connection, moving to it when it opens). 0: open on the
-   * relay at once. @default 5000
+   * With a `relay`: open on it as soon as the peer's link answers there (one round trip through
+   * the server), while the direct connection is made beside it; the lanes move to the direct path
+   * once it has answered probes end to end and is faster than the relay by a margin, losing and
+   * doubling no event. The cost: the server relays the pair's traffic until then (typically a
+   * fraction of a second; for good, for the pairs no direct path reaches). `false`: wait
+   * `relayAfterMs` for a direct connection first. @default true
+   */
+  relayFirst?: boolean;
+  /**
+   * With a `relay` and `relayFirst: false`: if no connection has opened this long after
+   * creation, the link opens on the relay (and keeps trying for a direct connection, moving to
+   * it when it is confirmed). @default 5000
    */
   relayAfterMs?: number;
   /**

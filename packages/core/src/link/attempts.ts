@@ -47,13 +47,13 @@ export class ConnectionAttempts {
     return ++this.#newest;
   }
 
-  /** In PATH_ATTEMPT_TIMEOUT_MS, `giveUp` on the connection being made unless `settled()` says it opened (or went). */
-  watch(settled: () => boolean, giveUp: () => void): void {
+  /** In `ms`, `giveUp` on the connection being made unless `settled()` says it opened (or went). */
+  watch(settled: () => boolean, giveUp: () => void, ms = PATH_ATTEMPT_TIMEOUT_MS): void {
     this.unwatch();
     this.#giveUpTimer = setTimeout(() => {
       this.#giveUpTimer = null;
       if (!settled()) giveUp();
-    }, PATH_ATTEMPT_TIMEOUT_MS);
+    }, ms);
   }
 
   unwatch(): void {

@@ -29,6 +29,15 @@ const PATH_SIGNAL = 'rallypoint-path';
  */
 export const RELAY_ONLY_FIELD = 'rallypointRelayOnly';
 
+/**
+ * With TURN in the room, a first connection (every candidate type) not open this long after the
+ * link opened on the relay gives way to one through TURN only: between two symmetric NATs,
+ * libdatachannel's ICE given host, srflx and relay candidates did not converge within 40 s in the
+ * network lab, while TURN-only opened in 0.3 s. The players are on the relay meanwhile: this
+ * decides when they leave it, not when they can play.
+ */
+const TURN_ONLY_AFTER_MS = 4000;
+
 /** Whether any of the servers is a TURN server. */
 export function hasTurnServer(servers: readonly RTCIceServer[]): boolean {
   return servers.some((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/i.test(url)));
@@ -64,6 +73,8 @@ export class Connections {
   #peer: DirectPath | null = null;
   /** When the next new connection is made (initiator), and when one being made is given up. */
   readonly #attempts = new ConnectionAttempts();
+  /** The next connection goes through TURN only: one with every candidate type was given up. */
+  #nextTurnOnly = false;
 
   constructor(private readonly deps: ConnectionsDeps) {}
 
@@ -146,21 +157,30 @@ export class Connections {
     this.#attempts.afterWait(() => {
       if (this.deps.isClosed() || this.#peer !== null) return;
       const id = this.#attempts.take();
-      const policy = init.iceTransportPolicy === 'relay' || (id % 2 === 0 && hasTurnServer(init.iceServers ?? [])) ? 'relay' : 'all';
+      const turnOnly = hasTurnServer(init.iceServers ?? []) && (this.#nextTurnOnly || id % 2 === 0);
+      this.#nextTurnOnly = false;
+      const policy = init.iceTransportPolicy === 'relay' || turnOnly ? 'relay' : 'all';
       this.deps.logger.debug({ path: id, policy }, 'making a new connection');
       this.#peer = this.#create(id, true, policy);
       this.watch(this.#peer);
     });
   }
 
-  /** A connection not open PATH_ATTEMPT_TIMEOUT_MS from now is given up, and the next one tried. */
-  watch(path: DirectPath): void {
+  /**
+   * A connection not open PATH_ATTEMPT_TIMEOUT_MS from now is given up, and the next one tried.
+   * `first`: the link's first connection, while the link is open on the relay: with TURN in the
+   * room it has TURN_ONLY_AFTER_MS, and the next one goes through TURN only.
+   */
+  watch(path: DirectPath, first = false): void {
+    const turn = first && this.deps.init.initiator && hasTurnServer(this.deps.init.iceServers ?? []) && this.deps.init.iceTransportPolicy !== 'relay';
     this.#attempts.watch(
       () => this.#peer !== path || path.isOpen,
       () => {
+        this.#nextTurnOnly = turn;
         this.drop();
         this.scheduleAttempt();
       },
+      turn ? TURN_ONLY_AFTER_MS : undefined,
     );
   }
 

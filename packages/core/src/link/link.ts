@@ -24,13 +24,14 @@ import type { DirectPath, DirectPathFactory, LaneChannel, PathHandlers } from '.
 import type { CloseReason, EventsOf, LinkConditions, LinkEvents, LinkInit, LinkSignal, LinkStats, LinkStatus, LinkTransport, LinkTypes, RequestsOf, StateOf } from '../types.js';
 import { UnheardErrors } from '../unheard.js';
 import { createFrameEncoder } from '../wire/codec.js';
-import type { HelloFrame } from '../wire/frames.js';
+import { wrapU32, type HelloFrame } from '../wire/frames.js';
 import { Connections } from './connections.js';
 import { Handshake } from './handshake.js';
 import { LinkLanes } from './lanes.js';
 import { Liveness } from './liveness.js';
 import { readLinkInit, type LinkSettings } from './options.js';
 import { PathChoice } from './path-choice.js';
+import { PathProbes } from './probes.js';
 import { linkStats } from './stats.js';
 
 /** One peer link: the events lane and the state lane to one other player, over WebRTC, TURN or the lobby relay. Made by `createLink` (or by a lobby session). */
@@ -91,6 +92,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
   readonly #connections: Connections;
   readonly #paths: PathChoice;
   readonly #liveness: Liveness;
+  readonly #probes: PathProbes;
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(init: LinkInit, parts: LinkParts) {
@@ -133,6 +135,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
         onResume: (channel) => this.#paths.onResume(channel),
       },
     });
+    this.#probes = new PathProbes(now, () => wrapU32((now() - this.#epochMs) * 1000));
     this.#relay = init.relay === undefined ? null : new RelayPath(init.relay, this.#relayHandlers(), this.#lanes.lowWaterMarks.state);
     this.#connections = new Connections({
       init,
@@ -158,6 +161,8 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       lanes: this.#lanes,
       initiator: init.initiator,
       relayAfterMs: timing.relayAfterMs,
+      probes: this.#probes,
+      now,
       logger,
       isOpen: () => this.#status === 'open',
       isConnecting: () => this.#status === 'connecting',
@@ -237,6 +242,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
       status: this.#status,
       transport: this.#paths.transport,
       pathChanges: this.#paths.pathChanges,
+      relaySentBytes: this.#relay?.sentBytes ?? 0,
       candidateType: this.#paths.candidateType,
       state: this.#lanes.state,
       events: this.#lanes.events,
@@ -255,7 +261,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
         if (!path.isDead && path.media !== null) this.#media.attach(path.media);
       },
       events: (data) => this.#lanes.receiveEvents(data, path.events!, this.#handshake.decoder),
-      state: (data) => this.#lanes.receiveState(data),
+      state: (data) => this.#probes.take(path, data) || this.#lanes.receiveState(data),
       drain: (lane) => {
         if (this.#paths.current === path) this.#lanes.drain(lane);
       },
@@ -267,7 +273,7 @@ class PeerLink<T extends LinkTypes> implements Link<T> {
     return {
       open: () => this.#paths.onRelayOpen(),
       events: (data) => this.#lanes.receiveEvents(data, this.#relay!.events, this.#handshake.decoder),
-      state: (data) => this.#lanes.receiveState(data),
+      state: (data) => this.#probes.take(this.#relay!, data) || this.#lanes.receiveState(data),
       drain: (lane) => this.#lanes.drain(lane),
     };
   }

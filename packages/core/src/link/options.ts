@@ -9,7 +9,7 @@ import { consoleLogger } from '../unheard.js';
 import { DEFAULT_DECODE_LIMITS } from '../wire/codec.js';
 import { MAX_STRUCTURES, MAX_STRUCTURE_KEYS, isStructureList } from '../wire/frames.js';
 
-/** `LinkInit.relayAfterMs` when not given. */
+/** `LinkInit.relayAfterMs` when not given (with `relayFirst: false`). */
 export const DEFAULT_RELAY_AFTER_MS = 5000;
 
 export interface LinkSettings {
@@ -37,11 +37,15 @@ export function readLinkInit(init: LinkInit): LinkSettings {
   if (!isStructureList(structures)) {
     throw new TypeError(`structures must be at most ${MAX_STRUCTURES} non-empty lists of at most ${MAX_STRUCTURE_KEYS} string keys`);
   }
+  const relayFirst = init.relayFirst ?? true;
+  if (relayFirst && init.relayAfterMs !== undefined && init.relayAfterMs !== 0) {
+    throw new TypeError('relayAfterMs is the wait before opening on the relay with relayFirst: false; with relayFirst (the default) the link opens on the relay at once');
+  }
   const timing = {
     heartbeatIntervalMs: init.heartbeatIntervalMs ?? 1000,
     heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? 5000,
     connectTimeoutMs: init.connectTimeoutMs ?? 20_000,
-    relayAfterMs: direct ? (init.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) : 0,
+    relayAfterMs: direct && !relayFirst ? (init.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) : 0,
     pathTimeoutMs: init.pathTimeoutMs ?? 2000,
   };
   for (const name of ['relayAfterMs', 'pathTimeoutMs'] as const) {

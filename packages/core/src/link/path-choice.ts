@@ -1,9 +1,10 @@
 /**
  * Which path carries the lanes, and when they move. A link has at most two paths: its current
  * WebRTC connection (connections.ts) and, when the lobby relays, the relay. The first path to
- * open carries the hello; a direct connection that opens later takes the lanes from the relay;
- * a connection that dies (or goes silent: liveness.ts) hands them to the relay, if it is there,
- * while a new connection is made.
+ * open carries the hello (with `relayFirst`, the relay: it opens in one round trip through the
+ * server, while ICE takes several); a direct connection that opens later takes the lanes from
+ * the relay once it is confirmed and faster (upgrade.ts); a connection that dies (or goes silent:
+ * liveness.ts) hands them to the relay, if it is there, while a new connection is made.
  *
  * Moving keeps every event: the events lane sends again from the first frame the peer has not
  * acknowledged, and asks the peer to do the same (`moveTo`); the game sees `transportChanged`.
@@ -12,6 +13,8 @@ import type { RelayPath } from '../paths/relay-path.js';
 import type { CandidateType, DirectPath, LaneChannel, Path } from '../paths/types.js';
 import type { LinkTransport, Logger, TransportChangeReason, TransportChangedEvent } from '../types.js';
 import type { Connections } from './connections.js';
+import type { PathProbes } from './probes.js';
+import { DirectUpgrade } from './upgrade.js';
 
 /** What path choice moves: the two lanes. */
 export interface ChosenLanes {
@@ -28,6 +31,8 @@ export interface PathChoiceDeps {
   lanes: ChosenLanes;
   initiator: boolean;
   relayAfterMs: number;
+  probes: PathProbes;
+  now: () => number;
   logger: Logger;
   isOpen(): boolean;
   isConnecting(): boolean;
@@ -50,8 +55,25 @@ export class PathChoice {
   #pathChanges = 0;
   #candidateType: CandidateType | null = null;
   #relayTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Moves the lanes from the relay to a direct path that has earned it. */
+  readonly #upgrade: DirectUpgrade | null;
 
-  constructor(private readonly deps: PathChoiceDeps) {}
+  constructor(private readonly deps: PathChoiceDeps) {
+    const { relay, probes, now, logger } = deps;
+    this.#upgrade =
+      relay === null
+        ? null
+        : new DirectUpgrade({
+            relay,
+            probes,
+            now,
+            logger,
+            current: () => this.#current,
+            peer: () => deps.connections.peer,
+            started: () => deps.helloSent() && !deps.isClosed(),
+            moveTo: (path) => this.moveTo(path, 'direct-path'),
+          });
+  }
 
   get current(): Path | null {
     return this.#current;
@@ -81,7 +103,7 @@ export class PathChoice {
 
   /** The link opened: no more waiting for the relay; how the lanes travel. */
   opened(): LinkTransport {
-    this.stop();
+    this.#stopRelayTimer();
     this.#transport = this.#transportOf(this.#current!);
     return this.#transport;
   }
@@ -91,20 +113,31 @@ export class PathChoice {
     if (this.#current !== this.deps.relay) return;
     const peer = this.deps.connections.peer;
     if (peer === null) this.deps.connections.scheduleAttempt();
-    else this.deps.connections.watch(peer);
+    else if (peer.isOpen) this.#upgrade?.check();
+    else this.deps.connections.watch(peer, true);
   }
 
+  /** The link closed. */
   stop(): void {
+    this.#stopRelayTimer();
+    this.#upgrade?.stop();
+  }
+
+  #stopRelayTimer(): void {
     if (this.#relayTimer !== null) clearTimeout(this.#relayTimer);
     this.#relayTimer = null;
   }
 
-  /** The first connection to open carries the hello; a later one the lanes move to (direct beats relay). */
+  /**
+   * The first connection to open carries the hello. A later one: from the relay, the lanes move
+   * once it is confirmed and faster (upgrade.ts); from a dead connection, at once.
+   */
   onPeerOpen(path: DirectPath): void {
     // A new connection has its own candidate pair: unknown until getStats says.
     this.#candidateType = null;
     this.refreshCandidateType(path);
     if (!this.deps.helloSent()) this.#start(path);
+    else if (this.#current !== null && this.#current === this.deps.relay) this.#upgrade?.check();
     else if (path !== this.#current) this.moveTo(path, 'direct-path');
   }
 
@@ -149,6 +182,7 @@ export class PathChoice {
 
   /** A connection closed or failed. Before the hello: the relay, or the link fails. After: move on. */
   onPeerDead(path: DirectPath, error?: Error): void {
+    this.deps.probes.forget(path);
     if (this.deps.isClosed() || !this.deps.connections.lost(path)) return;
     this.deps.logger.debug({ path: path.id, error }, 'connection lost');
     if (!this.deps.helloSent()) {
@@ -201,6 +235,10 @@ export class PathChoice {
     const previous = this.#current;
     this.#current = path;
     this.#pathChanges++;
+    if (path.kind === 'relay' && previous?.kind === 'p2p') {
+      this.#upgrade?.fell();
+      this.#upgrade?.check();
+    }
     this.deps.moved();
     this.deps.lanes.attach(path);
     this.deps.logger.debug({ from: previous?.kind, to: path.kind, reason }, 'link moved to another path');

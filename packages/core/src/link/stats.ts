@@ -9,6 +9,7 @@ export interface StatsSources {
   status: LinkStatus;
   transport: LinkTransport | null;
   pathChanges: number;
+  relaySentBytes: number;
   candidateType: CandidateType | null;
   state: {
     totals: LaneTotals;
@@ -35,11 +36,12 @@ export interface StatsSources {
   rates: { state: RateMeter; events: RateMeter };
 }
 
-export function linkStats({ status, transport, pathChanges, candidateType, state, events, rates }: StatsSources): LinkStats {
+export function linkStats({ status, transport, pathChanges, relaySentBytes, candidateType, state, events, rates }: StatsSources): LinkStats {
   return {
     status,
     transport,
     pathChanges,
+    relaySentBytes,
     rttMs: state.rtt.rttMs,
     jitterMs: state.rtt.jitterMs,
     rttSamplesSkipped: state.rttSkipped,

@@ -20,6 +20,8 @@ export class RelayPath implements Path {
   readonly events: LaneChannel;
   readonly state: LaneChannel;
   heard = false;
+  /** Bytes sent through the relay: both lanes' frames, probes and the relay's own handshake. */
+  sentBytes = 0;
   #confirmed = false;
   #closed = false;
   readonly #nonce: number;
@@ -72,6 +74,7 @@ export class RelayPath implements Path {
 
   #send(lane: Lane, data: Uint8Array): void {
     if (this.#closed) return;
+    this.sentBytes += data.byteLength;
     this.relay.send(lane, data);
     if (this.#drainTimer === null && this.relay.bufferedAmount > this.lowWaterMark) {
       this.#drainTimer = setInterval(() => {
@@ -89,6 +92,7 @@ export class RelayPath implements Path {
     const view = new DataView(frame.buffer);
     view.setUint32(0, this.#nonce);
     view.setUint32(4, this.#peerNonce ?? 0);
+    this.sentBytes += frame.byteLength;
     this.relay.send('hello', frame);
   }
 

@@ -12,7 +12,9 @@
  *   [Fragment, messageId, index, count, bytes]
  *   [Bye, reason]
  *   [Ack, next]
- *   [Resume, next]
+ *   [Resume, next]                           [Probe, sentAtUs]        a path's round trip,
+ *                                            [ProbeAnswer, sentAtUs]  answered on that path
+ *                                                                     (link/probes.ts)
  *
  * Events, requests, responses and fragments (the data frames) go out behind a sequence number: a
  * msgpack u32 (0xce and four bytes) before the frame array, so a frame is still msgpack values and
@@ -29,8 +31,8 @@
 import { InvalidMessageError, UnknownMessageKindError } from '../errors.js';
 import type { Lane } from '../paths/types.js';
 
-/** Bumped on any incompatible change to the frames above. */
-export const LINK_PROTOCOL_VERSION = 2;
+/** Bumped on any incompatible change to the frames above (3: path probes). */
+export const LINK_PROTOCOL_VERSION = 3;
 
 /** The kind of each frame on the wire (the first element of every frame array). */
 export const FrameKind = {
@@ -45,6 +47,9 @@ export const FrameKind = {
   State: 16,
   Ping: 17,
   Pong: 18,
+  /** Path probes: handled by the link (link/probes.ts) before the state lane sees them. */
+  Probe: 19,
+  ProbeAnswer: 20,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
