@@ -20,6 +20,7 @@
 export { createLink } from './link/link.js';
 export { RELAY_ONLY_FIELD, hasTurnServer } from './link/connections.js';
 export { DEFAULT_RELAY_AFTER_MS } from './link/options.js';
+export { PendingEvents } from './lanes/pending-events.js';
 export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './lanes/conditioner.js';
 export { DEFAULT_MAX_MESSAGE_SIZE, globalRtc } from './paths/rtc.js';
 export { FrameKind, LINK_PROTOCOL_VERSION, MAX_STRUCTURES } from './wire/frames.js';
@@ -53,6 +54,7 @@ export type { EventsLaneApi, RequestOptions, StateLaneApi } from './lanes/types.
 export type { CandidateType, LaneChannel, LinkDiagnostic, LinkRelay, RelayLane, RtcImplementation } from './paths/types.js';
 export type { InboundMediaStats, LinkMediaApi, MediaStats, OutboundMediaStats, RemoteTrack } from './media/types.js';
 export type { Scheduler } from './lanes/conditioner.js';
+export type { PendingEventsLimits } from './lanes/pending-events.js';
 export type { RemoteRequestFailure } from './errors.js';
 export type {
   CloseReason,

@@ -62,6 +62,9 @@ export class Roster {
     const known = this.#members.has(member.id);
     this.#stopWaitingFor(member.id);
     this.#members.set(member.id, member);
+    // The link to a newcomer exists before the game hears of it: what the game sends it from
+    // `memberJoined` is queued for that link (session.emit).
+    this.deps.changed();
     this.deps.emit(known ? 'memberChanged' : 'memberJoined', member);
   }
 

@@ -16,6 +16,7 @@ import { LobbyUnavailableError, RestoreRefusedError, SessionClosedError, errorFr
 import { PeerLinks } from './peer-links.js';
 import { reconnectRoom } from './reconnect.js';
 import { Roster } from './roster.js';
+import { SessionOutbox } from './session-outbox.js';
 import { SessionRelay } from './session-relay.js';
 import type { RoomSessionEvents, SessionDeps } from './session-types.js';
 import { linkedPeers } from './topology.js';
@@ -32,6 +33,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   readonly #links: PeerLinks<T>;
   readonly #roster: Roster;
   readonly #relay: SessionRelay;
+  readonly #outbox: SessionOutbox<T>;
   #room: ColyseusRoom;
   #welcome!: WelcomePayload;
   #status: 'joined' | 'reconnecting' | 'closed' = 'joined';
@@ -66,6 +68,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       isJoined: () => this.#status === 'joined',
       error: (error) => this.#error(error),
     });
+    this.#outbox = new SessionOutbox<T>(deps.linkInit);
     this.voice = new SessionVoice<T>({ links: () => this.#links.links, myId: () => this.#welcome?.you ?? '', logger: deps.logger, init: deps.voice });
     this.#links = new PeerLinks<T>({
       createLink: deps.createLink,
@@ -73,6 +76,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       logger: deps.logger,
       sendSignal: (to, data) => this.#send(ClientMessage.Signal, { to, data }),
       onOpen: (peerId, link) => {
+        this.#outbox.opened(peerId, link, (error) => this.#error(error, peerId));
         this.voice.linkOpened(peerId, link);
         this.#emitter.emit('linkOpen', { peerId, link });
       },
@@ -161,17 +165,36 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   }
 
   /**
-   * Send on the state lane to every open link, or to one member. Returns how many links took it.
-   * A link that refuses it (too large for that peer, say) is reported as an `error` with its
-   * `peerId`; the others still get it.
+   * Send on the state lane to every open link, or to one member. Returns how many links took it
+   * (state for a link not open yet is not kept: the next state would replace it anyway). A link
+   * that refuses it (too large for that peer, say) is reported as an `error` with its `peerId`;
+   * the others still get it.
    */
   sendState(payload: T['state'], to?: string): number {
     return this.#eachOpen(to, (link) => link.state.send(payload as never));
   }
 
-  /** Send a named event on the events lane to every open link, or to one member; failures as for `sendState`. */
+  /**
+   * Send a named event on the events lane to every member we link to, or to one: it arrives
+   * exactly once, in order. To a member whose link is not open yet (connecting, or between two
+   * links) it waits in the session, bounded as a link's queue is (`link.maxEventBytes`,
+   * `link.maxQueuedBytes`), and goes first when the link opens, before `linkOpen`; it is dropped
+   * if the member leaves first. Returns how many members it was sent or queued for; one that
+   * refuses it is reported as an `error` with its `peerId`, and the others still get it.
+   */
   emit<K extends keyof NonNullable<T['events']> & string>(name: K, data: NonNullable<T['events']>[K], to?: string): number {
-    return this.#eachOpen(to, (link) => link.events.emit(name as never, data as never));
+    if (this.#status === 'closed') throw new SessionClosedError();
+    let sent = 0;
+    for (const peerId of this.#links.wanted) {
+      if (to !== undefined && peerId !== to) continue;
+      try {
+        this.#outbox.send(peerId, this.#links.links.get(peerId), name, data);
+        sent++;
+      } catch (error) {
+        this.#error(error instanceof Error ? error : new Error(String(error)), peerId);
+      }
+    }
+    return sent;
   }
 
   /** Leave the room: the others are told, links close. Safe to call more than once. */
@@ -215,10 +238,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       onWelcome?.();
       onWelcome = undefined;
     });
-    on(ServerMessage.MemberJoined, (member) => {
-      this.#roster.joined(member);
-      this.#reconcile();
-    });
+    on(ServerMessage.MemberJoined, (member) => this.#roster.joined(member));
     on(ServerMessage.MemberChanged, (member) => this.#roster.changed(member));
     on(ServerMessage.MemberLeft, ({ id, reason }) => this.#roster.remove(id, reason));
     on(ServerMessage.HostChanged, ({ hostId }) => {
@@ -251,6 +271,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   #reconcile(): void {
     const { you, settings, iceServers } = this.#welcome;
     this.#links.reconcile(you, linkedPeers(you, this.#roster.hostId(), this.#roster.ids(), settings.topology), iceServers);
+    this.#outbox.keep(this.#links.wanted);
   }
 
   async #onLobbyLost(code: number): Promise<void> {
@@ -310,6 +331,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     this.#notWelcomed = undefined;
     this.#roster.close();
     this.#links.close();
+    this.#outbox.clear();
     this.voice.close();
     this.#emitter.emit('closed', { reason });
     this.#emitter.clear();
