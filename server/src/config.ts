@@ -49,6 +49,12 @@ export interface ServerConfig {
    */
   relayBytesPerSecond: number;
   /**
+   * Whether links start on the relay while their direct path is made (first message at lobby
+   * speed; the server relays each pair for a moment, and for good where no direct path works),
+   * or only fall back to it after 5 s without one. @default true
+   */
+  relayFirst: boolean;
+  /**
    * Redis to share the lobby through, for several processes (or machines) behind one address:
    * rooms, codes, matchmaking, the live list and the HTTP limits span them all.
    * `undefined`: one process, everything in memory. @default undefined
@@ -101,6 +107,7 @@ export const flags = {
   'metrics-token': { env: 'RALLYPOINT_METRICS_TOKEN', help: 'Bearer token /metrics asks for (Authorization: Bearer TOKEN).', default: undefined },
   'connections-per-address': { env: 'RALLYPOINT_CONNECTIONS_PER_ADDRESS', help: 'Open connections allowed from one IP address; 0: no limit (behind a reverse proxy).', default: String(LobbyLimits.connectionsPerAddress) },
   'relay-bytes-per-second': { env: 'RALLYPOINT_RELAY_BYTES_PER_SECOND', help: 'Relay budget per member for links with no direct path, in bytes a second; 0 turns relaying off.', default: String(LobbyLimits.relayBytesPerSecond) },
+  'relay-first': { env: 'RALLYPOINT_RELAY_FIRST', help: 'true: links open on the relay at once and move to a direct path when it is confirmed; false: the relay only after 5 s without one.', default: 'true' },
   redis: { env: 'RALLYPOINT_REDIS_URL', help: 'redis:// URL to share the lobby through, across processes and machines (default: one process, in memory).', default: undefined },
   'public-address': { env: 'RALLYPOINT_PUBLIC_ADDRESS', help: "Where players reach this process (host:port, or host/path behind a proxy), for its rooms' sockets; needed with --redis unless --host is reachable.", default: undefined },
   'trust-proxy': { env: 'RALLYPOINT_TRUST_PROXY', help: 'Comma-separated proxy addresses whose X-Forwarded-For names the client, for the per-address limits.', default: undefined },
@@ -133,6 +140,7 @@ const configSchema = v.object({
   'metrics-token': v.optional(v.pipe(v.string(), v.minLength(16, 'the metrics token needs at least 16 characters'))),
   'connections-per-address': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
   'relay-bytes-per-second': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0)),
+  'relay-first': v.pipe(v.picklist(['true', 'false']), v.transform((s) => s === 'true')),
   redis: v.optional(v.pipe(v.string(), v.regex(/^rediss?:\/\/[^\s]+$/, 'a redis:// or rediss:// URL'))),
   'public-address': v.optional(v.pipe(v.string(), v.regex(/^[^\s/:]+(:\d{1,5})?(\/[^\s]*)?$/, 'host[:port][/path], without a scheme'))),
   'trust-proxy': v.optional(v.pipe(v.string(), v.transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean)))),
@@ -204,6 +212,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     metricsListen: c['metrics-listen'] === undefined ? undefined : hostPort(c['metrics-listen']),
     metricsToken: c['metrics-token'],
     relayBytesPerSecond: c['relay-bytes-per-second'],
+    relayFirst: c['relay-first'],
     redisUrl: c.redis,
     publicAddress: c['public-address'],
     trustProxy: c['trust-proxy'] ?? [],

@@ -326,7 +326,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
         members: [...this.members.values()].map(publicMember),
         settings: this.settings,
         iceServers: iceServersFor(ctx.iceServers, ctx.turn, member.id, ctx.now()),
-        relay: relayTerms(ctx.relayBytesPerSecond),
+        relay: relayTerms(ctx.relayBytesPerSecond, ctx.relayFirst),
         restore: this.claimFor(member),
       };
     }

@@ -12,9 +12,10 @@ import { LobbyLimits, RELAY_OVERHEAD_BYTES, encodeRelayFrame, type RelayFrame, t
 export type RelayDropReason = 'off' | 'budget' | 'target' | 'backlog';
 
 /** The relay terms this server offers in its welcome; null when it does not relay. */
-export function relayTerms(bytesPerSecond: number): RelayTerms | null {
+export function relayTerms(bytesPerSecond: number, first = true): RelayTerms | null {
   if (bytesPerSecond === 0) return null;
   return {
+    first,
     maxMessageBytes: LobbyLimits.frameMaxBytes - RELAY_OVERHEAD_BYTES,
     bytesPerSecond,
     messagesPerSecond: LobbyLimits.relayMessagesPerSecond,

@@ -22,6 +22,8 @@ export interface GameRoomContext extends RoomContext {
   draining: () => boolean;
   /** Relay budget per member in bytes a second; 0: no relaying. */
   relayBytesPerSecond: number;
+  /** Whether the welcome invites links to start on the relay (see `ServerConfig.relayFirst`). */
+  relayFirst: boolean;
   relayActivity: RelayActivity;
   relayAbusers: RelayAbusers;
 }

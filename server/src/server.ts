@@ -154,6 +154,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
       iceServers: init.iceServers ?? [],
       turn: init.turn,
       relayBytesPerSecond: init.relayBytesPerSecond ?? LobbyLimits.relayBytesPerSecond,
+      relayFirst: init.relayFirst ?? true,
       relayActivity,
       relayAbusers,
       randomInt: init.randomInt ?? ((n) => cryptoRandomInt(n)),

@@ -41,10 +41,12 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
    */
   turnFallbackMs?: number;
   /**
-   * The lobby server's relay, for links with no direct path (the server must relay: see its
-   * `--relay-bytes-per-second`). `'auto'`: a link not open after `link.relayAfterMs` (5 s), or
-   * whose connection dies mid-game, travels through the lobby and goes back to a direct
-   * connection when one opens. `'off'`: never. `'always'`: only ever through the lobby.
+   * The lobby server's relay (the server must relay: see its `--relay-bytes-per-second`).
+   * `'auto'`: a link opens on the relay at once and moves to its direct connection once that one
+   * is confirmed and faster (`link.relayFirst`; with `link: { relayFirst: false }`, or a server
+   * started with `--relay-first false`, only a link not open after `link.relayAfterMs`, 5 s,
+   * starts there); a link whose connection dies mid-game travels through the lobby until a new
+   * one is confirmed. `'off'`: never. `'always'`: only ever through the lobby.
    * @default 'auto'
    */
   relay?: LobbyRelayMode;

@@ -18,7 +18,7 @@ export interface PeerLinksInit<T extends LinkTypes> {
   /** See `LobbyInit.turnFallbackMs`; 0 turns it off. */
   turnFallbackMs: number;
   /** The relay options for a link to this member (none when the server does not relay). */
-  relayFor: (peerId: string) => Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs'>;
+  relayFor: (peerId: string) => Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs' | 'relayFirst'>;
 }
 
 /** What PeerLinks keeps about the current link to a member, beside the link. */
@@ -85,6 +85,11 @@ export class PeerLinks<T extends LinkTypes> {
     return this.#links;
   }
 
+  /** The members the topology links us to (whether or not their link is open). */
+  get wanted(): ReadonlySet<string> {
+    return this.#wanted;
+  }
+
   /** Make the links match `wanted` (ids of members to link to). */
   reconcile(me: string, wanted: Set<string>, iceServers: RTCIceServer[]): void {
     if (this.#closed) return;
@@ -149,7 +154,9 @@ export class PeerLinks<T extends LinkTypes> {
     const initiator = initiates(this.#me, peerId);
     const policy = relayOnly ? { iceTransportPolicy: 'relay' as const } : {};
     const relay = this.init.relayFor(peerId);
-    if (relay.relay !== undefined && waitedMs > 0) relay.relayAfterMs = Math.max(0, (this.init.linkInit.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) - waitedMs);
+    const relayFirst = relay.relayFirst ?? this.init.linkInit.relayFirst ?? true;
+    // Without relay-first, the wait for the relay counts from the pair's first try.
+    if (relay.relay !== undefined && !relayFirst && waitedMs > 0) relay.relayAfterMs = Math.max(0, (this.init.linkInit.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) - waitedMs);
     // The lobby's logger, unless the game gave its links one of their own.
     const link = this.init.createLink({ logger: this.init.logger, ...this.init.linkInit, ...policy, ...relay, initiator, iceServers: this.#iceServers });
     const meta: LinkMeta = { relayOnly, offered: false };

@@ -39,7 +39,7 @@ export class SessionRelay {
    * (nothing when the server does not relay, or the game turned it off). Frames sent while the
    * connection is down are lost; the link's events lane sends them again.
    */
-  for(peerId: string): Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs'> {
+  for(peerId: string): Pick<LinkInit, 'relay' | 'direct' | 'relayAfterMs' | 'relayFirst'> {
     const { mode, room } = this.deps;
     const offered = this.deps.offered();
     if (offered === null || offered === undefined || mode === 'off') {
@@ -75,7 +75,9 @@ export class SessionRelay {
         };
       },
     };
-    return mode === 'always' ? { relay, direct: false } : { relay };
+    if (mode === 'always') return { relay, direct: false };
+    // The server's `--relay-first false` wins over the game's choice: the relay is its cost.
+    return offered.first === false ? { relay, relayFirst: false } : { relay };
   }
 
   /** A relay message from the server: to the link of the member it comes from. */

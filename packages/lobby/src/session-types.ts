@@ -49,8 +49,9 @@ export interface SessionDeps<T extends LinkTypes> {
 }
 
 /**
- * `auto`: a link with no direct path travels through the lobby server, if it relays (see
- * `LinkInit.relayAfterMs`). `off`: never. `always`: every link travels through the lobby server
+ * `auto`: a link starts on the lobby server's relay, if it relays, and moves to a direct path
+ * once one is confirmed (see `LinkInit.relayFirst`); a link with no direct path stays there.
+ * `off`: never. `always`: every link travels through the lobby server
  * and makes no direct connection (for players behind networks that allow nothing else, and for
  * trying the relay); the other side follows.
  */

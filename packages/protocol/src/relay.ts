@@ -65,6 +65,11 @@ export const RELAY_OVERHEAD_BYTES = 16 + 2 + RELAY_MAX_ID_BYTES;
 
 /** What the server's welcome says about its relay (null there: it does not relay). */
 export interface RelayTerms {
+  /**
+   * Links start on the relay while their direct path is made (the server's `--relay-first`);
+   * false: they only fall back to it. Missing (an older server): true.
+   */
+  first?: boolean;
   /** Largest frame one relay message carries. */
   maxMessageBytes: number;
   /** One member's budget: bytes and messages a second, each bucket holding `burstSeconds` of it. */
