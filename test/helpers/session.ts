@@ -35,6 +35,19 @@ export async function linksOpen<T extends LinkTypes>(session: RoomSession<T>, pe
   }
 }
 
+/**
+ * Until the session's links to `peers` travel on a direct connection (or TURN), not the lobby
+ * relay they open on: only such a link outlives the lobby.
+ */
+export async function linksDirect<T extends LinkTypes>(session: RoomSession<T>, peers: string[], timeoutMs = 15_000): Promise<void> {
+  const direct = (peer: string) => ['p2p', 'turn'].includes(session.links.get(peer)?.transport ?? '');
+  const end = Date.now() + deadline(timeoutMs);
+  while (!peers.every(direct)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for direct links (${peers.map((peer) => `${peer}:${session.links.get(peer)?.transport ?? 'none'}`).join(', ')})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** State sent both ways between two linked sessions arrives both ways (sent every 10 ms until it does). */
 export async function stateFlows<T extends LinkTypes>(a: RoomSession<T>, b: RoomSession<T>, state: T['state'], timeoutMs = 5000): Promise<void> {
   const got = { a: 0, b: 0 };

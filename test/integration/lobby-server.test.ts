@@ -16,7 +16,7 @@ import { ClientMessage, LobbyErrorCode, LobbyLimits, RoomName, ServerMessage, ty
 import type { LinkTypes } from '@rallypoint/core';
 import { bundledCli, startServer } from '../helpers/lobby-server.js';
 import { rawMember } from '../helpers/raw-member.js';
-import { linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
+import { linksDirect, linksOpen, nextEvent, stateFlows as stateFlowsBothWays } from '../helpers/session.js';
 import { startProxy } from '../helpers/tcp-proxy.js';
 import { deadline, until } from '../helpers/wait.js';
 
@@ -38,6 +38,9 @@ test('/healthz, /metrics, a status page, and exit 0 on SIGTERM with members told
   const a = await lobby.create({ name: 'A' });
   const b = await lobby.join(a.code, { name: 'B' });
   await linksOpen(a, [b.me.id]);
+  // The links open on the lobby relay; only once on their direct connection do they outlive it.
+  await linksDirect(a, [b.me.id]);
+  await linksDirect(b, [a.me.id]);
   expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ status: 'ok', rooms: 1, clients: 2 });
   const metrics = await server.metrics();
   for (const name of ['rallypoint_rooms 1', 'rallypoint_clients 2', 'rallypoint_joins_total 2', 'rallypoint_bytes_in_total', 'rallypoint_bytes_out_total', 'rallypoint_signals_relayed_total', 'rallypoint_messages_rejected_total{reason="invalid"} 0']) {
@@ -183,6 +186,9 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     const b = await lobby.join(a.code, { name: 'B' });
     await linksOpen(a, [b.me.id]);
     await linksOpen(b, [a.me.id]);
+    // Only a link on its direct connection outlives the lobby (not one still on its relay).
+    await linksDirect(a, [b.me.id]);
+    await linksDirect(b, [a.me.id]);
     const link = b.links.get(a.me.id);
     const ids = a.members.map((m) => m.id);
     const hostChanges: string[] = [];

@@ -51,8 +51,11 @@ describe('Node players through TURN', () => {
     const [host, guest] = await Promise.all([startAgent(lab, 'a'), startAgent(lab, 'b')]);
     const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url, iceTransportPolicy: 'relay' });
     await guest.call('join', { url: cell.lobby.url, code, iceTransportPolicy: 'relay' });
-    const opened = await Promise.all([host.call<{ candidateType: string }>('waitOpen'), guest.call<{ candidateType: string }>('waitOpen')]);
-    expect(opened.map((o) => o.candidateType)).toEqual(['relay', 'relay']);
+    // Open on the lobby relay first; then through TURN, once that connection is confirmed.
+    const opened = await Promise.all([host.call<{ transport: string }>('waitOpen'), guest.call<{ transport: string }>('waitOpen')]);
+    expect(opened.map((o) => o.transport)).toEqual(['relay', 'relay']);
+    const onTurn = await Promise.all([host, guest].map((agent) => agent.call<{ candidateType: string }>('waitTransport', { transport: 'turn', timeoutMs: 20_000 })));
+    expect(onTurn.map((o) => o.candidateType)).toEqual(['relay', 'relay']);
     await host.call('sendEvents', { count: 100 });
     await expect.poll(() => guest.call('received'), { timeout: 10_000 }).toMatchObject({ count: 100, inOrder: true });
   });

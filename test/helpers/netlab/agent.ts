@@ -9,7 +9,7 @@ import type { Link, LinkInit } from '@rallypoint/core';
 import { createInterface } from 'node:readline';
 import { probeTurn } from './turn-probe.js';
 
-type Game = { events: { n: { i: number } }; state: { t: number } };
+type Game = { events: { n: { i: number }; hi: Record<string, never> }; state: { t: number } };
 
 interface Command {
   id: number;
@@ -19,6 +19,9 @@ interface Command {
 
 let session: RoomSession<Game> | undefined;
 let startedAt = 0;
+/** When `join` resolved, and the first `hi` from the other player (ms after it, and the transport it came by). */
+let joinedAt = 0;
+let firstHi: { ms: number; transport: string | null } | undefined;
 const received: number[] = [];
 let receivedState = 0;
 /** Every transportChanged of the session's links, in order. */
@@ -43,7 +46,11 @@ async function join(args: Command): Promise<unknown> {
   });
   startedAt = performance.now();
   session = args.code === undefined ? await lobby.create({ name: 'lab' }) : await lobby.join(args.code as string, { name: 'lab' });
+  joinedAt = performance.now();
+  // The host greets each newcomer at once, link open or not (the session queues it).
+  if (args.code === undefined) session.on('memberJoined', (member) => session?.emit('hi', {}, member.id));
   session.on('linkOpen', ({ link: opened }) => {
+    opened.events.on('hi', () => (firstHi ??= { ms: performance.now() - joinedAt, transport: opened.transport }));
     opened.events.on('n', ({ i }) => received.push(i));
     opened.state.onMessage(() => receivedState++);
     opened.on('transportChanged', (change) => transportChanges.push({ ...change, atMs: performance.now() - startedAt }));
@@ -61,16 +68,38 @@ async function waitOpen(args: Command): Promise<unknown> {
     const open = [...(session?.links.values() ?? [])].find((l) => l.status === 'open');
     if (open !== undefined) {
       const openedAfterMs = performance.now() - startedAt;
+      // How it opened (relay first: the lobby relay), before it may move on.
+      const transport = open.transport;
       // The candidate type comes from getStats once ICE is connected: give it a moment.
-      for (let i = 0; i < 50 && open.stats().candidateType === null; i++) await new Promise((r) => setTimeout(r, 20));
-      return { openedAfterMs, candidateType: open.stats().candidateType, transport: open.transport };
+      for (let i = 0; i < 50 && transport !== 'relay' && open.stats().candidateType === null; i++) await new Promise((r) => setTimeout(r, 20));
+      return { openedAfterMs, candidateType: open.stats().candidateType, transport };
     }
     if (performance.now() > end) throw new Error(`no open link within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
 
+/** Polls `check` every 20 ms until it gives a value, or throws after `timeoutMs`. */
+async function poll<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (performance.now() > end) throw new Error(`${what} not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = {
+  /** The host's `hi`, once here: ms from this side's join resolving, and the transport it came by. */
+  firstEvent: (args) => poll(() => firstHi, (args.timeoutMs as number | undefined) ?? 10_000, 'the first event'),
+  /** Waits until the link travels by `transport`; resolves with its candidate type then, and when (ms after join). */
+  async waitTransport(args) {
+    const open = await poll(() => (session?.links.values().next().value?.transport === args.transport ? link() : undefined), (args.timeoutMs as number | undefined) ?? 30_000, `transport ${String(args.transport)}`);
+    const afterMs = performance.now() - joinedAt;
+    for (let i = 0; i < 50 && open.transport !== 'relay' && open.stats().candidateType === null; i++) await new Promise((r) => setTimeout(r, 20));
+    return { afterMs, candidateType: open.stats().candidateType };
+  },
   turnProbe: (args) => probeTurn(args.host as string, args.port as number, args.username as string, args.credential as string),
   join,
   waitOpen,

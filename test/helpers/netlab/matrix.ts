@@ -59,6 +59,24 @@ export async function startCell(network: Network, ice: Ice): Promise<Cell> {
   }
 }
 
+/** The transport and the candidate type each cell's link uses. */
+export const CELLS: Array<[Network, Ice, 'p2p' | 'turn' | 'relay', 'host' | 'srflx' | 'relay' | null]> = [
+  ['same network', 'none', 'p2p', 'host'],
+  ['same network', 'STUN', 'p2p', 'host'],
+  ['same network', 'TURN', 'p2p', 'host'],
+  ['both cone', 'none', 'relay', null],
+  ['both cone', 'STUN', 'p2p', 'srflx'],
+  ['both cone', 'TURN', 'p2p', 'srflx'],
+  ['both symmetric', 'none', 'relay', null],
+  ['both symmetric', 'STUN', 'relay', null],
+  // ICE with every candidate type does not converge here (libjuice); the link, open on the
+  // relay, tries a connection through TURN only after 4 s (see TURN_ONLY_AFTER_MS).
+  ['both symmetric', 'TURN', 'turn', 'relay'],
+  ['symmetric + UDP blocked', 'none', 'relay', null],
+  ['symmetric + UDP blocked', 'STUN', 'relay', null],
+  ['symmetric + UDP blocked', 'TURN', 'relay', null],
+];
+
 export interface PairResult {
   /** Local candidate type of each side's link (null on the lobby relay). */
   candidateTypes: (string | null)[];
