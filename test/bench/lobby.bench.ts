@@ -22,16 +22,27 @@ import type { LoadResult } from './lobby-load.js';
 
 const benchDir = () => join(repoRoot(), 'test/bench');
 
-async function connectThroughLobby(url: string): Promise<{ close(): Promise<void> }> {
+/** Where a lobby connect's time goes: A's create, B's join, then both links open. */
+interface JoinPhases {
+  createMs: number;
+  joinMs: number;
+  linkMs: number;
+}
+
+async function connectThroughLobby(url: string, phases?: JoinPhases[]): Promise<{ close(): Promise<void> }> {
   const lobby = createLobby({ url });
+  const t0 = performance.now();
   const a = await lobby.create({ name: 'a' });
+  const t1 = performance.now();
   const b = await lobby.join(a.code, { name: 'b' });
+  const t2 = performance.now();
   const open = (s: RoomSession, peer: string) =>
     new Promise<void>((resolve) => {
       if (s.links.get(peer)?.status === 'open') return resolve();
       const off = s.on('linkOpen', ({ peerId }) => peerId === peer && (off(), resolve()));
     });
   await Promise.all([open(a, b.me.id), open(b, a.me.id)]);
+  phases?.push({ createMs: t1 - t0, joinMs: t2 - t1, linkMs: performance.now() - t2 });
   return { close: async () => void (await Promise.all([a.leave(), b.leave()])) };
 }
 
@@ -69,21 +80,25 @@ const connect: Scenario = {
         await pair.close();
         await sleep(20);
       };
-      const viaLobby = () => connectThroughLobby(server.url);
+      const phases: JoinPhases[] = [];
       const viaRelay = () => connectRawPairOverRelay(relay.url, `r${room++}`);
-      await alternate(4, () => time([], viaLobby), () => time([], viaRelay)); // warm-up
-      await alternate(CONNECT_RUNS, () => time(ours, viaLobby), () => time(raw, viaRelay));
+      await alternate(4, () => time([], () => connectThroughLobby(server.url)), () => time([], viaRelay)); // warm-up
+      await alternate(CONNECT_RUNS, () => time(ours, () => connectThroughLobby(server.url, phases)), () => time(raw, viaRelay));
+      const phase = (pick: (p: JoinPhases) => number) => round(percentile(phases.map(pick), 50), 1);
       const p50 = percentile(ours, 50);
       const rawP50 = percentile(raw, 50);
       return {
         ours_ms_p50: round(p50),
         ours_ms_p90: round(percentile(ours, 90)),
         ours_ms_p99: round(percentile(ours, 99)),
-        ours_late: ours.filter((ms) => ms > LATE_MS).length,
+        ours_over_500ms: ours.filter((ms) => ms > LATE_MS).length,
+        create_ms_p50: phase((p) => p.createMs),
+        join_ms_p50: phase((p) => p.joinMs),
+        link_open_ms_p50: phase((p) => p.linkMs),
         raw_ms_p50: round(rawP50),
         raw_ms_p90: round(percentile(raw, 90)),
         raw_ms_p99: round(percentile(raw, 99)),
-        raw_late: raw.filter((ms) => ms > LATE_MS).length,
+        raw_over_500ms: raw.filter((ms) => ms > LATE_MS).length,
         ratio: round(p50 / rawP50),
         ratio_p90: round(percentile(ours, 90) / percentile(raw, 90)),
       };

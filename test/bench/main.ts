@@ -13,11 +13,12 @@ import { browserScenarios } from './browser.bench.js';
 import { hostileScenarios } from './hostile.bench.js';
 import { netScenarios } from './net.bench.js';
 import { relayScenarios } from './relay.bench.js';
+import { upgradeScenarios } from './upgrade.bench.js';
 import { bundleScenarios } from './bundle.bench.js';
 import { peersScenarios } from './peers.bench.js';
 import { voiceScenarios } from './voice.bench.js';
 
-const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...bundleScenarios, ...peersScenarios, ...voiceScenarios];
+const scenarios: Scenario[] = [...linkScenarios, ...lobbyScenarios, ...hostileScenarios, ...syncScenarios, ...browserScenarios, ...netScenarios, ...relayScenarios, ...upgradeScenarios, ...bundleScenarios, ...peersScenarios, ...voiceScenarios];
 
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),

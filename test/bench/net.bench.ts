@@ -1,66 +1,91 @@
 /**
  * `net.matrix`: the NAT matrix of the network lab (test/helpers/netlab), measured. Per cell,
- * tries of a fresh pair of Node players joining one room through the real lobby: how many
- * opened, and the time from the guest's join to its open link. The baseline in the same run is
- * the "same network" cell with no ICE servers (host candidates on one LAN). Root only.
+ * tries of a fresh pair of Node players joining one room through the real lobby, the host
+ * greeting the guest from its `memberJoined`: how many got the greeting, the time from the
+ * guest's join resolving to the greeting (relay first: at lobby speed in every cell), and
+ * whether the link then reached the transport expected for the cell (a direct path or TURN where
+ * one exists) within 20 s. The baseline in the same run is the "same network" cell with no ICE
+ * servers (host candidates on one LAN). Root only.
  */
 import { labUnavailable } from '../helpers/netlab/lab.js';
-import { connectPair, startCell, type Ice, type Network } from '../helpers/netlab/matrix.js';
+import { CELLS, connectPair, startCell, type Ice, type Network } from '../helpers/netlab/matrix.js';
 import { percentile, round, type Metrics, type Scenario } from './harness.js';
 
-const NETWORKS: Network[] = ['same network', 'both cone', 'both symmetric', 'symmetric + UDP blocked'];
-const ICE: Ice[] = ['none', 'STUN', 'TURN'];
-const TRIES = Number(process.env.RALLYPOINT_NET_MATRIX_TRIES ?? 20);
-/** A cell whose first tries all fail has no path today: fewer tries say so as well as 20. */
+/** 10 tries a cell keep the matrix (12 cells) near 10 minutes; RALLYPOINT_NET_MATRIX_TRIES for more. */
+const TRIES = Number(process.env.RALLYPOINT_NET_MATRIX_TRIES ?? 10);
+/** A cell whose first tries all fail has no path today: fewer tries say so as well as 10. */
 const TRIES_IF_FIRST_FAIL = 3;
 const OPEN_TIMEOUT_MS = 20_000;
+const SETTLE_TIMEOUT_MS = 20_000;
 
 const key = (network: Network, ice: Ice) => `${network.replace(/[^a-z]+/g, '_')}.${ice.toLowerCase()}`;
 
 const matrix: Scenario = {
   name: 'net.matrix',
-  description: `NAT × ICE servers in the lab: connect success and time to open (${TRIES} tries a cell)`,
+  description: `NAT × ICE servers in the lab: first event (guest joined → host's greeting) and the path it ends on (${TRIES} tries a cell)`,
   async run(): Promise<Metrics> {
     const why = labUnavailable();
     if (why !== undefined) throw new Error(`net.matrix: ${why}`);
     const metrics: Metrics = {};
     let minRate = 1;
+    let worstFirstP50 = 0;
     let baselineP50 = NaN;
-    for (const network of NETWORKS) {
-      for (const ice of ICE) {
-        const cell = await startCell(network, ice);
-        const times: number[] = [];
-        let tries = 0;
-        try {
-          for (; tries < TRIES; tries++) {
-            if (tries === TRIES_IF_FIRST_FAIL && times.length === 0) break;
-            try {
-              times.push((await connectPair(cell, OPEN_TIMEOUT_MS)).openMs);
-            } catch {
-              // counted as a failed try
-            }
+    let directTries = 0;
+    let directReached = 0;
+    for (const [network, ice, expected] of CELLS) {
+      const cell = await startCell(network, ice);
+      const firsts: number[] = [];
+      const opens: number[] = [];
+      const settles: number[] = [];
+      let reached = 0;
+      let tries = 0;
+      try {
+        for (; tries < TRIES; tries++) {
+          if (tries === TRIES_IF_FIRST_FAIL && firsts.length === 0) break;
+          try {
+            const result = await connectPair(cell, OPEN_TIMEOUT_MS, async (host, guest) => {
+              firsts.push((await guest.call<{ ms: number }>('firstEvent', { timeoutMs: OPEN_TIMEOUT_MS })).ms);
+              const ends = await Promise.allSettled([host, guest].map((agent) => agent.call<{ afterMs: number }>('waitTransport', { transport: expected, timeoutMs: SETTLE_TIMEOUT_MS })));
+              if (ends.every((end) => end.status === 'fulfilled')) {
+                reached++;
+                settles.push((ends[1] as PromiseFulfilledResult<{ afterMs: number }>).value.afterMs);
+              }
+            });
+            opens.push(result.openMs);
+          } catch {
+            // counted as a failed try
           }
-        } finally {
-          await cell.close();
         }
-        const rate = times.length / tries;
-        minRate = Math.min(minRate, rate);
-        const k = key(network, ice);
-        metrics[`${k}.success_rate`] = round(rate);
-        metrics[`${k}.tries`] = tries;
-        metrics[`${k}.connect_p50_ms`] = round(percentile(times, 50), 1);
-        metrics[`${k}.connect_p99_ms`] = round(percentile(times, 99), 1);
-        if (network === 'same network' && ice === 'none') baselineP50 = percentile(times, 50);
-        else metrics[`${k}.connect_p50_vs_lan`] = round(percentile(times, 50) / baselineP50, 2);
-        process.stdout.write(`\n  ${network} × ${ice}: ${times.length}/${tries} open, p50 ${round(percentile(times, 50), 1)} ms`);
+      } finally {
+        await cell.close();
       }
+      const rate = firsts.length / tries;
+      minRate = Math.min(minRate, rate);
+      if (expected !== 'relay') {
+        directTries += tries;
+        directReached += reached;
+      }
+      const k = key(network, ice);
+      const firstP50 = percentile(firsts, 50);
+      worstFirstP50 = Math.max(worstFirstP50, Number.isNaN(firstP50) ? Infinity : firstP50);
+      metrics[`${k}.success_rate`] = round(rate);
+      metrics[`${k}.tries`] = tries;
+      metrics[`${k}.first_event_p50_ms`] = round(firstP50, 1);
+      metrics[`${k}.first_event_p99_ms`] = round(percentile(firsts, 99), 1);
+      metrics[`${k}.open_p50_ms`] = round(percentile(opens, 50), 1);
+      metrics[`${k}.${expected}_pct`] = round((100 * reached) / tries, 1);
+      metrics[`${k}.${expected}_after_p50_ms`] = round(percentile(settles, 50), 1);
+      if (network === 'same network' && ice === 'none') baselineP50 = firstP50;
+      else metrics[`${k}.first_event_p50_vs_lan`] = round(firstP50 / baselineP50, 2);
+      process.stdout.write(`\n  ${network} × ${ice}: ${firsts.length}/${tries} greeted, first event p50 ${round(firstP50, 1)} ms, on ${expected} ${reached}/${tries} (p50 ${round(percentile(settles, 50), 1)} ms)`);
     }
     process.stdout.write('\n');
     metrics.success_rate_min = round(minRate);
+    metrics.first_event_ms_p50_max = round(worstFirstP50, 1);
+    metrics.direct_pct_where_possible = round((100 * directReached) / directTries, 1);
     return metrics;
   },
 };
-
 
 const OUTAGE_MS = 10_000;
 const FAILOVER_TRIES = Number(process.env.RALLYPOINT_NET_FAILOVER_TRIES ?? 5);

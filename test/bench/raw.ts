@@ -86,13 +86,21 @@ async function connectOver(counted: Signaling): Promise<RawPair> {
       if (e.candidate !== null) signaling.send(side, { candidate: e.candidate.toJSON() });
     });
   }
+  let closed = false;
+  // A candidate still on its way when the pair is closed is refused ("Got a remote candidate
+  // without ICE transport"): nothing to do then. Before, the rejection went unhandled and ended
+  // the whole bench run.
+  const addCandidate = (side: 'a' | 'b', candidate: RTCIceCandidateInit) =>
+    pcs[side].addIceCandidate(candidate).catch((error: unknown) => {
+      if (!closed) throw error;
+    });
   const setRemote = async (side: 'a' | 'b', description: RTCSessionDescriptionInit) => {
     await pcs[side].setRemoteDescription(description);
     remoteSet[side] = true;
-    for (const candidate of early[side].splice(0)) void pcs[side].addIceCandidate(candidate);
+    await Promise.all(early[side].splice(0).map((candidate) => addCandidate(side, candidate)));
   };
   const onCandidate = (side: 'a' | 'b', candidate: RTCIceCandidateInit) => {
-    if (remoteSet[side]) void pcs[side].addIceCandidate(candidate);
+    if (remoteSet[side]) void addCandidate(side, candidate);
     else early[side].push(candidate);
   };
   const eventsA = pcs.a.createDataChannel('events');
@@ -125,6 +133,7 @@ async function connectOver(counted: Signaling): Promise<RawPair> {
     a: { pc: pcs.a, events: eventsA, state: stateA },
     b: { pc: pcs.b, ...b },
     close() {
+      closed = true;
       signaling.close();
       for (const channel of channels) channel.close();
       pcs.a.close();
