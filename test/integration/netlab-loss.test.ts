@@ -17,6 +17,9 @@ let guest: Agent;
 beforeAll(async () => {
   cell = await startCell('both cone', 'STUN');
   ({ host, guest } = await joinedPair(cell));
+  // Links open on the lobby relay (TCP, no loss) and move to the direct path once it is
+  // confirmed; the loss under test is on the direct path, so wait for the move first.
+  await Promise.all([host, guest].map((agent) => agent.call('waitTransport', { transport: 'p2p', timeoutMs: 20_000 })));
   cell.lab.setHome(1, { udpLossPercent: LOSS_PERCENT });
 });
 
@@ -34,6 +37,8 @@ it(`delivers 10,000 events exactly once and in order across ${LOSS_PERCENT}% UDP
 }, 90_000);
 
 it('reports state loss within 3 points of what really arrived', async () => {
+  // Measured on the direct path: a link that fell to the relay would see no loss at all.
+  await guest.call('waitTransport', { transport: 'p2p', timeoutMs: 20_000 });
   const before = await guest.call<{ state: number }>('received');
   const statsBefore = await guest.call<LinkStats>('stats');
   const { sent } = await host.call<{ sent: number }>('sendState', { hz: 500, ms: 6000 });
@@ -49,6 +54,7 @@ it('reports state loss within 3 points of what really arrived', async () => {
   expect(trueLoss).toBeGreaterThan(0.03);
   expect(Math.abs(reported - trueLoss)).toBeLessThanOrEqual(0.03);
   expect(stats.status).toBe('open');
+  expect(stats.transport).toBe('p2p');
 }, 60_000);
 
 it('stays up through 60 s of 30% UDP loss: every event once, in order, and no close (it may move to the relay)', async () => {
