@@ -69,6 +69,7 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       ctx,
       code: () => this.code,
       member: (id) => this.members.get(id),
+      members: () => this.members.values(),
       restoring: () => this.restoring !== undefined,
     });
     /** Guards of clients that are not members (yet): messages before the join completes. */

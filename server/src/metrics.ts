@@ -25,6 +25,8 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   const bytesIn = new Counter({ name: 'rallypoint_bytes_in_total', help: 'Bytes of WebSocket messages received.', registers: [registry] });
   const bytesOut = new Counter({ name: 'rallypoint_bytes_out_total', help: 'Bytes of WebSocket messages sent.', registers: [registry] });
   const relayBytes = new Counter({ name: 'rallypoint_relay_bytes_total', help: 'Bytes of game traffic forwarded between members for links with no direct path (frames, without headers).', registers: [registry] });
+  const relayBytesBeforeDirect = new Counter({ name: 'rallypoint_relay_bytes_before_direct_total', help: 'Of the relayed bytes, those of links that then moved to a direct path (relay first: what the instant start cost), counted as each side reports its move.', registers: [registry] });
+  const relayMovesToDirect = new Counter({ name: 'rallypoint_relay_moves_to_direct_total', help: 'Times a link (each side counted) moved its lanes from the relay to a direct path.', registers: [registry] });
   const relayMessages = new Counter({ name: 'rallypoint_relay_messages_total', help: 'Relay frames forwarded.', registers: [registry] });
   const relayDropped = new Counter<'reason'>({ name: 'rallypoint_relay_dropped_total', help: 'Relay frames not forwarded, by reason: relaying off, over the sender budget, no such member, the recipient backed up.', labelNames: ['reason'], registers: [registry] });
   const relayedLinks = new Gauge({ name: 'rallypoint_relayed_links', help: 'Pairs of members whose game traffic went through the relay in the last 5 s.', registers: [registry], collect() { this.set(live.relayedLinks()); } });
@@ -50,6 +52,8 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
     bytesIn,
     bytesOut,
     relayBytes,
+    relayBytesBeforeDirect,
+    relayMovesToDirect,
     relayMessages,
     httpLimited,
     processesReaped,

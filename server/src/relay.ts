@@ -16,6 +16,7 @@ export function relayTerms(bytesPerSecond: number, first = true): RelayTerms | n
   if (bytesPerSecond === 0) return null;
   return {
     first,
+    countsMoves: true,
     maxMessageBytes: LobbyLimits.frameMaxBytes - RELAY_OVERHEAD_BYTES,
     bytesPerSecond,
     messagesPerSecond: LobbyLimits.relayMessagesPerSecond,

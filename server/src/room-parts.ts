@@ -37,6 +37,11 @@ export interface MemberRecord extends Member {
   /** While this member's connection is backed up: the newest state from each sender, sent when it drains. */
   heldState: Map<string, Uint8Array>;
   heldTimer: ReturnType<typeof setInterval> | undefined;
+  /**
+   * Lane bytes relayed from this member to each other member since its link to that one last
+   * moved to a direct path: counted into `rallypoint_relay_bytes_before_direct_total` at the move.
+   */
+  relayedSinceMove: Map<string, number>;
   connected: boolean;
 }
 
@@ -50,6 +55,7 @@ export function newMember(ctx: GameRoomContext, client: Client, member: Member, 
     relayRefusedAtS: -1,
     heldState: new Map(),
     heldTimer: undefined,
+    relayedSinceMove: new Map(),
     connected: true,
   };
   // An address cut off for relay abuse gets no relay budget back by joining again.

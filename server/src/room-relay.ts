@@ -18,6 +18,7 @@ export interface RoomRelayDeps {
   ctx: GameRoomContext;
   code(): string;
   member(id: string): MemberRecord | undefined;
+  members(): Iterable<MemberRecord>;
   /** The room is re-forming after a restart: members it names may not be back yet. */
   restoring(): boolean;
 }
@@ -35,6 +36,7 @@ export class RoomRelay {
   left(member: MemberRecord): void {
     this.#recentlyLeft.set(member.id, this.deps.ctx.now());
     clearInterval(member.heldTimer);
+    for (const other of this.deps.members()) other.relayedSinceMove.delete(member.id);
   }
 
   /**
@@ -49,6 +51,7 @@ export class RoomRelay {
     if (ctx.relayBytesPerSecond !== 0 && !from.relayBudget.take(relayFrameBytes(bytes))) return this.#overBudget(from);
     const frame = decodeRelayFrame(bytes);
     if (typeof frame === 'string') return void refuse(ctx, from.guard, from.client, 'invalid', frame, RELAY_MESSAGE);
+    if (frame.lane === 'moved') return this.#moved(from, frame.memberId);
     const target = this.deps.member(frame.memberId);
     let dropped: RelayDropReason | undefined;
     if (ctx.relayBytesPerSecond === 0) dropped = 'off';
@@ -67,7 +70,22 @@ export class RoomRelay {
     target.client.sendBytes(RELAY_MESSAGE, forwardedFrame(frame, from.id));
     ctx.metrics.relayBytes.inc(frame.frame.byteLength);
     ctx.metrics.relayMessages.inc();
-    if (frame.lane !== 'hello') ctx.relayActivity.saw(this.deps.code(), from.id, target.id);
+    if (frame.lane === 'hello') return;
+    ctx.relayActivity.saw(this.deps.code(), from.id, target.id);
+    from.relayedSinceMove.set(target.id, (from.relayedSinceMove.get(target.id) ?? 0) + frame.frame.byteLength);
+  }
+
+  /**
+   * `from`'s link to `peerId` moved to a direct path: what was relayed for it since its last move
+   * is what starting (or falling back) on the relay cost. Counted by the server, never by the
+   * client's word; a member it never relayed for adds nothing.
+   */
+  #moved(from: MemberRecord, peerId: string): void {
+    const { metrics } = this.deps.ctx;
+    if (this.deps.member(peerId) === undefined) return;
+    metrics.relayMovesToDirect.inc();
+    metrics.relayBytesBeforeDirect.inc(from.relayedSinceMove.get(peerId) ?? 0);
+    from.relayedSinceMove.delete(peerId);
   }
 
   /** A relay frame over the sender's budget: dropped, counted, told (once a second), struck. */

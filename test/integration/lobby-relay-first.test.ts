@@ -31,6 +31,10 @@ async function pair(url: string, link: { relayFirst?: boolean } = {}) {
   return { a, b, linkA: a.links.get(b.me.id)!, linkB: b.links.get(a.me.id)! };
 }
 
+async function relayMoveMetrics(lobby: ServerProcess): Promise<{ moves: number; bytes: number }> {
+  return { moves: await lobby.metric('rallypoint_relay_moves_to_direct_total'), bytes: await lobby.metric('rallypoint_relay_bytes_before_direct_total') };
+}
+
 function changesOf<T extends LinkTypes>(link: Link<T>): TransportChangedEvent[] {
   const changes: TransportChangedEvent[] = [];
   link.on('transportChanged', (event) => changes.push(event));
@@ -38,7 +42,8 @@ function changesOf<T extends LinkTypes>(link: Link<T>): TransportChangedEvent[] 
 }
 
 describe('relay first (the default)', () => {
-  test('opens on the relay and moves to the direct connection while 10,000 events and 60 Hz state flow: every event once, in order, one transportChanged, no close', async () => {
+  test('opens on the relay and moves to the direct connection while 10,000 events and 60 Hz state flow: every event once, in order, one transportChanged, no close; /metrics counts what was relayed before the move', async () => {
+    const metricsBefore = await relayMoveMetrics(server());
     const { linkA, linkB } = await pair(server().url);
     const changes = { a: changesOf(linkA), b: changesOf(linkB) };
     const closed: string[] = [];
@@ -66,6 +71,12 @@ describe('relay first (the default)', () => {
     expect(states).toBeGreaterThan(0);
     expect(closed).toEqual([]);
     expect(linkA.stats().relaySentBytes).toBeGreaterThan(0);
+    // Each side tells the server of its move; the server counts the lane bytes it relayed for
+    // the link before it (its own count: at most what the two sides say they sent, handshakes included).
+    await expect.poll(async () => (await relayMoveMetrics(server())).moves - metricsBefore.moves, { timeout: 5000 }).toBe(2);
+    const relayedBeforeMove = (await relayMoveMetrics(server())).bytes - metricsBefore.bytes;
+    expect(relayedBeforeMove).toBeGreaterThan(0);
+    expect(relayedBeforeMove).toBeLessThanOrEqual(linkA.stats().relaySentBytes + linkB.stats().relaySentBytes);
   });
 
   test('session.emit right after memberJoined reaches the member, before and after its link opens', async () => {

@@ -65,6 +65,9 @@ export class SessionRelay {
         return socketBacklog(room()) + (budget.exhausted ? PACED_BACKLOG_BYTES : 0);
       },
       maxMessageSize: offered.maxMessageBytes,
+      left: () => {
+        if (offered.countsMoves === true && this.deps.isJoined()) room().sendBytes(RELAY_MESSAGE, encodeRelayFrame('moved', peerId, MOVED_FRAME));
+      },
       onFrame(fn) {
         let set = listeners.get(peerId);
         if (set === undefined) listeners.set(peerId, (set = new Set()));
@@ -85,10 +88,13 @@ export class SessionRelay {
     const frame = decodeRelayFrame(bytes);
     if (typeof frame === 'string') return this.deps.logger.debug({ problem: frame }, 'unreadable relay frame from the server');
     const listeners = this.#listeners.get(frame.memberId);
-    if (listeners === undefined) return;
+    if (listeners === undefined || frame.lane === 'moved') return;
     for (const fn of listeners) fn(frame.lane, frame.frame);
   }
 }
+
+/** A `moved` frame carries nothing but its header (a frame needs one byte). */
+const MOVED_FRAME = new Uint8Array(1);
 
 /** Room in colyseus.js's send buffer for the message type and framing before the bytes. */
 const SEND_HEADER_BYTES = 64;

@@ -9,11 +9,16 @@
  */
 export const RELAY_MESSAGE = 'relay';
 
-/** A link's two lanes, and the relay handshake between the two links (see @rallypoint/core's paths.ts). */
-export const RelayLaneCode = { events: 0, state: 1, hello: 2 } as const;
+/**
+ * A link's two lanes, the relay handshake between the two links (see @rallypoint/core's
+ * relay-path.ts), and `moved`: from a member to the server only (never forwarded), its link to
+ * the member the header names moved its lanes off the relay to a direct path, so the server can
+ * count what it relayed for that link before (sent only to servers whose terms say `countsMoves`).
+ */
+export const RelayLaneCode = { events: 0, state: 1, hello: 2, moved: 3 } as const;
 /** The lanes a relay frame can belong to. */
 export type RelayLaneName = keyof typeof RelayLaneCode;
-const laneNames: readonly RelayLaneName[] = ['events', 'state', 'hello'];
+const laneNames: readonly RelayLaneName[] = ['events', 'state', 'hello', 'moved'];
 
 /** Longest member id in a relay header (Colyseus session ids are 9 characters). */
 export const RELAY_MAX_ID_BYTES = 64;
@@ -70,6 +75,11 @@ export interface RelayTerms {
    * false: they only fall back to it. Missing (an older server): true.
    */
   first?: boolean;
+  /**
+   * The server takes `moved` frames and counts the bytes it relayed for links before they moved
+   * to a direct path (an older server would refuse the lane).
+   */
+  countsMoves?: boolean;
   /** Largest frame one relay message carries. */
   maxMessageBytes: number;
   /** One member's budget: bytes and messages a second, each bucket holding `burstSeconds` of it. */

@@ -239,6 +239,7 @@ export class PathChoice {
       this.#upgrade?.fell();
       this.#upgrade?.check();
     }
+    if (previous !== null && previous === this.deps.relay && path.kind === 'p2p') this.deps.relay.left();
     this.deps.moved();
     this.deps.lanes.attach(path);
     this.deps.logger.debug({ from: previous?.kind, to: path.kind, reason }, 'link moved to another path');

@@ -64,6 +64,11 @@ export class RelayPath implements Path {
     return this.relay.maxMessageSize;
   }
 
+  /** The lanes moved to a direct path; the relay stays open for a fall back. */
+  left(): void {
+    this.relay.left?.();
+  }
+
   close(): void {
     this.#closed = true;
     this.#unsubscribe();

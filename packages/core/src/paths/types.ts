@@ -113,6 +113,8 @@ export interface LinkRelay {
   readonly maxMessageSize: number;
   /** Frames from the peer's link; returns an unsubscribe function. */
   onFrame(fn: (lane: RelayLane, frame: Uint8Array) => void): () => void;
+  /** Called when the link moves its lanes off the relay to a direct path (the lobby tells its server, which counts what it relayed before). */
+  left?(): void;
 }
 
 /** The three WebRTC constructors simple-peer needs; the browser's by default. */
