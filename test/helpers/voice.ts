@@ -2,11 +2,8 @@
  * Driving the voice test page (test/e2e/voice/page.ts) from a test or benchmark, in Chromium
  * (playwright) or Firefox (puppeteer).
  */
-import type { Page as PwPage } from 'playwright-core';
-import type { Page as PpPage } from 'puppeteer-core';
 import type { PeerAudio, PeerTraffic } from '../e2e/voice/page.js';
-import { buildTestPage } from './test-page.js';
-import { deadline } from './wait.js';
+import { buildTestPage, openTestPage, waitIn, type AnyPage, type TestPage } from './test-page.js';
 
 export type { PeerAudio, PeerTraffic };
 type Api = Window['voiceTest'];
@@ -14,39 +11,11 @@ type Api = Window['voiceTest'];
 export const buildVoicePage = (): Promise<string> => buildTestPage('test/e2e/voice/page.ts', 'voice-page');
 
 /** One page with the voice test page loaded. */
-export interface VoicePage {
-  readonly label: string;
-  call<K extends keyof Api>(name: K, ...args: Parameters<Api[K]>): Promise<Awaited<ReturnType<Api[K]>>>;
-  close(): Promise<void>;
-}
+export type VoicePage = TestPage<Api>;
 
-type AnyPage = Pick<PwPage, 'evaluate' | 'goto' | 'close'> | Pick<PpPage, 'evaluate' | 'goto' | 'close'>;
+export const openVoicePage = (page: AnyPage, url: string, label: string): Promise<VoicePage> => openTestPage<Api>(page, url, label, 'voiceTest');
 
-export async function openVoicePage(page: AnyPage, url: string, label: string): Promise<VoicePage> {
-  await page.goto(url);
-  const evaluate = page.evaluate.bind(page) as <R, A>(fn: (arg: A) => R, arg: A) => Promise<Awaited<R>>;
-  await waitIn(() => evaluate(() => typeof window.voiceTest === 'object', undefined), `${label} loads the voice page`);
-  return {
-    label,
-    call: (name, ...args) =>
-      evaluate(
-        ([n, a]) => (window.voiceTest[n as keyof Api] as (...xs: unknown[]) => unknown)(...(a as unknown[])),
-        [name, args] as const,
-      ) as never,
-    close: () => page.close(),
-  };
-}
-
-/** Polls `check` until it returns something other than undefined (a page read each time). */
-export async function waitIn<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + deadline(timeoutMs);
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out after ${deadline(timeoutMs)} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitIn };
 
 /** The audio from `peerId` as `page` receives it. */
 export async function audioFrom(page: VoicePage, peerId: string): Promise<PeerAudio | undefined> {
