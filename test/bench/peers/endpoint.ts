@@ -18,6 +18,11 @@ export interface Lanes {
   /** Bytes queued to go out on each, where the library lets a sender see it (else 0). */
   stateBuffered(): number;
   eventBuffered(): number;
+  /**
+   * Resolves once the lanes travel the library's direct path, for libraries that can start
+   * elsewhere (ours opens on the lobby relay and moves); the others are there from the start.
+   */
+  direct?(): Promise<void>;
 }
 
 export const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -60,6 +65,9 @@ export class Endpoint {
   #newestStateStamp = NaN;
   #eventLatencies: number[] | null = null;
   #onceState: ((bytes: Uint8Array) => void) | null = null;
+  /** Wall clock of the first event that arrived; see `firstEvent`. */
+  #firstEventAt: number | undefined;
+  #firstEventWaiters: Array<(at: number) => void> = [];
 
   constructor(readonly lanes: Lanes) {
     lanes.onState((bytes) => {
@@ -73,11 +81,35 @@ export class Endpoint {
       once?.(bytes);
     });
     lanes.onEvent((bytes) => {
+      if (this.#firstEventAt === undefined) {
+        const at = (this.#firstEventAt = wallClock());
+        for (const resolve of this.#firstEventWaiters.splice(0)) resolve(at);
+      }
       this.#counts.eventMessages++;
       this.#counts.eventBytes += bytes.byteLength;
       this.#eventLatencies?.push(wallClock() - stampOf(bytes));
       if (this.#echo) lanes.sendEvent(bytes);
     });
+  }
+
+  /** The first message a game would send: one small event, sent the moment this end can send. */
+  greet(): void {
+    this.lanes.sendEvent(stamped(16));
+  }
+
+  /** Wall clock when the first event arrived here (waits up to `timeoutMs` for it; NaN if none came). */
+  firstEvent(timeoutMs: number): Promise<number> {
+    if (this.#firstEventAt !== undefined) return Promise.resolve(this.#firstEventAt);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(NaN), timeoutMs);
+      this.#firstEventWaiters.push((at) => (clearTimeout(timer), resolve(at)));
+    });
+  }
+
+  /** Resolves with the wall clock once the lanes travel the library's direct path. */
+  async direct(): Promise<number> {
+    await this.lanes.direct?.();
+    return wallClock();
   }
 
   echo(on: boolean): void {
@@ -172,6 +204,8 @@ export class Endpoint {
 /** What the benchmark may call on an end, by name, with JSON arguments. */
 export type EndpointCall =
   | { method: 'echo'; args: [boolean] }
+  | { method: 'firstEvent'; args: [number] }
+  | { method: 'direct'; args: [] }
   | { method: 'ping'; args: [number, number] }
   | { method: 'count'; args: [] }
   | { method: 'counted'; args: [] }

@@ -71,6 +71,7 @@ export function servePage(connect: (params: PageParams) => Promise<Lanes>): void
       endpoint = new Endpoint(lanes);
       bench.marks.ready = performance.now();
       bench.readyAt = wallClock();
+      endpoint.greet();
     },
     (error: unknown) => (bench.failure = String((error as Error)?.stack ?? error)),
   );

@@ -59,6 +59,7 @@ gio.onConnection((channel: ServerChannel) => {
     eventBuffered: () => 0,
   };
   endpoints.geckos = new Endpoint(lanes);
+  endpoints.geckos.greet();
 });
 
 // rallypoint in Node: joins the room a page made.
@@ -71,6 +72,7 @@ async function join(lobbyUrl: string, code: string): Promise<number> {
   // Signals still in flight when a page leaves are refused: expected here, not worth a log line.
   joined.on('error', () => {});
   endpoints.ours_node = new Endpoint(await firstLinkLanes(joined));
+  endpoints.ours_node.greet();
   return wallClock();
 }
 

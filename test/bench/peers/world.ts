@@ -55,7 +55,16 @@ export interface Pair {
   b: End;
   /** Navigation start of the first page to the moment both ends could send, ms. */
   connectMs: number;
-  /** When each page reached each step of connecting (`a.loaded`, `b.in room`, ...), ms from the first navigation start. */
+  /**
+   * Navigation start of the first page to the first message delivered: each end sends one small
+   * event the moment it can send, and the first to arrive (either way) counts. NaN if none did.
+   */
+  firstMessageMs: number;
+  /**
+   * When each page reached each step of connecting (`a.loaded`, `b.in room`, ...), ms from the
+   * first navigation start; `direct`: both ends on the library's direct path (a pair is handed
+   * out only then, so the other benchmarks measure that path).
+   */
   marks: Record<string, number>;
   close(): Promise<void>;
 }
@@ -177,6 +186,23 @@ async function readyAt(page: Page, timeoutMs = 20_000): Promise<{ readyAt: numbe
   const value = (await handle.jsonValue()) as { failure?: string; readyAt: number; timeOrigin: number };
   if (value.failure !== undefined) throw new Error(`page failed to connect: ${value.failure}`);
   return value;
+}
+
+/** Longest wait for the first message once both ends could send. */
+const FIRST_MESSAGE_TIMEOUT_MS = 5000;
+
+/**
+ * Waits for both ends to be on their direct path, and for the first message: sets `marks.direct`
+ * and `firstMessageMs`, both from `origin` (the first navigation start, as a wall clock).
+ */
+async function settle(pair: Omit<Pair, 'firstMessageMs'>, origin: number): Promise<Pair> {
+  const first = (end: End) => end.call({ method: 'firstEvent', args: [FIRST_MESSAGE_TIMEOUT_MS] }) as Promise<number>;
+  const [firstAt, ...directAt] = await Promise.all([
+    Promise.all([first(pair.a), first(pair.b)]).then((ats) => Math.min(...ats.filter((at) => !Number.isNaN(at)))),
+    pair.a.call({ method: 'direct', args: [] }) as Promise<number>,
+    pair.b.call({ method: 'direct', args: [] }) as Promise<number>,
+  ]);
+  return { ...pair, firstMessageMs: Number.isFinite(firstAt) ? firstAt - origin : NaN, marks: { ...pair.marks, direct: Math.max(...directAt) - origin } };
 }
 
 const marksOf = (page: Page): Promise<Record<string, number>> => page.evaluate(() => (window as unknown as PeerBenchWindow).peerBench.marks);
@@ -315,7 +341,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
               await closePair();
               await node.request({ forget: target });
             };
-            return { library, a: pageBench(a), b, connectMs: Math.max(ready.readyAt, nodeReadyAt) - ready.timeOrigin, marks: await marksOf(a), close };
+            return await settle({ library, a: pageBench(a), b, connectMs: Math.max(ready.readyAt, nodeReadyAt) - ready.timeOrigin, marks: await marksOf(a), close }, ready.timeOrigin);
           }
           const b = await page(browserB);
           await b.exposeFunction('benchToken', () => published);
@@ -324,7 +350,7 @@ export async function openWorld(options: WorldOptions = {}): Promise<World> {
           const origin = Math.min(ra.timeOrigin, rb.timeOrigin);
           const marks: Record<string, number> = {};
           for (const [side, p, r] of [['a', a, ra], ['b', b, rb]] as const) for (const [name, at] of Object.entries(await marksOf(p))) marks[`${side}.${name}`] = at + r.timeOrigin - origin;
-          return { library, a: pageBench(a), b: pageBench(b), connectMs: Math.max(ra.readyAt, rb.readyAt) - origin, marks, close: closePair };
+          return await settle({ library, a: pageBench(a), b: pageBench(b), connectMs: Math.max(ra.readyAt, rb.readyAt) - origin, marks, close: closePair }, origin);
         } catch (error) {
           await closePair();
           throw new Error(`${library} (${mode}): ${(error as Error).message}`);
