@@ -153,7 +153,10 @@ test('a dropped lobby connection comes back with presence; links are untouched',
   try {
     const a = await createLobby<Game>({ url: server.url }).create({ name: 'A', maxPlayers: 3 });
     const b = await createLobby<Game>({ url: proxy.url }).join(a.code, { name: 'B' });
-    await linksOpen(a, [b.me.id]);
+    // Links open on the lobby relay and cannot outlive the lobby until their direct path is
+    // confirmed (README: Relay first); the links that must come through a lobby loss are direct.
+    await linksDirect(a, [b.me.id]);
+    await linksDirect(b, [a.me.id]);
     const link = a.links.get(b.me.id);
     let bLeft = false;
     a.on('memberLeft', () => (bLeft = true));
@@ -257,8 +260,8 @@ async function restartWithHostKeptOut() {
   const proxy = await startProxy(first.port, { clientData: () => (keepOutA ? 'cut' : 'forward') });
   const a = await createLobby<Game>({ url: proxy.url }).create({ name: 'A', maxPlayers: 3 });
   const b = await createLobby<Game>({ url: first.url }).join(a.code, { name: 'B' });
-  await linksOpen(a, [b.me.id]);
-  await linksOpen(b, [a.me.id]);
+  await linksDirect(a, [b.me.id]);
+  await linksDirect(b, [a.me.id]);
   const hostChanges: string[] = [];
   a.on('hostChanged', (e) => hostChanges.push(`A saw ${e.previousHostId} -> ${e.hostId}`));
   b.on('hostChanged', (e) => hostChanges.push(`B saw ${e.previousHostId} -> ${e.hostId}`));
@@ -322,8 +325,8 @@ test('a restored room lasts: for 60 s after a restart (SIGKILL, and SIGTERM) nob
       const b = await createLobby<Soak>({ url: first.url }).join(a.code, { name: 'B' });
       const troubles: string[] = [];
       try {
-        await linksOpen(a, [b.me.id]);
-        await linksOpen(b, [a.me.id]);
+        await linksDirect(a, [b.me.id]);
+        await linksDirect(b, [a.me.id]);
         const links = [a.links.get(b.me.id), b.links.get(a.me.id)];
         for (const [name, session] of [['A', a], ['B', b]] as const) {
           session.on('memberLeft', (e) => troubles.push(`${name} saw ${e.member.id} leave (${e.reason})`));
@@ -371,7 +374,8 @@ test('restart race: a member back first with other settings re-forms the room as
   const b = await createLobby<Game>({ url: proxy.url }).join(a.code, { name: 'B' });
   // C speaks the protocol by hand: it keeps its own claim, and only that.
   const c = await rawMember(first.url, (client) => client.joinById(a.code, { name: 'C' }));
-  await linksOpen(a, [b.me.id]);
+  await linksDirect(a, [b.me.id]);
+  await linksDirect(b, [a.me.id]);
   await until(() => a.members.length === 3, 'A sees C');
   const claimOfC = () => [c.welcome.restore, ...c.received.filter(([type]) => type === ServerMessage.Restore).map(([, claim]) => claim as Restore)].at(-1)!;
   const hostChanges: string[] = [];
