@@ -127,10 +127,10 @@ test('a home that blocks UDP connects through TURN over TCP', async () => {
   const [a, b] = await pair('');
   // On the lobby relay first; the TURN/TCP connection is taken once confirmed (and, with TURN in
   // the room, a TURN-only one is made 4 s in if the first has not opened).
-  const state = await until(b, (s) => s.links[0]?.candidateType === 'relay', 'B, behind the UDP block, uses a relay', 40_000);
+  const state = await until(b, (s) => s.links[0]?.candidateType === 'relay', 'B, behind the UDP block, uses a relay', 60_000);
   expect(state.links[0]?.status).toBe('open');
   await Promise.all([a.close(), b.close()]);
-}, 60_000);
+}, 120_000);
 
 test("voice survives a path change: B's home starts blocking UDP mid-call, the link moves to TURN over TCP, and the voices come back on it", async () => {
   const [a, b] = await pair('');
