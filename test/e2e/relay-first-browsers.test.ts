@@ -57,6 +57,9 @@ test(`Chromium and Firefox: open on the lobby relay, move to the direct connecti
   expect(atFirefox.events).toBe(EVENTS);
   expect(atFirefox.duplicates).toBe(0);
   expect(atFirefox.states).toBeGreaterThan(0);
+  // The move fell inside the flow.
+  expect(atFirefox.eventsAtMove).toBeGreaterThan(0);
+  expect(atFirefox.eventsAtMove).toBeLessThan(EVENTS);
   for (const log of [atChromium, atFirefox]) {
     expect(log.openedOn).toBe('relay');
     expect(log.changes).toEqual(['relay>p2p']);

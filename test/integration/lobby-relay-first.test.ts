@@ -53,11 +53,15 @@ describe('relay first (the default)', () => {
     linkB.events.on('n', ({ n }) => received.push(n));
     let states = 0;
     linkB.state.onMessage(() => states++);
-    // From before the link opens: the first events wait in its queue, then go on the relay.
+    // Events B had when its link moved: the move must fall inside the flow, not after it.
+    let receivedAtMove: number | undefined;
+    linkB.on('transportChanged', () => (receivedAtMove ??= received.length));
+    // From before the link opens: the first events wait in its queue, then go on the relay. Five
+    // every 4 ms spreads the 10,000 over some 8 s, well past the move (a few hundred ms).
     let sent = 0;
     timers.push(
       setInterval(() => {
-        for (let i = 0; i < 20 && sent < 10_000; i++) linkA.events.emit('n', { n: sent++ });
+        for (let i = 0; i < 5 && sent < 10_000; i++) linkA.events.emit('n', { n: sent++ });
       }, 4),
       setInterval(() => linkA.status === 'open' && linkA.state.send({ t: performance.now() }), 16),
     );
@@ -68,6 +72,8 @@ describe('relay first (the default)', () => {
     expect(received).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     expect(changes.a.map((event) => `${event.previous}>${event.transport}`)).toEqual(['relay>p2p']);
     expect(changes.b.map((event) => `${event.previous}>${event.transport}`)).toEqual(['relay>p2p']);
+    expect(receivedAtMove).toBeGreaterThan(0);
+    expect(receivedAtMove).toBeLessThan(10_000);
     expect(states).toBeGreaterThan(0);
     expect(closed).toEqual([]);
     expect(linkA.stats().relaySentBytes).toBeGreaterThan(0);

@@ -23,19 +23,24 @@ export interface LinkLog {
   /** Every event was the one after the last. */
   inOrder: boolean;
   states: number;
-  /** Events sent by `flow` so far (host). */
+  /** Events this page had received when its link first moved (null: it has not moved). */
+  eventsAtMove: number | null;
+  /** Events sent so far (the host, from `memberJoined`). */
   sent: number;
 }
 
 let session: RoomSession<Game> | undefined;
-const log: LinkLog = { openedOn: null, transport: null, changes: [], closes: [], events: 0, duplicates: 0, inOrder: true, states: 0, sent: 0 };
+const log: LinkLog = { openedOn: null, transport: null, changes: [], closes: [], events: 0, duplicates: 0, inOrder: true, states: 0, eventsAtMove: null, sent: 0 };
 let timers: ReturnType<typeof setInterval>[] = [];
 
 function watch(s: RoomSession<Game>): RoomSession<Game> {
   session = s;
   s.on('linkOpen', ({ link }) => {
     log.openedOn = link.transport;
-    link.on('transportChanged', ({ previous, transport }) => log.changes.push(`${previous}>${transport}`));
+    link.on('transportChanged', ({ previous, transport }) => {
+      log.changes.push(`${previous}>${transport}`);
+      log.eventsAtMove ??= log.events;
+    });
     link.on('close', ({ reason }) => log.closes.push(reason));
     link.events.on('n', (n) => {
       if (n < log.events) log.duplicates++;
@@ -54,10 +59,11 @@ const api = {
     s.on('memberJoined', (member) => {
       timers.push(
         setInterval(() => {
-          // 20 every 4 ms, held back while the link's queue is long (queued ones count too).
+          // 5 every 4 ms (10,000 take some 8 s, well past the move), held back while the link's
+          // queue is long (queued ones count too).
           const link = s.links.get(member.id);
           if (link !== undefined && link.events.bufferedAmount > 256 * 1024) return;
-          for (let i = 0; i < 20 && log.sent < count; i++) s.emit('n', log.sent++, member.id);
+          for (let i = 0; i < 5 && log.sent < count; i++) s.emit('n', log.sent++, member.id);
         }, 4),
         setInterval(() => s.sendState({ t: performance.now() }), 1000 / 60),
       );
