@@ -37,6 +37,12 @@ export interface LoopbackOptions {
   holdOffers?: boolean;
   /** One-way delay of every message on connections (set `latencyMs` on the network to change it). @default 0 */
   latencyMs?: number;
+  /**
+   * Connections that never open: `ice` ones never connect (no candidate pair works), `dtls` ones
+   * connect (their ICE is up, the link hears `onConnected`) and stop there, as a DTLS handshake
+   * waiting out a lost packet does. @default none
+   */
+  stuck?: (id: number, policy: RTCIceTransportPolicy) => 'ice' | 'dtls' | null;
 }
 
 type Side = 'a' | 'b';
@@ -114,7 +120,11 @@ export class LoopbackPath implements DirectPath {
     this.events = new LoopbackChannel('events', this, INITIAL_EVENTS_LOW_WATER);
     this.state = new LoopbackChannel('state', this, init.lowWaterMarks.state);
     network.add(this);
-    if (init.initiator) network.offer(() => this.#signal({ type: 'offer', loopback: this.id }));
+    if (init.initiator)
+      network.offer(() => {
+        this.#signal({ type: 'offer', loopback: this.id });
+        this.gathered();
+      });
   }
 
   get isOpen(): boolean {
@@ -129,10 +139,29 @@ export class LoopbackPath implements DirectPath {
     return this.network.maxMessageSize;
   }
 
+  /** The ICE transport policy the link made this connection with. */
+  get policy(): RTCIceTransportPolicy {
+    return this.init.iceTransportPolicy;
+  }
+
   signal(data: LinkSignal): void {
     if (this.#dead) return;
-    if (data.type === 'offer' && !this.init.initiator) setTimeout(() => this.#signal({ type: 'answer', loopback: this.id }), 0);
-    else if (data.type === 'answer' && this.init.initiator) this.network.connect(this.id);
+    if (data.type === 'offer' && !this.init.initiator) {
+      setTimeout(() => {
+        this.#signal({ type: 'answer', loopback: this.id });
+        this.gathered();
+      }, 0);
+    } else if (data.type === 'answer' && this.init.initiator) this.network.connect(this.id);
+  }
+
+  /** Every local candidate is out (this end sent its offer or answer). */
+  gathered(): void {
+    if (!this.#dead) this.init.onDiagnostic({ kind: 'ice-gathering-state', state: 'complete' });
+  }
+
+  /** ICE connected: the link hears of it before the channels open. */
+  connected(): void {
+    if (!this.#dead) this.init.onConnected();
   }
 
   candidateType(): Promise<'host'> {
@@ -207,6 +236,7 @@ export class LoopbackNetwork {
   latencyMs: number;
   readonly #bytesPerTick: number;
   readonly #openDelayMs: number;
+  readonly #stuck: NonNullable<LoopbackOptions['stuck']>;
   #heldOffers: Array<() => void> | null;
   readonly #ends = new Map<number, { a?: LoopbackPath; b?: LoopbackPath }>();
   readonly #pending = new Set<LoopbackChannel>();
@@ -221,6 +251,7 @@ export class LoopbackNetwork {
     this.maxMessageSize = options.maxMessageSize ?? 64 * 1024;
     this.#bytesPerTick = options.bytesPerTick ?? 256 * 1024;
     this.#openDelayMs = options.openDelayMs ?? 0;
+    this.#stuck = options.stuck ?? (() => null);
     this.#heldOffers = options.holdOffers === true ? [] : null;
     this.latencyMs = options.latencyMs ?? 0;
   }
@@ -265,11 +296,17 @@ export class LoopbackNetwork {
 
   /** The initiator took the answer: connection `id` opens on both ends. */
   connect(id: number): void {
+    const ends = this.#ends.get(id);
+    const alive = () => ends?.a !== undefined && ends.b !== undefined && !ends.a.isDead && !ends.b.isDead;
+    const stuck = ends?.a === undefined ? null : this.#stuck(id, ends.a.policy);
+    if (stuck === 'ice') return;
     setTimeout(() => {
-      const ends = this.#ends.get(id);
-      if (ends?.a === undefined || ends.b === undefined || ends.a.isDead || ends.b.isDead) return;
-      ends.a.opened();
-      ends.b.opened();
+      if (!alive()) return;
+      ends!.a!.connected();
+      ends!.b!.connected();
+      if (stuck === 'dtls') return;
+      ends!.a!.opened();
+      ends!.b!.opened();
     }, this.#openDelayMs);
   }
 

@@ -18,7 +18,7 @@
  * setInterval(() => link.state.send({ x: player.x, y: player.y }), 50);
  */
 export { createLink } from './link/link.js';
-export { RELAY_ONLY_FIELD, hasTurnServer } from './link/connections.js';
+export { RELAY_ONLY_FIELD, hasTurnServer } from './link/signals.js';
 export { DEFAULT_RELAY_AFTER_MS } from './link/options.js';
 export { PendingEvents } from './lanes/pending-events.js';
 export { LinkConditioner, createSeededRandom, planEventsDelivery, planStateDelivery } from './lanes/conditioner.js';

@@ -93,6 +93,7 @@ export const nodeRtc: RtcImplementation = {
   // the answer lands). Seen here in about 1 connect in 150 in one process; over a real signaling
   // server the answer is slower still. See RtcImplementation.offerCandidatesAfterAnswer.
   offerCandidatesAfterAnswer: true,
+  racesDtls: true,
 };
 
 /** `createLink` with node-datachannel as the default WebRTC implementation. */

@@ -1,9 +1,9 @@
 /**
  * The link's WebRTC connections (direct paths: `PeerPath`s): making the first one, replacing a
- * dead one with a new one through the same signaling, and routing each signal to its connection.
- * One connection at a time. The initiator makes them; the other side follows the newest offer
- * and asks for a new one with a `renew` signal when it loses its own. Connections after the
- * first travel wrapped in a `rallypoint-path` signal that carries their number.
+ * dead one with a new one through the same signaling, racing a stuck one with a second one
+ * (races.ts), and routing each signal to its connection (signals.ts). The initiator makes them;
+ * the other side follows the newest offer and asks for a new one with a `renew` signal when it
+ * loses its own.
  */
 import { InvalidSignalError } from '../errors.js';
 import type { LinkMedia } from '../media/link-media.js';
@@ -11,6 +11,8 @@ import type { RemoteTrack } from '../media/types.js';
 import type { DirectPath, DirectPathFactory, LinkDiagnostic, PathHandlers, RtcImplementation } from '../paths/types.js';
 import type { LinkInit, LinkSignal, Logger } from '../types.js';
 import { ConnectionAttempts } from './attempts.js';
+import { DTLS_RACE_AFTER_MS, RaceClock, TURN_ONLY_AFTER_MS, TURN_RACE_AFTER_ICE_MS, type Evidence, type RaceKind } from './races.js';
+import { CHOSEN, hasTurnServer, isRaceOffer, isRelayOnlyOffer, pathSignal, tagOffer, unwrapSignal } from './signals.js';
 
 /**
  * Seen in the browser tests: with id 1000, Firefox → Chromium state never arrived (Chromium →
@@ -19,28 +21,10 @@ import { ConnectionAttempts } from './attempts.js';
  * for every stack's initial count, above the ids simple-peer's one in-band channel takes (0 or 1).
  */
 const DEFAULT_STATE_CHANNEL_ID = 100;
-/** Signals of connections after the first travel wrapped in one of these, with the connection's id. */
-const PATH_SIGNAL = 'rallypoint-path';
-
-/**
- * Set on the offer of a connection made through TURN only: the answering side makes its own
- * TURN-only too. simple-peer ignores fields it does not know. (The lobby sets it on a link's
- * first offer when it starts the link over, see `turnFallbackMs`.)
- */
-export const RELAY_ONLY_FIELD = 'rallypointRelayOnly';
-
-/**
- * With TURN in the room, a first connection (every candidate type) not open this long after the
- * link opened on the relay gives way to one through TURN only: between two symmetric NATs,
- * libdatachannel's ICE given host, srflx and relay candidates did not converge within 40 s in the
- * network lab, while TURN-only opened in 0.3 s. The players are on the relay meanwhile: this
- * decides when they leave it, not when they can play.
- */
-const TURN_ONLY_AFTER_MS = 4000;
-
-/** Whether any of the servers is a TURN server. */
-export function hasTurnServer(servers: readonly RTCIceServer[]): boolean {
-  return servers.some((server) => (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/i.test(url)));
+/** What Connections keeps of each connection it made. */
+interface Made extends Evidence {
+  /** Tell the link that the connection opened (held, on the answering side, until a race is settled). */
+  announceOpen(): void;
 }
 
 export interface ConnectionsDeps {
@@ -71,10 +55,13 @@ export interface ConnectionsDeps {
 export class Connections {
   /** The connection now (open or being made); null between a dead one and the next. */
   #peer: DirectPath | null = null;
+  /** A second connection racing #peer (see the top of this file); null when there is no race. */
+  #racer: DirectPath | null = null;
+  /** Starts a race when its evidence still holds (initiator). */
+  readonly #raceClock = new RaceClock();
+  readonly #made = new WeakMap<DirectPath, Made>();
   /** When the next new connection is made (initiator), and when one being made is given up. */
   readonly #attempts = new ConnectionAttempts();
-  /** The next connection goes through TURN only: one with every candidate type was given up. */
-  #nextTurnOnly = false;
 
   constructor(private readonly deps: ConnectionsDeps) {}
 
@@ -90,41 +77,23 @@ export class Connections {
 
   /** Signaling data from the other side: for the connection it names, or a newer one it offers. */
   signal(data: LinkSignal): void {
-    if (typeof data !== 'object' || data === null || typeof data.type !== 'string') {
-      this.deps.report(new InvalidSignalError('Signal data must be an object with a string `type`'));
-      return;
-    }
-    let pathId = 0;
-    let inner = data;
-    if (data.type === PATH_SIGNAL) {
-      const { path, data: wrapped } = data as { path?: unknown; data?: unknown };
-      // Path 0 comes wrapped too once it is open (renegotiation for media): see #create.
-      if (!Number.isInteger(path) || (path as number) < 0 || typeof wrapped !== 'object' || wrapped === null || typeof (wrapped as LinkSignal).type !== 'string') {
-        this.deps.report(new InvalidSignalError('A path signal needs a whole `path` of at least 0 and signal `data`'));
-        return;
-      }
-      pathId = path as number;
-      inner = wrapped as LinkSignal;
-    }
+    const unwrapped = unwrapSignal(data);
+    if (unwrapped instanceof Error) return this.deps.report(unwrapped);
+    const { pathId, inner } = unwrapped;
     if (inner.type === 'renew') return this.#onRenew(pathId);
-    const { init, rtc } = this.deps;
-    let path = this.#peer;
-    if (path === null || path.id !== pathId) {
-      // The initiator made a newer connection: follow it (the older one is dead here or there).
-      if (rtc === null || init.initiator || pathId <= (path?.id ?? this.#attempts.newest) || inner.type !== 'offer') {
-        this.deps.logger.debug({ path: pathId, type: inner.type }, 'signal for a connection that is gone; ignored');
-        return;
-      }
-      const policy = (inner as { [RELAY_ONLY_FIELD]?: unknown })[RELAY_ONLY_FIELD] === true ? 'relay' : (init.iceTransportPolicy ?? 'all');
-      this.#replace(this.#create(pathId, false, policy));
-      this.#attempts.follow(pathId);
-      path = this.#peer!;
+    if (inner.type === CHOSEN) return this.#onChosen(pathId);
+    let path = this.#byId(pathId);
+    if (path === null) {
+      path = this.#follow(pathId, inner);
+      if (path === null) return;
     }
     try {
       path.signal(inner);
     } catch (cause) {
       this.deps.report(new InvalidSignalError('simple-peer refused the signal', { cause }));
+      return;
     }
+    if (inner.type === 'answer') this.#iceUnderWay(path, 'answered');
   }
 
   /** `path` died: it is no longer the connection (true if it was). */
@@ -134,12 +103,15 @@ export class Connections {
     return true;
   }
 
-  /** Close the connection now and stop watching it. */
+  /** Close the connection (and one racing it) now and stop watching it. */
   drop(): void {
     const path = this.#peer;
-    this.#peer = null;
+    const racer = this.#racer;
+    this.#peer = this.#racer = null;
     this.#attempts.unwatch();
+    this.#raceClock.stop();
     path?.close();
+    racer?.close();
   }
 
   /**
@@ -151,14 +123,13 @@ export class Connections {
     const { init, rtc } = this.deps;
     if (this.deps.isClosed() || this.#attempts.waiting || this.#peer !== null || rtc === null) return;
     if (!init.initiator) {
-      this.deps.emitSignal({ type: PATH_SIGNAL, path: this.#attempts.newest + 1, data: { type: 'renew' } });
+      this.deps.emitSignal(pathSignal(this.#attempts.newest + 1, { type: 'renew' }));
       return;
     }
     this.#attempts.afterWait(() => {
       if (this.deps.isClosed() || this.#peer !== null) return;
       const id = this.#attempts.take();
-      const turnOnly = hasTurnServer(init.iceServers ?? []) && (this.#nextTurnOnly || id % 2 === 0);
-      this.#nextTurnOnly = false;
+      const turnOnly = hasTurnServer(init.iceServers ?? []) && id % 2 === 0;
       const policy = init.iceTransportPolicy === 'relay' || turnOnly ? 'relay' : 'all';
       this.deps.logger.debug({ path: id, policy }, 'making a new connection');
       this.#peer = this.#create(id, true, policy);
@@ -169,32 +140,74 @@ export class Connections {
   /**
    * A connection not open PATH_ATTEMPT_TIMEOUT_MS from now is given up, and the next one tried.
    * `first`: the link's first connection, while the link is open on the relay: with TURN in the
-   * room it has TURN_ONLY_AFTER_MS, and the next one goes through TURN only.
+   * room it is raced by one through TURN only after TURN_ONLY_AFTER_MS at the latest.
    */
   watch(path: DirectPath, first = false): void {
-    const turn = first && this.deps.init.initiator && hasTurnServer(this.deps.init.iceServers ?? []) && this.deps.init.iceTransportPolicy !== 'relay';
+    if (first && this.#turnRaces(path)) this.#armRace(path, 'turn', TURN_ONLY_AFTER_MS);
     this.#attempts.watch(
       () => this.#peer !== path || path.isOpen,
       () => {
-        this.#nextTurnOnly = turn;
         this.drop();
         this.scheduleAttempt();
       },
-      turn ? TURN_ONLY_AFTER_MS : undefined,
     );
   }
 
   close(letGoodbyeOut: boolean): void {
     this.#attempts.close();
+    this.#raceClock.stop();
     this.#peer?.close(letGoodbyeOut);
+    this.#racer?.close();
   }
 
-  #create(id: number, initiator: boolean, policy: RTCIceTransportPolicy): DirectPath {
+  #byId(id: number): DirectPath | null {
+    if (this.#peer?.id === id) return this.#peer;
+    return this.#racer?.id === id ? this.#racer : null;
+  }
+
+  /**
+   * A signal for a connection this side does not have: an offer of a newer one (the answering
+   * side follows it, racing the current one if the offer says so) or something stale.
+   */
+  #follow(pathId: number, inner: LinkSignal): DirectPath | null {
+    const { init, rtc } = this.deps;
+    const newestHere = this.#peer === null ? this.#attempts.newest : Math.max(this.#peer.id, this.#racer?.id ?? 0);
+    if (rtc === null || init.initiator || pathId <= newestHere || inner.type !== 'offer') {
+      this.deps.logger.debug({ path: pathId, type: inner.type }, 'signal for a connection that is gone; ignored');
+      return null;
+    }
+    this.#attempts.follow(pathId);
+    const race = isRaceOffer(inner) && this.#peer !== null && this.#racer === null;
+    // Once our connection has told the link it opened, the lanes may be on it: no race then (the
+    // initiator's end of it opens in a moment, and the initiator keeps it).
+    if (race && this.#peer!.isOpen) {
+      this.deps.logger.debug({ path: pathId }, 'race offered for a connection open here; kept it');
+      return null;
+    }
+    const path = this.#create(pathId, false, isRelayOnlyOffer(inner) ? 'relay' : (init.iceTransportPolicy ?? 'all'));
+    if (race) this.#racer = path;
+    else this.#replace(path);
+    return path;
+  }
+
+  #create(id: number, initiator: boolean, policy: RTCIceTransportPolicy, race = false): DirectPath {
     const { init, rtc, media } = this.deps;
     if (rtc === null) throw new Error('a link with direct: false makes no connections');
     // The link's handlers need the path, which exists only once the constructor returns.
     let handlers: PathHandlers | undefined;
     const to = (): PathHandlers => (handlers ??= this.deps.handlers(path));
+    const made: Made = {
+      policy,
+      connected: false,
+      gathered: false,
+      answered: false,
+      announceOpen: () => {
+        this.#raceClock.stop();
+        this.#attempts.unwatch();
+        this.#attempts.resetWait();
+        to().open();
+      },
+    };
     const path: DirectPath = this.deps.createPath(
       {
         id,
@@ -206,16 +219,23 @@ export class Connections {
         lowWaterMarks: this.deps.lowWaterMarks,
         onSignal: (signal) => {
           if (this.deps.isClosed()) return;
-          const tagged = policy === 'relay' && signal.type === 'offer' && id > 0 ? { ...signal, [RELAY_ONLY_FIELD]: true } : signal;
+          const tagged = id > 0 ? tagOffer(signal, policy === 'relay', race) : signal;
           // The first connection's signals go bare while the link is new: a bare offer is how the
           // lobby tells a peer starting over. Once this side has sent its hello (on the relay, say)
           // the peer's link may be open, and once the connection is open any offer renegotiates:
           // wrapped, then, so that the lobby does not take it for a new start.
           const bare = id === 0 && !path.isOpen && !this.deps.helloSent();
-          this.deps.emitSignal(bare ? tagged : { type: PATH_SIGNAL, path: id, data: tagged });
+          this.deps.emitSignal(bare ? tagged : pathSignal(id, tagged));
         },
-        onDiagnostic: (diagnostic) => this.deps.emitDiagnostic(diagnostic),
-        onConnected: () => this.deps.connected(path),
+        onDiagnostic: (diagnostic) => {
+          if (diagnostic.kind === 'ice-gathering-state' && diagnostic.state === 'complete') this.#iceUnderWay(path, 'gathered');
+          this.deps.emitDiagnostic(diagnostic);
+        },
+        onConnected: () => {
+          made.connected = true;
+          if (rtc.racesDtls === true && !path.isOpen) this.#armRace(path, 'dtls', DTLS_RACE_AFTER_MS);
+          this.deps.connected(path);
+        },
         media: {
           track: (remote) => {
             if (path === this.#peer) this.deps.emitTrack(remote);
@@ -228,17 +248,81 @@ export class Connections {
       {
         open: () => {
           if (this.deps.isClosed()) return;
-          this.#attempts.unwatch();
-          this.#attempts.resetWait();
-          to().open();
+          if (this.#isRacing(path)) {
+            // The answering side holds it until the initiator says which connection stays.
+            if (!this.deps.init.initiator) return;
+            this.#settle(path);
+          }
+          made.announceOpen();
         },
         events: (data) => to().events(data),
         state: (data) => to().state(data),
         drain: (lane) => to().drain(lane),
-        dead: (error) => to().dead(error),
+        dead: (error) => {
+          // One of two racing connections failed: the race is the other one's.
+          if (this.#isRacing(path)) this.#settle(path === this.#peer ? this.#racer! : this.#peer!);
+          else to().dead(error);
+        },
       },
     );
+    this.#made.set(path, made);
     return path;
+  }
+
+  #isRacing(path: DirectPath): boolean {
+    return this.#racer !== null && (path === this.#peer || path === this.#racer);
+  }
+
+  /** One more of what ICE needs is there; with all of it, a TURN race is armed (initiator, TURN in the room). */
+  #iceUnderWay(path: DirectPath, what: 'gathered' | 'answered'): void {
+    const made = this.#made.get(path);
+    if (made === undefined) return;
+    made[what] = true;
+    if (made.gathered && made.answered && this.#turnRaces(path)) this.#armRace(path, 'turn', TURN_RACE_AFTER_ICE_MS);
+  }
+
+  /** Whether `path` gets a TURN-only race when it does not connect: the initiator's, with every candidate type, TURN in the room. */
+  #turnRaces(path: DirectPath): boolean {
+    const { init } = this.deps;
+    return init.initiator && this.#made.get(path)?.policy === 'all' && hasTurnServer(init.iceServers ?? []);
+  }
+
+  /**
+   * Race `path` in `afterMs` if it is then still the connection, not open, and alone: with one of
+   * the same policy (`dtls`: its ICE connected) or through TURN only (`turn`: it never connected).
+   */
+  #armRace(path: DirectPath, kind: RaceKind, afterMs: number): void {
+    const made = this.#made.get(path);
+    if (!this.deps.init.initiator || path !== this.#peer || this.#racer !== null || made === undefined) return;
+    this.#raceClock.arm(kind, afterMs, made, () => {
+      if (this.deps.isClosed() || path !== this.#peer || path.isOpen || path.isDead || this.#racer !== null) return;
+      const policy = kind === 'turn' ? 'relay' : made.policy;
+      const id = this.#attempts.take();
+      this.deps.logger.debug({ path: id, racing: path.id, kind, policy }, 'racing the connection with a new one');
+      this.#racer = this.#create(id, true, policy, true);
+    });
+  }
+
+  /** A race is over: `winner` is the connection now, and the other one is closed. */
+  #settle(winner: DirectPath): void {
+    const loser = winner === this.#peer ? this.#racer : this.#peer;
+    this.#peer = winner;
+    this.#racer = null;
+    loser?.close();
+    this.deps.logger.debug({ path: winner.id, closed: loser?.id }, 'race settled');
+    if (this.deps.init.initiator) {
+      this.deps.emitSignal(pathSignal(winner.id, { type: CHOSEN }));
+      if (!winner.isOpen) this.watch(winner);
+    } else if (winner.isOpen) {
+      this.#made.get(winner)?.announceOpen();
+    }
+  }
+
+  /** The initiator kept connection `pathId` of a race. */
+  #onChosen(pathId: number): void {
+    if (this.deps.init.initiator || this.#racer === null) return;
+    const winner = this.#byId(pathId);
+    if (winner !== null) this.#settle(winner);
   }
 
   /** The other side lost its connection and asks the initiator for a new one. */
@@ -255,8 +339,11 @@ export class Connections {
 
   #replace(path: DirectPath): void {
     const old = this.#peer;
+    const racer = this.#racer;
     this.#peer = path;
+    this.#racer = null;
     old?.close();
+    racer?.close();
     // The initiator gave up on the connection we were still using: the relay meanwhile.
     if (old !== null) this.deps.fallBack(old);
   }

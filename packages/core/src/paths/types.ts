@@ -129,6 +129,13 @@ export interface RtcImplementation {
    * the offer and sends them only once the answer is applied, so the answerer cannot start early.
    */
   offerCandidatesAfterAnswer?: boolean;
+  /**
+   * Set for implementations whose DTLS waits a fixed second to resend a lost handshake packet
+   * (libdatachannel, libdatachannel#1635): a connection whose ICE has connected but that has not
+   * opened shortly after is raced by a fresh one (see connections.ts), so a lost packet costs a
+   * few hundred milliseconds, not a second.
+   */
+  racesDtls?: boolean;
 }
 
 /** RTCPeerConnection state changes, surfaced for diagnostics overlays and logs. */

@@ -31,8 +31,11 @@
 import { InvalidMessageError, UnknownMessageKindError } from '../errors.js';
 import type { Lane } from '../paths/types.js';
 
-/** Bumped on any incompatible change to the frames above (3: path probes). */
-export const LINK_PROTOCOL_VERSION = 3;
+/**
+ * Bumped on any incompatible change to the frames above, or to the link's signals (3: path
+ * probes; 4: racing connections, whose `chosen` signal an older link cannot read).
+ */
+export const LINK_PROTOCOL_VERSION = 4;
 
 /** The kind of each frame on the wire (the first element of every frame array). */
 export const FrameKind = {
