@@ -7,6 +7,8 @@
  * one exists) within 20 s. The baseline in the same run is the "same network" cell with no ICE
  * servers (host candidates on one LAN). Root only.
  */
+import { startAgent } from '../helpers/netlab/agents.js';
+import { dropFirstDtlsHandshake, droppedDtlsHandshakes, stopDroppingDtls } from '../helpers/netlab/dtls-drop.js';
 import { labUnavailable } from '../helpers/netlab/lab.js';
 import { CELLS, connectPair, startCell, type Ice, type Network } from '../helpers/netlab/matrix.js';
 import { percentile, round, type Metrics, type Scenario } from './harness.js';
@@ -164,4 +166,65 @@ const failover: Scenario = {
   },
 };
 
-export const netScenarios = [matrix, failover];
+const DTLS_ROUNDS = Number(process.env.RALLYPOINT_NET_DTLS_ROUNDS ?? 8);
+
+/**
+ * `net.dtls`: what one lost DTLS handshake packet costs a pair of Node players (same LAN in the
+ * lab, real lobby): the time from the guest's join resolving to both links on their direct
+ * connection, in rounds of three pairs: no packet lost; the first handshake packet host a sends
+ * dropped (dtls-drop.ts), with the link's DTLS race (connections.ts); the same loss without the
+ * race, as node-datachannel alone would (libdatachannel resends after a fixed second). Root only.
+ */
+const dtls: Scenario = {
+  name: 'net.dtls',
+  description: `one lost DTLS handshake packet: guest joined → both on the direct connection, clean / lost and raced / lost, no race (${DTLS_ROUNDS} rounds)`,
+  async run(): Promise<Metrics> {
+    const why = labUnavailable();
+    if (why !== undefined) throw new Error(`net.dtls: ${why}`);
+    const cell = await startCell('same network', 'none');
+    const times = { clean: [] as number[], raced: [] as number[], unraced: [] as number[] };
+    let failed = 0;
+    let dropped = 0;
+    try {
+      for (let round = 0; round < DTLS_ROUNDS; round++) {
+        for (const variant of ['clean', 'raced', 'unraced'] as const) {
+          if (variant !== 'clean') dropFirstDtlsHandshake(cell.lab, 'a');
+          const [host, guest] = await Promise.all([startAgent(cell.lab, 'a'), startAgent(cell.lab, 'b')]);
+          try {
+            const racesDtls = variant !== 'unraced';
+            const { code } = await host.call<{ code: string }>('join', { url: cell.lobby.url, racesDtls });
+            await guest.call('join', { url: cell.lobby.url, code, racesDtls });
+            const ends = await Promise.all([host, guest].map((agent) => agent.call<{ afterMs: number }>('waitTransport', { transport: 'p2p', timeoutMs: SETTLE_TIMEOUT_MS })));
+            times[variant].push(ends[1]!.afterMs);
+          } catch {
+            failed++;
+          } finally {
+            await Promise.all([host.stop(), guest.stop()]);
+            if (variant !== 'clean') {
+              dropped += droppedDtlsHandshakes(cell.lab, 'a');
+              stopDroppingDtls(cell.lab, 'a');
+            }
+          }
+        }
+      }
+    } finally {
+      await cell.close();
+    }
+    const p50 = (samples: number[]) => round(percentile(samples, 50), 1);
+    const max = (samples: number[]) => round(Math.max(...samples), 1);
+    return {
+      clean_direct_p50_ms: p50(times.clean),
+      clean_direct_max_ms: max(times.clean),
+      lost_raced_direct_p50_ms: p50(times.raced),
+      lost_raced_direct_max_ms: max(times.raced),
+      lost_unraced_direct_p50_ms: p50(times.unraced),
+      lost_unraced_direct_max_ms: max(times.unraced),
+      /** What the lost packet costs with the race, over without it (p50 of the extra time past clean). */
+      lost_cost_ratio_raced_vs_unraced: round((p50(times.raced) - p50(times.clean)) / (p50(times.unraced) - p50(times.clean)), 2),
+      packets_dropped: dropped,
+      failed_pairs: failed,
+    };
+  },
+};
+
+export const netScenarios = [matrix, failover, dtls];

@@ -6,6 +6,7 @@
  */
 import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
 import type { Link, LinkInit } from '@rallypoint/core';
+import { nodeRtc } from '@rallypoint/core/node';
 import { createInterface } from 'node:readline';
 import { probeTurn } from './turn-probe.js';
 
@@ -27,6 +28,8 @@ let receivedState = 0;
 /** Every transportChanged of the session's links, in order. */
 const closes: string[] = [];
 const transportChanges: Array<{ transport: string; previous: string; reason: string; atMs: number }> = [];
+/** The links' races (connections.ts's debug lines about them), ms after join. */
+const races: Array<{ message: string; atMs: number; [key: string]: unknown }> = [];
 
 const write = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
@@ -39,8 +42,16 @@ function link(): Link<Game> {
 async function join(args: Command): Promise<unknown> {
   const lobby = createLobby<Game>({
     url: args.url as string,
-    link: (args.link as Partial<LinkInit> | undefined) ?? {},
-    logger: { debug: () => undefined, warn: (data, message) => process.stderr.write(`${message} ${JSON.stringify(data)}\n`) },
+    link: {
+      ...(args.link as Partial<LinkInit> | undefined),
+      // `racesDtls: false`: node-datachannel's links without DTLS races, for the benchmark's baseline.
+      ...(args.racesDtls === false && { rtc: { ...nodeRtc, racesDtls: false } }),
+    },
+    logger: {
+      debug: (data, message) => {
+        if (/^rac/.test(message)) races.push({ ...data, message, atMs: performance.now() - startedAt });
+      },
+      warn: (data, message) => process.stderr.write(`${message} ${JSON.stringify(data)}\n`) },
     ...(args.iceTransportPolicy === undefined ? {} : { iceTransportPolicy: args.iceTransportPolicy as RTCIceTransportPolicy }),
     ...(args.relay === undefined ? {} : { relay: args.relay as 'auto' | 'off' | 'always' }),
   });
@@ -106,6 +117,8 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
   stats: () => link().stats(),
   /** The transport changes seen so far (see `transportChanged`), and the links' close events. */
   transports: () => ({ changes: transportChanges, closes, transport: session?.links.values().next().value?.transport ?? null }),
+  /** The races of this side's links so far (see `races`). */
+  races: () => races,
   /** Sends `count` numbered events, respecting the lane's queue, then resolves. */
   async sendEvents(args) {
     const count = args.count as number;
