@@ -67,7 +67,7 @@ const lobbies = [];
 for (let i = 1; i <= count; i += 1) {
   const port = frontPort === 0 ? 0 : frontPort + i;
   const publicAddress = args['public-host'] === undefined ? [] : ['--public-address', `${args['public-host']}:${port}`];
-  const child = spawn(process.execPath, [cli, '--host', args.host, '--port', String(port), '--redis', redisUrl, '--restore-secret', secret, ...publicAddress], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+  const child = spawn(process.execPath, [cli, '--host', args.host, '--port', String(port), '--redis', redisUrl, `--restore-secret=${secret}`, ...publicAddress], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   children.push(child);
   lobbies.push(await listeningUrl(child));
 }

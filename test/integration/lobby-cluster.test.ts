@@ -317,7 +317,7 @@ test('npm run cluster: Redis and two lobby processes behind one port; players me
   try {
     // What the cluster says on stderr, for the failure: a start that fails says why there.
     let said = '';
-    child.stderr!.on('data', (chunk: Buffer) => (said = (said + chunk.toString()).slice(-2000)));
+    child.stderr!.on('data', (chunk: Buffer) => (said = (said + chunk.toString()).slice(0, 4000)));
     const [url, redisUrl] = await new Promise<[string, string]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the cluster did not start; it said: ${said}`)), deadline(30_000));
       void exited.then((code) => {
