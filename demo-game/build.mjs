@@ -1,6 +1,5 @@
 // Builds the demo into dist/: ESM with code splitting, so Phaser (imported dynamically) lands in a
-// chunk of its own and the title screen's code loads first. simple-peer expects Node's Buffer,
-// events and process: they come from their browser ports, injected (see src/shims.ts).
+// chunk of its own and the title screen's code loads first.
 // `node build.mjs [--outdir=DIR] [--dev]` (tests build into a folder of their own).
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -22,8 +21,6 @@ await build({
   platform: 'browser',
   target: 'es2022',
   conditions: ['source'],
-  inject: [resolve(here, 'src/shims.ts')],
-  define: { global: 'globalThis' },
   dropLabels: watch ? [] : ['DEV'],
   minify: !watch,
   sourcemap: true,

@@ -1,9 +1,8 @@
 // Builds @rallypoint/core into dist/:
 // - index.js, node.js: ESM for Node and for bundlers, dependencies left as imports;
-// - browser/index.js: the `browser` export, importing browser/simple-peer.js: simple-peer with
-//   the Node parts it expects (events, Buffer, process: their browser ports, see
-//   build/browser-shims.js) bundled in, so a game bundles it with esbuild, Vite or webpack and
-//   adds nothing. msgpackr and msgpack-guard stay imports (they run in browsers as they are).
+// - browser/index.js: the `browser` export, the same code for the browser's own WebRTC, with
+//   msgpackr and msgpack-guard left as imports (they run in browsers as they are). Nothing of
+//   Node's is needed, so a game bundles it with esbuild, Vite or webpack and adds nothing.
 import { build } from 'esbuild';
 import { resolve } from 'node:path';
 
@@ -19,29 +18,10 @@ await build({
   packages: 'external',
 });
 
-// simple-peer (CommonJS, with the Node parts it needs) in a module of its own, so that it can be
-// shaken out of a game's bundle when nothing uses it (inlined, its top-level require() stays).
-await build({
-  ...common,
-  entryPoints: [resolve(here, 'build/simple-peer-entry.js')],
-  outfile: resolve(here, 'dist/browser/simple-peer.js'),
-  platform: 'browser',
-  inject: [resolve(here, 'build/browser-shims.js')],
-  define: { global: 'globalThis' },
-});
-
-const simplePeerModule = {
-  name: 'simple-peer-module',
-  setup(b) {
-    b.onResolve({ filter: /^simple-peer$/ }, () => ({ path: './simple-peer.js', external: true }));
-  },
-};
-
 await build({
   ...common,
   entryPoints: [resolve(here, 'src/index.ts')],
   outfile: resolve(here, 'dist/browser/index.js'),
   platform: 'browser',
   external: ['msgpackr', '@rallypoint/msgpack-guard'],
-  plugins: [simplePeerModule],
 });

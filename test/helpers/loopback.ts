@@ -23,7 +23,7 @@ export const loopbackRtc: RtcImplementation = {
   RTCIceCandidate: null,
 };
 
-/** simple-peer's events-channel low-water mark, which a connection starts with. */
+/** A real connection's events-channel low-water mark until the lanes move onto it (peer-path.ts). */
 const INITIAL_EVENTS_LOW_WATER = 64 * 1024;
 
 export interface LoopbackOptions {

@@ -166,7 +166,7 @@ export function describePathContract(name: string, createPair: () => Promise<Pat
       for (const [lane, data] of garbage) (channelOf(b, lane) as { send(data: Uint8Array | string): void }).send(data);
       channelOf(b, 'events').send(numbered(7, 8));
       await until(() => a.heard.events.some((frame) => typeof frame !== 'string' && frame.byteLength === 8 && numberOf(frame) === 7), 'the frame after the garbage arrived');
-      // Text may come up as its UTF-8 bytes (simple-peer hands its channel's text up that way), and an
+      // Text may come up as text or as its UTF-8 bytes (simple-peer, which links used before, did that), and an
       // empty message may not come up at all (node-datachannel drops it): the link counts what comes.
       const plain = (frames: Array<Uint8Array | string>) => frames.map((f) => (typeof f === 'string' ? new TextEncoder().encode(f) : f)).filter((f) => f.byteLength > 0);
       const events = plain(garbage.filter(([lane]) => lane === 'events').map(([, data]) => data));

@@ -4,7 +4,6 @@
  * It goes in through the public `rtc` option; the library itself carries no test hooks.
  */
 import { nodeRtc, type Lane, type RtcImplementation } from '@rallypoint/core/node';
-import { capturingRtc } from '../../packages/core/src/paths/rtc.js';
 import { Renumberer } from './renumber.js';
 import { SideFilter, type OutgoingFilter } from './taps.js';
 
@@ -42,8 +41,7 @@ export function createSpyRtc(base: RtcImplementation = nodeRtc, numbering = new 
     if (lane === 'events') mapIncoming(channel, (bytes) => numbering.incoming(bytes));
   };
 
-  // The link's own capture hook, seeing every channel (the link's state channel included).
-  const rtc = capturingRtc(base, { onConnection: () => undefined, onEventsChannel: capture, isOwnChannel: () => false });
+  const rtc = capturingRtc(base, capture);
 
   return {
     rtc,
@@ -64,23 +62,41 @@ export function createSpyRtc(base: RtcImplementation = nodeRtc, numbering = new 
   };
 }
 
-/** Rewrites the binary messages simple-peer's `onmessage` handler gets from `channel`. */
+/** `base` with every data channel of its connections (made here, or announced by the other side) handed to `capture` first. */
+function capturingRtc(base: RtcImplementation, capture: (channel: RTCDataChannel) => void): RtcImplementation {
+  class CapturingPeerConnection extends base.RTCPeerConnection {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      const createDataChannel = this.createDataChannel.bind(this);
+      this.createDataChannel = (label: string, init?: RTCDataChannelInit) => {
+        const channel = createDataChannel(label, init);
+        capture(channel);
+        return channel;
+      };
+      // Added before the link's own listener: the channel is captured before the link reads it.
+      this.addEventListener('datachannel', (event) => capture(event.channel));
+    }
+  }
+  return { ...base, RTCPeerConnection: CapturingPeerConnection };
+}
+
+/** Rewrites the binary messages the link's `message` listeners get from `channel`. */
 function mapIncoming(channel: RTCDataChannel, map: (bytes: Uint8Array) => Uint8Array): void {
-  let handler: RTCDataChannel['onmessage'] = channel.onmessage;
-  Object.defineProperty(channel, 'onmessage', {
-    configurable: true,
-    get: () => handler,
-    set(fn: RTCDataChannel['onmessage']) {
-      handler =
-        fn === null
-          ? null
-          : function (this: RTCDataChannel, event: MessageEvent) {
-              const data: unknown = event.data;
-              if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) return fn.call(this, event);
-              const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-              const mapped = map(bytes);
-              return fn.call(this, mapped === bytes ? event : ({ data: mapped } as MessageEvent));
-            };
-    },
-  });
+  const addEventListener = channel.addEventListener.bind(channel) as (type: string, listener: EventListenerOrEventListenerObject, options?: unknown) => void;
+  const mapped = new Map<EventListenerOrEventListenerObject, EventListener>();
+  channel.addEventListener = ((type: string, listener: EventListenerOrEventListenerObject, options?: unknown) => {
+    if (type !== 'message' || typeof listener !== 'function') return addEventListener(type, listener, options);
+    const wrapped = (event: Event) => {
+      const data: unknown = (event as MessageEvent).data;
+      if (!(data instanceof ArrayBuffer) && !(data instanceof Uint8Array)) return listener.call(channel, event);
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+      const out = map(bytes);
+      return listener.call(channel, out === bytes ? event : ({ data: out } as MessageEvent));
+    };
+    mapped.set(listener, wrapped);
+    return addEventListener(type, wrapped, options);
+  }) as RTCDataChannel['addEventListener'];
+  const removeEventListener = channel.removeEventListener.bind(channel) as (type: string, listener: EventListenerOrEventListenerObject, options?: unknown) => void;
+  channel.removeEventListener = ((type: string, listener: EventListenerOrEventListenerObject, options?: unknown) =>
+    removeEventListener(type, (type === 'message' && mapped.get(listener)) || listener, options)) as RTCDataChannel['removeEventListener'];
 }

@@ -1,6 +1,6 @@
 /**
- * A test or benchmark page, bundled as the demo is (esbuild, the `source` condition, simple-peer's
- * browser shims) into a folder with an index.html, for the lobby server's `--static`.
+ * A test or benchmark page, bundled as the demo is (esbuild, the `source` condition) into a folder
+ * with an index.html, for the lobby server's `--static`.
  */
 import { build } from 'esbuild';
 import type { Page as PwPage } from 'playwright-core';
@@ -22,8 +22,6 @@ export async function buildTestPage(entry: string, name: string): Promise<string
     format: 'esm',
     platform: 'browser',
     conditions: ['source'],
-    inject: [join(root, 'demo-game/src/shims.ts')],
-    define: { global: 'globalThis' },
     logLevel: 'warning',
   });
   writeFileSync(join(out, 'index.html'), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/${name}.js"></script>`);

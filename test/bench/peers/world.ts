@@ -96,8 +96,9 @@ async function buildPages(): Promise<string> {
     minify: true,
     conditions: ['source'],
     dropLabels: ['DEV'],
-    // simple-peer (in ours too) needs Node's Buffer and process: their browser ports, as the demo does.
-    inject: [join(root, 'demo-game/src/shims.ts')],
+    // simple-peer needs Node's Buffer and process: their browser ports, in its page only (a page
+    // that names neither gets nothing of them).
+    inject: [join(root, 'test/bench/simple-peer-shims.js')],
     define: { global: 'globalThis' },
     logLevel: 'warning',
   });

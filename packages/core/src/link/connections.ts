@@ -18,7 +18,7 @@ import { CHOSEN, hasTurnServer, isRaceOffer, isRelayOnlyOffer, pathSignal, tagOf
  * Seen in the browser tests: with id 1000, Firefox → Chromium state never arrived (Chromium →
  * Firefox did); with 100 it does. The likely cause is SCTP stream counts: a stream above the count
  * first negotiated needs an add-streams request, and that one does not go through. So: low enough
- * for every stack's initial count, above the ids simple-peer's one in-band channel takes (0 or 1).
+ * for every stack's initial count, above the ids the in-band events channel takes (0 or 1).
  */
 const DEFAULT_STATE_CHANNEL_ID = 100;
 /** What Connections keeps of each connection it made. */
@@ -90,7 +90,7 @@ export class Connections {
     try {
       path.signal(inner);
     } catch (cause) {
-      this.deps.report(new InvalidSignalError('simple-peer refused the signal', { cause }));
+      this.deps.report(new InvalidSignalError('the connection refused the signal', { cause }));
       return;
     }
     if (inner.type === 'answer') this.#iceUnderWay(path, 'answered');

@@ -120,7 +120,7 @@ export class LinkLanes<T extends LinkTypes> {
 
   /**
    * Runs a channel's message handler so that nothing the peer sends can throw out of it (into
-   * simple-peer's stream, or the event loop as an uncaught exception): what the lane did not
+   * the channel's event dispatch, or the event loop as an uncaught exception): what the lane did not
    * handle itself is counted as bad input and reported.
    */
   #guard(lane: { bad(error: Error): void }, name: Lane, receive: () => void): void {

@@ -1,7 +1,7 @@
 /**
- * The link's signals beyond simple-peer's own (offer, answer, candidate, renegotiate): the
- * wrapping that names the connection a signal is for, and the fields and words connections.ts
- * adds. simple-peer ignores fields it does not know.
+ * The link's signals beyond a connection's own (offer, answer, candidate, renegotiate,
+ * transceiverRequest: paths/rtc-peer.ts): the wrapping that names the connection a signal is for,
+ * and the fields and words connections.ts adds. A connection ignores fields it does not know.
  */
 import { InvalidSignalError } from '../errors.js';
 import type { LinkSignal } from '../types.js';

@@ -2,7 +2,7 @@
  * The media of one connection (one `PeerPath`): audio (or video) tracks on a link's WebRTC
  * connection beside the two data lanes, its offers and its RTP stats.
  *
- * Negotiation follows simple-peer's rule, which is the link's initiator rule: only the initiator
+ * Negotiation follows the link's initiator rule (paths/rtc-peer.ts): only the initiator
  * makes offers. The other side asks for one (a `renegotiate` signal) and, for a track the offer
  * would have no m-line for, asks the initiator to add a receive-only transceiver first (a
  * `transceiverRequest`), which its own track then takes over. Offers never cross, so there is no
@@ -15,7 +15,7 @@
 import { LinkMediaError } from '../errors.js';
 import type { ConnectionMedia, InboundMediaStats, MediaStats, OutboundMediaStats, PathMediaHandlers, RemoteTrack } from './types.js';
 
-/** What of simple-peer the media of a connection uses (narrow: its types would pull in Node's). */
+/** What of the connection (`RtcPeer`) the media uses. */
 export interface MediaPeer {
   on(event: 'track', fn: (track: MediaStreamTrack, stream: MediaStream) => void): unknown;
   addTrack(track: MediaStreamTrack, stream: MediaStream): void;
@@ -56,7 +56,7 @@ export class PathMedia implements ConnectionMedia {
   add(track: MediaStreamTrack, stream: MediaStream): void {
     if (this.#closed) return;
     // A transceiver the initiator opened towards us that nothing sends on yet: addTrack takes it
-    // over, and the next offer (asked for by simple-peer) carries the track. Without one, the
+    // over, and the next offer (asked for by RtcPeer) carries the track. Without one, the
     // offer would have no m-line for it: ask the initiator for a transceiver too.
     const free = !this.initiator && this.pc.getTransceivers().some((t) => this.#isFree(t, track.kind));
     try {

@@ -14,11 +14,11 @@ export class CandidateGate {
     this.#held = enabled ? [] : null;
   }
 
-  /** The signals to send now for one that simple-peer produced. */
+  /** The signals to send now for one that the connection produced. */
   outgoing(signal: LinkSignal): LinkSignal[] {
     const held = this.#held;
     if (held === null) return [signal];
-    // simple-peer sends the connection's own local description, so the offer is cut here.
+    // The connection sends its own local description, so the offer is cut here.
     if (signal.type === 'offer' && typeof signal['sdp'] === 'string') return [{ ...signal, sdp: withoutCandidates(signal['sdp']) }];
     if (signal.type !== 'candidate') return [signal];
     held.push(signal);

@@ -1,14 +1,14 @@
 /**
- * A `PeerPath` is one RTCPeerConnection (through simple-peer) with its two data channels: the
- * events channel simple-peer makes, and a negotiated, unordered one without retransmits for the
+ * A `PeerPath` is one RTCPeerConnection (rtc-peer.ts) with its two data channels: the events
+ * channel the initiator makes, and a negotiated, unordered one without retransmits for the
  * state lane. A link has one at a time, and makes a new one when the old one dies (libdatachannel
  * has no ICE restart, libdatachannel#545, so a fresh connection is how a Node peer restarts ICE).
  */
-import SimplePeer from 'simple-peer';
 import { ConnectionFailedError } from '../errors.js';
 import { PathMedia } from '../media/path-media.js';
 import { CandidateGate } from './candidate-gate.js';
-import { capturingRtc, remoteMaxMessageSize, selectedCandidateType, watchConnection } from './rtc.js';
+import { RtcPeer } from './rtc-peer.js';
+import { remoteMaxMessageSize, selectedCandidateType, watchConnection } from './rtc.js';
 import type { CandidateType, DirectPath, DirectPathInit, LinkSignal, PathHandlers } from './types.js';
 
 const EVENTS_CHANNEL_LABEL = 'rallypoint-events';
@@ -21,6 +21,11 @@ const GOODBYE_GRACE_MS = 250;
  * (two streams, no order between them), and the goodbye is what says the link itself closed.
  */
 const CLOSED_GRACE_MS = 100;
+/** The events channel's low-water mark until the lanes move onto it (useLinkLowWaterMark). */
+const INITIAL_EVENTS_LOW_WATER = 64 * 1024;
+
+/** A binary message as bytes (channels here deliver ArrayBuffers); text as it is. */
+const asBytes = (data: unknown): Uint8Array | string => (typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : String(data));
 
 export class PeerPath implements DirectPath {
   readonly kind = 'p2p';
@@ -34,7 +39,7 @@ export class PeerPath implements DirectPath {
   #open = false;
   #dead = false;
   #closing: ReturnType<typeof setTimeout> | null = null;
-  readonly #peer: SimplePeer.Instance;
+  readonly #peer: RtcPeer;
   readonly #pc: RTCPeerConnection;
   readonly #gate: CandidateGate;
   readonly #cleanups: Array<() => void> = [];
@@ -47,26 +52,23 @@ export class PeerPath implements DirectPath {
   ) {
     this.id = init.id;
     this.#gate = new CandidateGate(init.initiator && init.rtc.offerCandidatesAfterAnswer === true);
-    let pc: RTCPeerConnection | undefined;
-    this.#peer = new SimplePeer({
+    this.#peer = new RtcPeer({
       initiator: init.initiator,
-      trickle: true,
+      rtc: init.rtc,
       config: { iceServers: init.iceServers, iceTransportPolicy: init.iceTransportPolicy },
       channelName: EVENTS_CHANNEL_LABEL,
-      // With trickle on, simple-peer's wait-for-ICE-complete timer has no job; and destroy() does
-      // not clear it, so at its 5 s default it held a closed link's process open for 5 s.
-      iceCompleteTimeout: 1,
-      // simple-peer's types want the browser's full constructor statics; it only ever calls `new`.
-      wrtc: capturingRtc(init.rtc, {
-        onConnection: (created) => (pc ??= created),
-        // Runs inside simple-peer's constructor on the initiator: finish construction first.
-        onEventsChannel: (channel) => queueMicrotask(() => this.#attachChannels(channel)),
-        isOwnChannel: (channel) => channel.label === STATE_CHANNEL_LABEL,
-      }) as unknown as SimplePeer.Options['wrtc'],
+      signal: (data) => {
+        if (this.#dead) return;
+        if (data.type === 'offer') this.media.countOffer();
+        for (const signal of this.#gate.outgoing(data)) this.init.onSignal(signal);
+      },
+      // Runs inside the constructor on the initiator: finish construction first.
+      channel: (channel) => queueMicrotask(() => this.#attachChannels(channel)),
+      closed: (error) => (error === undefined ? this.#closedByPeer() : this.#die(new ConnectionFailedError(error.message, { cause: error }))),
+      debug: init.debug,
     });
-    if (pc === undefined) throw new Error('simple-peer did not create an RTCPeerConnection');
-    this.#pc = pc;
-    this.media = new PathMedia(this.#peer, pc, init.initiator, init.media);
+    this.#pc = this.#peer.pc;
+    this.media = new PathMedia(this.#peer, this.#pc, init.initiator, init.media);
     this.#wire();
   }
 
@@ -85,8 +87,8 @@ export class PeerPath implements DirectPath {
 
   signal(data: LinkSignal): void {
     if (data.type === 'offer') this.media.countOffer();
-    this.#peer.signal(data as unknown as SimplePeer.SignalData);
-    // simple-peer hands the answer to the connection synchronously: its fingerprint is known now.
+    this.#peer.signal(data);
+    // The answer went to the connection synchronously: its fingerprint is known now.
     if (data.type === 'answer') for (const candidate of this.#gate.answered()) this.init.onSignal(candidate);
   }
 
@@ -94,7 +96,7 @@ export class PeerPath implements DirectPath {
     return selectedCandidateType(this.#pc);
   }
 
-  /** Raise the events channel's low-water mark from simple-peer's 64 KiB to the link's. */
+  /** Raise the events channel's low-water mark from its first 64 KiB to the link's. */
   useLinkLowWaterMark(): void {
     if (this.events !== null) this.events.bufferedAmountLowThreshold = this.init.lowWaterMarks.events;
   }
@@ -119,7 +121,7 @@ export class PeerPath implements DirectPath {
       } catch (cause) {
         this.init.debug({ error: cause }, 'closing the state channel failed');
       }
-      this.#peer.destroy();
+      this.#peer.close();
     };
     if (!letGoodbyeOut || this.events === null || this.events.readyState !== 'open') return destroy();
     let done = false;
@@ -130,7 +132,7 @@ export class PeerPath implements DirectPath {
       destroy();
     };
     const timer = setTimeout(once, GOODBYE_GRACE_MS);
-    this.#peer.once('close', once);
+    this.events.addEventListener('close', once, { once: true });
   }
 
   #die(error?: Error): void {
@@ -146,21 +148,6 @@ export class PeerPath implements DirectPath {
   }
 
   #wire(): void {
-    const peer = this.#peer;
-    peer.on('signal', (data: SimplePeer.SignalData) => {
-      if (this.#dead) return;
-      if (data.type === 'offer') this.media.countOffer();
-      for (const signal of this.#gate.outgoing(data as unknown as LinkSignal)) this.init.onSignal(signal);
-    });
-    // Not simple-peer's 'connect': it polls getStats() for the candidate pair first, which costs
-    // milliseconds of connect time; the channel's own 'open' is all the handshake needs.
-    peer.on('data', (data: Uint8Array | string) => {
-      if (this.#dead) return;
-      this.heard = true;
-      this.handlers.events(data);
-    });
-    peer.on('close', () => this.#closedByPeer());
-    peer.on('error', (error: Error) => this.#die(new ConnectionFailedError(error.message, { cause: error })));
     this.#cleanups.push(
       watchConnection(this.#pc, (diagnostic) => {
         this.init.onDiagnostic(diagnostic);
@@ -178,16 +165,24 @@ export class PeerPath implements DirectPath {
   #attachChannels(eventsChannel: RTCDataChannel): void {
     if (this.#dead || this.events !== null) return;
     this.events = eventsChannel;
+    eventsChannel.bufferedAmountLowThreshold = INITIAL_EVENTS_LOW_WATER;
     const onEventsLow = () => this.handlers.drain('events');
     const onEventsOpen = () => {
       this.#eventsOpen = true;
       this.#maybeOpen();
     };
+    const onEvents = (event: MessageEvent) => {
+      if (this.#dead) return;
+      this.heard = true;
+      this.handlers.events(asBytes(event.data));
+    };
     eventsChannel.addEventListener('bufferedamountlow', onEventsLow);
     eventsChannel.addEventListener('open', onEventsOpen);
+    eventsChannel.addEventListener('message', onEvents);
     this.#cleanups.push(() => {
       eventsChannel.removeEventListener('bufferedamountlow', onEventsLow);
       eventsChannel.removeEventListener('open', onEventsOpen);
+      eventsChannel.removeEventListener('message', onEvents);
     });
 
     const channel = this.#pc.createDataChannel(STATE_CHANNEL_LABEL, {

@@ -1,7 +1,6 @@
 /**
- * Everything that touches the injected RTCPeerConnection implementation directly: capturing the
- * connection and channels simple-peer creates, turning its state changes into typed diagnostics,
- * and reading the selected candidate pair and message size limits.
+ * Reading the injected RTCPeerConnection implementation: finding the browser's, turning its state
+ * changes into typed diagnostics, and reading the selected candidate pair and message size limits.
  */
 import type { CandidateType, LinkDiagnostic, RtcImplementation } from './types.js';
 
@@ -14,47 +13,6 @@ export function globalRtc(): RtcImplementation | undefined {
     RTCSessionDescription: g.RTCSessionDescription,
     RTCIceCandidate: g.RTCIceCandidate,
   };
-}
-
-export interface CaptureHooks {
-  /** The RTCPeerConnection simple-peer constructed. */
-  onConnection(pc: RTCPeerConnection): void;
-  /** The data channel simple-peer uses: created by the initiator, announced to the other side. */
-  onEventsChannel(channel: RTCDataChannel): void;
-  /** Channels the link creates itself, which are not simple-peer's. */
-  isOwnChannel(channel: RTCDataChannel): boolean;
-}
-
-/**
- * Wraps an implementation so that the link sees the RTCPeerConnection simple-peer constructs and
- * the data channel it opens, without reaching into simple-peer's private fields. It also hands
- * simple-peer plain description objects: simple-peer rewrites `offer.sdp`, which is read-only on
- * some implementations (node-datachannel's RTCSessionDescription).
- */
-export function capturingRtc(impl: RtcImplementation, hooks: CaptureHooks): RtcImplementation {
-  const Base = impl.RTCPeerConnection;
-  class CapturingPeerConnection extends Base {
-    constructor(configuration?: RTCConfiguration) {
-      super(configuration);
-      const createDataChannel = this.createDataChannel.bind(this);
-      this.createDataChannel = (label: string, init?: RTCDataChannelInit) => {
-        const channel = createDataChannel(label, init);
-        if (!hooks.isOwnChannel(channel)) hooks.onEventsChannel(channel);
-        return channel;
-      };
-      this.addEventListener('datachannel', (event) => hooks.onEventsChannel(event.channel));
-      type Describe = (options?: RTCOfferOptions) => Promise<RTCSessionDescriptionInit>;
-      const plain = (describe: Describe): Describe => async (options) => {
-        const { type, sdp } = await describe(options);
-        return sdp === undefined ? { type } : { type, sdp };
-      };
-      const self = this as { createOffer: Describe; createAnswer: Describe };
-      self.createOffer = plain(this.createOffer.bind(this) as Describe);
-      self.createAnswer = plain(this.createAnswer.bind(this) as Describe);
-      hooks.onConnection(this);
-    }
-  }
-  return { ...impl, RTCPeerConnection: CapturingPeerConnection };
 }
 
 export function watchConnection(pc: RTCPeerConnection, report: (d: LinkDiagnostic) => void): () => void {

@@ -117,7 +117,7 @@ export interface LinkRelay {
   left?(): void;
 }
 
-/** The three WebRTC constructors simple-peer needs; the browser's by default. */
+/** The platform's WebRTC (only `RTCPeerConnection` is used); the browser's by default. */
 export interface RtcImplementation {
   RTCPeerConnection: new (configuration?: RTCConfiguration) => RTCPeerConnection;
   RTCSessionDescription: unknown;
