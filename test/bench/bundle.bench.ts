@@ -4,7 +4,7 @@
  * page with our lobby client (lobby, links and relay: what a game ships), our link alone, and
  * beside them PeerJS, simple-peer, colyseus.js, socket.io-client and geckos.io's client, each imported and used once so nothing is
  * shaken out. simple-peer does not bundle for the browser on its own (it needs Node's events,
- * Buffer and process): it gets their browser ports injected, as our core's browser build does.
+ * Buffer and process): it gets their browser ports injected.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,22 +24,41 @@ const PAGES: Record<string, string> = {
   geckos_client: `import geckos from '@geckos.io/client'; window.x = geckos({ url: location.origin });`,
 };
 
+/** What a page weighs: min+gzip KiB, and its minified KiB by package (ours by package name). */
+export interface PageWeight {
+  kib: number;
+  parts: Record<string, number>;
+}
+
 /** min+gzip KiB of a page using each library (the names of PAGES). */
 export async function pageKib(): Promise<Record<string, number>> {
+  const weights = await pageWeights();
+  return Object.fromEntries(Object.entries(weights).map(([name, weight]) => [name, weight.kib]));
+}
+
+export async function pageWeights(): Promise<Record<string, PageWeight>> {
   const dir = mkdtempSync(join(tmpdir(), 'rallypoint-bundle-size-'));
   try {
-    const kib: Record<string, number> = {};
-    for (const [name, source] of Object.entries(PAGES)) kib[name] = (await gzippedBytes(name, source, dir)) / 1024;
-    return kib;
+    const weights: Record<string, PageWeight> = {};
+    for (const [name, source] of Object.entries(PAGES)) weights[name] = await weigh(name, source, dir);
+    return weights;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function gzippedBytes(name: string, source: string, dir: string): Promise<number> {
+/** The package a bundled file belongs to: its node_modules name, or one of ours by its folder. */
+function packageOf(file: string): string {
+  const dependency = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
+  if (dependency !== null) return dependency[1]!;
+  const ours = /packages\/([^/]+)\//.exec(file);
+  return ours === null ? 'the page' : `@rallypoint/${ours[1]!}`;
+}
+
+async function weigh(name: string, source: string, dir: string): Promise<PageWeight> {
   const entry = join(dir, `${name}.js`);
   writeFileSync(entry, source);
-  const shims = name === 'simple_peer' ? { inject: [join(repoRoot(), 'packages/core/build/browser-shims.js')], define: { global: 'globalThis' } } : {};
+  const shims = name === 'simple_peer' ? { inject: [join(repoRoot(), 'test/bench/simple-peer-shims.js')], define: { global: 'globalThis' } } : {};
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -47,21 +66,27 @@ async function gzippedBytes(name: string, source: string, dir: string): Promise<
     format: 'esm',
     platform: 'browser',
     write: false,
+    metafile: true,
     logLevel: 'error',
     // Resolve from the workspace's node_modules, the way an installed package would.
     nodePaths: [join(repoRoot(), 'node_modules')],
     absWorkingDir: repoRoot(),
     ...shims,
   });
+  const parts: Record<string, number> = {};
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) parts[packageOf(file)] = (parts[packageOf(file)] ?? 0) + bytesInOutput / 1024;
+  }
   const bytes = result.outputFiles[0]!.contents;
-  return gzipSync(bytes, { level: 9 }).byteLength;
+  return { kib: gzipSync(bytes, { level: 9 }).byteLength / 1024, parts };
 }
 
 const size: Scenario = {
   name: 'bundle.size',
   description: 'min+gzip of a page using each library: our lobby client and link, PeerJS, simple-peer, colyseus.js, socket.io-client, geckos.io client (esbuild, same settings)',
   async run() {
-    const kib = await pageKib();
+    const weights = await pageWeights();
+    const kib = Object.fromEntries(Object.entries(weights).map(([name, weight]) => [name, weight.kib]));
     const metrics: Record<string, number> = {};
     for (const [name, value] of Object.entries(kib)) metrics[`${name}_kib`] = round(value, 1);
     // A lobby page against what the same game would ship with the others (PeerJS brings its
@@ -69,6 +94,12 @@ const size: Scenario = {
     metrics.lobby_vs_peerjs = round(kib.ours_lobby! / kib.peerjs!, 2);
     metrics.lobby_vs_simple_peer_plus_colyseus = round(kib.ours_lobby! / (kib.simple_peer! + kib.colyseus_js!), 2);
     metrics.link_vs_simple_peer = round(kib.ours_link! / kib.simple_peer!, 2);
+    // Where our pages' weight goes: minified KiB by package (before gzip, which esbuild's
+    // metafile cannot split), largest first.
+    for (const page of ['ours_lobby', 'ours_link'] as const) {
+      const parts = Object.entries(weights[page]!.parts).filter(([, part]) => part >= 0.05).sort((x, y) => y[1] - x[1]);
+      for (const [part, value] of parts) metrics[`${page}.min_kib.${part}`] = round(value, 1);
+    }
     return metrics;
   },
 };

@@ -52,7 +52,7 @@ for (const scenario of selected) {
 console.log('');
 console.log(`${'scenario'.padEnd(26)}${'metric'.padEnd(34)}value`);
 for (const [name, metrics] of Object.entries(results)) {
-  for (const [metric, value] of Object.entries(metrics)) console.log(`${name.padEnd(26)}${metric.padEnd(34)}${value}`);
+  for (const [metric, value] of Object.entries(metrics)) console.log(`${name.padEnd(26)}${metric.padEnd(34)} ${value}`);
 }
 if (values.json !== undefined) {
   writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -93,6 +93,8 @@ const connect: Scenario = {
       // The first message a game sends, the moment it can, delivered; a pair where none arrived
       // counts as never (Infinity), not as left out.
       compare(metrics, 'first_message_ms_p50', byLibrary(firstMessages, (s) => percentile(s.map((ms) => (Number.isNaN(ms) ? Infinity : ms)), 50)), 1);
+      // Page load: from navigation to page a's script running (what its weight costs), against each.
+      compare(metrics, 'script_ready_ms_p50', byLibrary(marks, (steps) => percentile(steps.get('a.loaded') ?? steps.get('loaded') ?? [], 50)), 1);
       // Where the time goes: the median moment each page reached each step.
       for (const library of LIBRARIES) for (const [step, at] of marks[library]) metrics[`${library}_at_${step.replace(/\W+/g, '_')}_ms_p50`] = round(percentile(at, 50), 1);
       return metrics;
