@@ -87,7 +87,7 @@ export class RtcPeer {
         () => {
           if (this.#closed) return;
           for (const pending of this.#pendingCandidates.splice(0)) this.#addCandidate(pending);
-          if (this.pc.remoteDescription?.type === 'offer') this.#answer();
+          if (this.pc.remoteDescription?.type === 'offer') void this.#describe(() => this.pc.createAnswer());
         },
         (error: unknown) => this.#fail(asError(error)),
       );
@@ -160,31 +160,19 @@ export class RtcPeer {
         return;
       }
       this.#negotiating = true;
-      if (this.init.initiator) void this.#offer();
+      if (this.init.initiator) void this.#describe(() => this.pc.createOffer());
       else this.init.signal({ type: 'renegotiate', renegotiate: true });
     });
   }
 
-  async #offer(): Promise<void> {
+  /** Make our offer or answer (`create`), apply it, and send it. */
+  async #describe(create: () => Promise<RTCSessionDescriptionInit>): Promise<void> {
     try {
-      const offer = await this.pc.createOffer();
+      const description = await create();
       if (this.#closed) return;
-      await this.pc.setLocalDescription(offer);
+      await this.pc.setLocalDescription(description);
       if (this.#closed) return;
-      const local = this.pc.localDescription ?? offer;
-      this.init.signal({ type: local.type, sdp: local.sdp });
-    } catch (error) {
-      this.#fail(asError(error));
-    }
-  }
-
-  async #answer(): Promise<void> {
-    try {
-      const answer = await this.pc.createAnswer();
-      if (this.#closed) return;
-      await this.pc.setLocalDescription(answer);
-      if (this.#closed) return;
-      const local = this.pc.localDescription ?? answer;
+      const local = this.pc.localDescription ?? description;
       this.init.signal({ type: local.type, sdp: local.sdp });
     } catch (error) {
       this.#fail(asError(error));
