@@ -27,6 +27,7 @@ const ROWS = [
   ['peers.connect', 'ms_p50', 'connect p50, ms', 'lower'],
   ['peers.connect', 'ms_p99', 'connect p99, ms', 'lower'],
   ['peers.connect', 'first_message_ms_p50', 'first message delivered p50, ms', 'lower'],
+  ['peers.connect', 'script_ready_ms_p50', 'page load to script running p50, ms', 'lower'],
   ['peers.rtt', 'ms_p50', 'RTT p50, ms', 'lower'],
   ['peers.rtt', 'ms_p99', 'RTT p99, ms', 'lower'],
   ['peers.throughput', 'state_msgs_per_s', '100 B state, msgs/s', 'higher'],
