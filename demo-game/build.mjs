@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { colyseusLite } from '../packages/lobby/colyseus-lite.mjs';
 
 const here = import.meta.dirname;
 const { values } = parseArgs({ options: { outdir: { type: 'string' }, dev: { type: 'boolean' } } });
@@ -21,6 +22,8 @@ await build({
   platform: 'browser',
   target: 'es2022',
   conditions: ['source'],
+  // colyseus.js as the lobby's browser build has it (see the plugin).
+  plugins: [colyseusLite()],
   dropLabels: watch ? [] : ['DEV'],
   minify: !watch,
   sourcemap: true,

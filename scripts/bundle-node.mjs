@@ -7,11 +7,15 @@ import { basename, join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const outDir = join(root, 'node_modules/.cache/rallypoint');
-/** Every bare import but our own workspace packages loads from node_modules. */
+/**
+ * Every bare import but our own workspace packages loads from node_modules, and our plain-JS
+ * helpers (`.mjs`, which find files from where they are) load from where they are.
+ */
 const thirdPartyExternal = {
   name: 'third-party-external',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@rallypoint/') ? undefined : { path: args.path, external: true }));
+    build.onResolve({ filter: /^\.\.?\/.*\.mjs$/ }, (args) => ({ path: resolve(args.resolveDir, args.path), external: true }));
   },
 };
 

@@ -156,3 +156,11 @@ test('the scratch project resolved everything from its own node_modules', () => 
   expect(existsSync(join(project.dir, 'node_modules/@rallypoint/lobby/dist/index.js'))).toBe(true);
   expect(existsSync(join(project.dir, 'node_modules/@rallypoint/core/dist/browser/index.js'))).toBe(true);
 });
+
+test("every bundler took the lobby's browser build: colyseus.js as a page needs it (colyseus-lite.mjs), not its CommonJS build", () => {
+  for (const name of Object.keys(bundlers)) {
+    // The lite build's own refusal of Schema state; colyseus.js' CommonJS build brings tslib's helpers.
+    expect(bundleText(name)).toContain('sends Colyseus Schema state');
+    expect(bundleText(name)).not.toContain('__awaiter');
+  }
+});

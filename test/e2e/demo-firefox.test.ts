@@ -31,7 +31,8 @@ test('a Chromium page and a Firefox page play together', async () => {
   const c = playwrightPage(cPage, 'Chromium');
   const f = puppeteerPage(fPage, 'Firefox');
   const started = await startRound(c, f, server.url);
-  const link = (await until(f, (s) => s.links.length === 1 && s.links[0]!.status === 'open', 'Firefox has its link')).links[0]!;
+  // The link opens on the lobby relay and moves to the direct connection once it answers.
+  const link = (await until(f, (s) => s.links.length === 1 && s.links[0]!.status === 'open' && s.links[0]!.transport === 'p2p', 'Firefox has its link on the direct connection')).links[0]!;
   expect(link.candidateType).toBe('host');
 
   // Firefox moves; Chromium (the host) sees it.

@@ -7,6 +7,7 @@ import type { Page as PwPage } from 'playwright-core';
 import type { Page as PpPage } from 'puppeteer-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { colyseusLite } from '../../packages/lobby/colyseus-lite.mjs';
 import { repoRoot } from './repo.js';
 import { deadline } from './wait.js';
 
@@ -22,6 +23,7 @@ export async function buildTestPage(entry: string, name: string): Promise<string
     format: 'esm',
     platform: 'browser',
     conditions: ['source'],
+    plugins: [colyseusLite()],
     logLevel: 'warning',
   });
   writeFileSync(join(out, 'index.html'), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="/${name}.js"></script>`);

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { colyseusLite } from '../../../packages/lobby/colyseus-lite.mjs';
 import { bundleForNode } from '../../../scripts/bundle-node.mjs';
 import { startServer, type ServerProcess } from '../../helpers/lobby-server.js';
 import { launchChromiumInNamespace } from '../../helpers/netlab/browser.js';
@@ -92,10 +93,12 @@ async function buildPages(): Promise<string> {
     bundle: true,
     format: 'esm',
     platform: 'browser',
-    // As a game ships it: minified, and our packages as their builds make them (no DEV checks).
+    // As a game ships it: minified, and our packages as their builds make them (no DEV checks,
+    // colyseus.js as the lobby's browser build bundles it; no other page uses colyseus.js).
     minify: true,
     conditions: ['source'],
     dropLabels: ['DEV'],
+    plugins: [colyseusLite()],
     // simple-peer needs Node's Buffer and process: their browser ports, in its page only (a page
     // that names neither gets nothing of them).
     inject: [join(root, 'test/bench/simple-peer-shims.js')],
