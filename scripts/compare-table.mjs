@@ -2,10 +2,10 @@
 // `npm run bench -- peers.* --json=out.json` run, as Markdown, with the machine and the date.
 // With --readme it replaces the table in README.md (between the peers-table markers).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { replaceReadmeSection } from './readme-section.mjs';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { readme: { type: 'boolean' } } });
 if (positionals.length !== 1) {
@@ -66,14 +66,5 @@ for (const [scenario, metric, label, better] of ROWS) {
 }
 const table = lines.join('\n');
 
-if (values.readme === true) {
-  const path = resolve(import.meta.dirname, '../README.md');
-  const readme = readFileSync(path, 'utf8');
-  const start = '<!-- peers-table:start -->';
-  const end = '<!-- peers-table:end -->';
-  if (!readme.includes(start) || !readme.includes(end)) throw new Error(`README.md has no ${start} … ${end} markers`);
-  writeFileSync(path, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), `${start}\n${table}\n${end}`));
-  console.log('README.md: table replaced');
-} else {
-  console.log(table);
-}
+if (values.readme === true) replaceReadmeSection('peers-table', table);
+else console.log(table);

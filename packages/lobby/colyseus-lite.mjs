@@ -5,7 +5,7 @@
 // brings tslib; this bundles its ES module build instead, without what a rallypoint server never
 // sends (Schema room state: SchemaSerializer and @colyseus/schema's decoder; Room keeps the
 // schema package's small encode/decode helpers), and with msgpackr in place of colyseus.js' fork
-// of it (src/colyseus-packr.ts). A lobby page went from 83.6 to about 54 KiB min+gzip with it
+// of it (src/colyseus-packr.ts). A lobby page went from 83.6 to 52.8 KiB min+gzip with it
 // (`npm run bench -- bundle.size`). The files it swaps are looked for at build time: a colyseus.js
 // laid out differently stops the build with a message, not a broken page.
 import { existsSync, readFileSync } from 'node:fs';

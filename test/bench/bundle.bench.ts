@@ -29,7 +29,11 @@ const PAGES: Record<string, string> = {
 export interface PageWeight {
   kib: number;
   parts: Record<string, number>;
+  /** Minified KiB of voice and media code (the lobby's `voice*.ts`, core's `media/`). */
+  voice: number;
 }
+
+const VOICE_FILES = /packages\/(lobby\/src\/voice|core\/src\/media\/)/;
 
 /** min+gzip KiB of a page using each library (the names of PAGES). */
 export async function pageKib(): Promise<Record<string, number>> {
@@ -64,17 +68,21 @@ async function weigh(name: string, source: string, dir: string): Promise<PageWei
   // Our builds bundle what they need (colyseus.js in the lobby's), so the metafile sees one file:
   // the same page from our sources, bundled as our builds do, splits it by package.
   const ours = name.startsWith('ours_');
-  const parts = ours ? partsOf(await bundle(entry, { conditions: ['source'], dropLabels: ['DEV'], plugins: [colyseusLite()] })) : partsOf(page);
-  return { kib: gzipSync(page.outputFiles[0]!.contents, { level: 9 }).byteLength / 1024, parts };
+  const split = ours ? await bundle(entry, { conditions: ['source'], dropLabels: ['DEV'], plugins: [colyseusLite()] }) : page;
+  return { kib: gzipSync(page.outputFiles[0]!.contents, { level: 9 }).byteLength / 1024, ...partsOf(split) };
 }
 
-/** Minified KiB by package, from esbuild's metafile. */
-function partsOf(result: BuildResult<{ metafile: true; write: false }>): Record<string, number> {
+/** Minified KiB by package, and of voice, from esbuild's metafile. */
+function partsOf(result: BuildResult<{ metafile: true; write: false }>): Pick<PageWeight, 'parts' | 'voice'> {
   const parts: Record<string, number> = {};
+  let voice = 0;
   for (const output of Object.values(result.metafile.outputs)) {
-    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) parts[packageOf(file)] = (parts[packageOf(file)] ?? 0) + bytesInOutput / 1024;
+    for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
+      parts[packageOf(file)] = (parts[packageOf(file)] ?? 0) + bytesInOutput / 1024;
+      if (VOICE_FILES.test(file)) voice += bytesInOutput / 1024;
+    }
   }
-  return parts;
+  return { parts, voice };
 }
 
 async function bundle(entry: string, options: BuildOptions): Promise<BuildResult<{ metafile: true; write: false }>> {
@@ -112,6 +120,8 @@ const size: Scenario = {
     for (const page of ['ours_lobby', 'ours_link'] as const) {
       const parts = Object.entries(weights[page]!.parts).filter(([, part]) => part >= 0.05).sort((x, y) => y[1] - x[1]);
       for (const [part, value] of parts) metrics[`${page}.min_kib.${part}`] = round(value, 1);
+      // Of that, voice: in every lobby page (a session listens for voices whether or not it sends one).
+      metrics[`${page}.voice_min_kib`] = round(weights[page]!.voice, 1);
     }
     return metrics;
   },
