@@ -5,12 +5,16 @@
  *   decode time, ours beside JSON;
  * - sync.quality: a host and a client over real in-process links through the link conditioner
  *   (100 ms RTT, 20 ms jitter, 5% loss): how far what the client draws is from the truth, ours
- *   beside a naive client that draws the newest snapshot it has.
+ *   beside a naive client that draws the newest snapshot it has;
+ * - sync.lagcomp: the same links at 100 ms RTT and 30 ms jitter, a shooter and a strafing target
+ *   (test/helpers/duel.ts): of the shots the shooter saw hit, the share the host judges hits with
+ *   lag compensation, beside judging where the target is when the shot arrives.
  */
 import { Encoder, MapSchema, schema as colyseusSchema } from '@colyseus/schema';
 import { Packr, pack } from 'msgpackr';
 import { createLink, createSeededRandom, type Link } from '@rallypoint/core/node';
 import { SnapshotDecoder, SnapshotEncoder, SyncClient, SyncHost, defineSchema, dequantizeWorld, quantizeWorld, stateChannel, type EntityOf } from '@rallypoint/sync';
+import { duel } from '../helpers/duel.js';
 import { percentile, round, sleep, type Scenario } from './harness.js';
 
 const schema = defineSchema({
@@ -148,8 +152,8 @@ const posSchema = defineSchema({ x: { type: 'fixed', precision: 0.01 }, y: { typ
 const SPEED = 0.2;
 const move = (p: Pos, i: Input, dt: number): Pos => ({ x: p.x + i.dx * SPEED * dt, y: p.y + i.dy * SPEED * dt });
 
-async function conditionedPair(): Promise<{ host: Link; client: Link }> {
-  const conditions = { seed: 5, state: { latencyMs: 50, jitterMs: 20, loss: 0.05 } };
+async function conditionedPair(state = { latencyMs: 50, jitterMs: 20, loss: 0.05 }): Promise<{ host: Link; client: Link }> {
+  const conditions = { seed: 5, state };
   const host = createLink({ initiator: true, conditions });
   const client = createLink({ initiator: false, conditions: { ...conditions, seed: 6 } });
   host.on('signal', (d) => client.signal(d));
@@ -273,4 +277,34 @@ const quality: Scenario = {
   },
 };
 
-export const syncScenarios = [snapshot, quality];
+const LAGCOMP_MS = 30_000;
+
+const lagcomp: Scenario = {
+  name: 'sync.lagcomp',
+  description: `a shooter and a strafing target over conditioned links (100 ms RTT, 30 ms jitter, 2% loss), ${LAGCOMP_MS / 1000} s: shots the shooter saw hit that the host judges hits, at the shooter's view time (lag compensation) and where the target is when the shot arrives (naive)`,
+  async run() {
+    const links = await conditionedPair({ latencyMs: 50, jitterMs: 30, loss: 0.02 });
+    const now = () => performance.now();
+    const game = duel(now, stateChannel(links.host), stateChannel(links.client), now() + 2000);
+    const hostLoop = setInterval(() => game.host.update(), 4);
+    const frames = setInterval(() => game.frame(), 1000 / 60);
+    await sleep(LAGCOMP_MS);
+    clearInterval(hostLoop);
+    clearInterval(frames);
+    links.host.close();
+    links.client.close();
+    const { shots, seenHits, compensated, naive, wrongHits } = game.verdicts;
+    return {
+      shots,
+      seen_hits: seenHits,
+      hit_agreement_pct: round((100 * compensated) / seenHits, 1),
+      naive_hit_agreement_pct: round((100 * naive) / seenHits, 1),
+      // Shots the shooter saw miss that the host called hits with lag compensation.
+      wrong_hits: wrongHits,
+      clamped_views: game.host.stats.clampedViews,
+      delay_ms: round(game.client.interpolator.delayMs, 1),
+    };
+  },
+};
+
+export const syncScenarios = [snapshot, quality, lagcomp];

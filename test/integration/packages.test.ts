@@ -70,7 +70,7 @@ test('a browser game type-checks strict against the tarballs: DOM lib, no @types
 test("the README's other code blocks compile: examples/snippets, strict, against the tarballs", () => {
   const readme = readFileSync(join(repoRoot(), 'README.md'), 'utf8');
   const files: Record<string, string> = {};
-  for (const name of ['connect.ts', 'link.ts']) {
+  for (const name of ['connect.ts', 'link.ts', 'lag-compensation.ts']) {
     const source = readFileSync(join(repoRoot(), 'examples/snippets', name), 'utf8');
     const region = /\/\/ #region readme\n([\s\S]*?)\n\/\/ #endregion/.exec(source)?.[1];
     expect(region, name).toBeDefined();

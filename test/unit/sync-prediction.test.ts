@@ -213,11 +213,11 @@ describe('bad input between host and client', () => {
       onError: (_peer, error) => errors.push(error.name),
     });
     const client = new SyncClient<typeof schema.fields, Input, Pos>({ schema, channel: clientSide.channel, now: () => clock.now, onError: (error) => errors.push(error.name) });
-    for (const garbage of ['hello', [1, 2, 3], [0, -1, 0, []], [0, 0, 1, new Array(65).fill({ dx: 0, dy: 0 })], null]) clientSide.channel.send(garbage);
+    for (const garbage of ['hello', [1, 2, 3], [0, -1, 0, []], [0, 0, 1, new Array(65).fill({ dx: 0, dy: 0 })], null, [0, 0, 1, [], 'yesterday']]) clientSide.channel.send(garbage);
     clientSide.channel.send([0, 0, 1, [{ dx: 1e9, dy: 0 }, { dx: 1, dy: 0 }]]); // a speed hack, then a fair input
     for (const garbage of ['x', [1, 2, 3, 4, 'not bytes'], [1, 0, 0, 0, new Uint8Array([0xff, 0xff, 0xff])]]) hostSide.channel.send(garbage);
     clock.loop(5, 500, () => host.update());
-    expect(host.stats.badMessages).toBe(5);
+    expect(host.stats.badMessages).toBe(6);
     expect(host.stats.badInputs).toBe(1);
     expect(client.stats.badMessages).toBe(3);
     expect(errors).toContain('MalformedSyncMessageError');

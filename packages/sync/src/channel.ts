@@ -16,8 +16,12 @@ export function stateChannel(link: { state: { send(payload: never): unknown; onM
   };
 }
 
-/** Client → host, as an array to keep it small: `[clientTimeMs, ackedSnapshotId, firstInputSeq, inputs]`. */
-export type ClientMessage<I> = [clientTimeMs: number, ackedSnapshotId: number, firstInputSeq: number, inputs: I[]];
+/**
+ * Client → host, as an array to keep it small: `[clientTimeMs, ackedSnapshotId, firstInputSeq,
+ * inputs, seenHostTimeMs?]`; `seenHostTimeMs` is the host time whose world the player was looking
+ * at when making the newest input (for lag compensation; a client of an older version sends none).
+ */
+export type ClientMessage<I> = [clientTimeMs: number, ackedSnapshotId: number, firstInputSeq: number, inputs: I[], seenHostTimeMs?: number];
 
 /** Host → client: `[hostTimeMs, echoedClientTimeMs, heldMs, lastAppliedInputSeq, snapshot]`; `heldMs` is -1 while there is no client stamp to echo. */
 export type HostMessage = [hostTimeMs: number, echoedClientTimeMs: number, heldMs: number, lastAppliedInputSeq: number, snapshot: Uint8Array];
@@ -36,9 +40,10 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
 
 /** A client's message as the host reads it; throws `MalformedSyncMessageError`. */
 export function parseClientMessage<I>(message: unknown): ClientMessage<I> {
-  if (!Array.isArray(message) || message.length !== 4 || !isNumber(message[0]) || !isCount(message[1]) || !isCount(message[2]) || !Array.isArray(message[3])) {
+  if (!Array.isArray(message) || (message.length !== 4 && message.length !== 5) || !isNumber(message[0]) || !isCount(message[1]) || !isCount(message[2]) || !Array.isArray(message[3])) {
     throw new MalformedSyncMessageError('not a sync client message');
   }
+  if (message.length === 5 && !isNumber(message[4])) throw new MalformedSyncMessageError('a sync client message whose view time is not a number');
   if (message[3].length > MAX_INPUTS_PER_MESSAGE) throw new MalformedSyncMessageError(`${message[3].length} inputs in one message; at most ${MAX_INPUTS_PER_MESSAGE}`);
   return message as ClientMessage<I>;
 }

@@ -51,6 +51,10 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
   #lastFrameAt: number | undefined;
   #newestHostTime = -Infinity;
   #newestEntities = new Map<number, EntityOf<F>>();
+  /** The host time drawn in the last frame: what the player is looking at. */
+  #drawnHostTime: number | undefined;
+  /** What the player was looking at when making the newest input (sent for lag compensation). */
+  #seenAtInput: number | undefined;
   readonly stats: SyncClientStats = { snapshots: 0, badMessages: 0 };
 
   constructor(private readonly init: SyncClientInit<F, I, S>) {
@@ -67,9 +71,14 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
     return this.clock.hostNow(this.init.now());
   }
 
-  /** This tick's input: applied to the prediction at once and sent with the unacknowledged ones before it. */
+  /**
+   * This tick's input: applied to the prediction at once and sent with the unacknowledged ones
+   * before it, with the host time the player is looking at (the last `frame()`'s, or, before any
+   * frame, the host's now less the interpolation delay) for the host's lag compensation.
+   */
   input(input: I): void {
     this.predictor?.apply(input);
+    this.#seenAtInput = this.#drawnHostTime ?? (this.clock.synced ? this.hostNow() - this.interpolator.delayMs : undefined);
     this.flush();
   }
 
@@ -77,6 +86,7 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
   flush(): void {
     const pending = this.predictor?.unacknowledged() ?? [];
     const message: ClientMessage<I> = [this.init.now(), this.#decoder.newestId, pending[0]?.seq ?? 0, pending.map((p) => p.input)];
+    if (this.#seenAtInput !== undefined && pending.length > 0) message.push(this.#seenAtInput);
     this.init.channel.send(message);
   }
 
@@ -86,6 +96,7 @@ export class SyncClient<F extends Record<string, FieldSpec>, I, S = EntityOf<F>>
     const elapsed = this.#lastFrameAt === undefined ? 0 : now - this.#lastFrameAt;
     this.#lastFrameAt = now;
     const renderHostTimeMs = this.interpolator.renderTimeFor(this.clock.hostNow(now));
+    if (this.clock.synced) this.#drawnHostTime = renderHostTimeMs;
     const entities = this.interpolator.sample(renderHostTimeMs);
     if (this.init.prediction !== undefined) entities.delete(this.init.prediction.entityId);
     return { entities, me: this.predictor?.visual(elapsed), renderHostTimeMs };

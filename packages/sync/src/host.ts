@@ -4,10 +4,11 @@
  * rate. Headless (a Node timer) or in a page (the host is a player too: `input()`).
  */
 import { MalformedSyncMessageError, parseClientMessage, type HostMessage, type StateChannel } from './channel.js';
+import { LagCompensator, type LagCompensationInit } from './lag-compensation.js';
 import { InputQueue, type SequencedInput } from './prediction.js';
 import { warnOncePerKind } from './report.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
-import { SnapshotEncoder, quantizeWorld } from './snapshot-codec.js';
+import { SnapshotEncoder, dequantizeWorld, quantizeWorld } from './snapshot-codec.js';
 import { Ticker } from './ticker.js';
 
 /** Options of a `SyncHost`. */
@@ -20,8 +21,13 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
   snapshotRateHz?: number;
   /** The game's world, as `step` gets it first. */
   world: W;
-  /** One tick: apply each player's inputs for this tick (in order) and advance the world. Must not mutate `world`'s snapshot view. */
-  step: (world: W, inputs: ReadonlyMap<string, readonly I[]>, dtMs: number, tick: number) => W;
+  /**
+   * One tick: apply each player's inputs for this tick (in order) and advance the world. Must not
+   * mutate `world`'s snapshot view. `seen` has, for each input, the host time whose world its
+   * player was looking at when making it (clamped: see `lagCompensation`); `rewind(time)` gives
+   * the entities then, to judge a hit or a pickup as that player saw it.
+   */
+  step: (world: W, inputs: ReadonlyMap<string, readonly I[]>, dtMs: number, tick: number, seen: ReadonlyMap<string, readonly number[]>) => W;
   /** The entities to send. */
   entities: (world: W) => ReadonlyMap<number, EntityOf<F>>;
   /** The clock, in ms (`performance.now`, or a test's). */
@@ -37,11 +43,24 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
   validateInput?: (input: unknown) => input is I;
   /** Called with bad messages from a peer (counted, then dropped). @default a console warning, once per kind a minute */
   onError?: (peerId: string, error: Error) => void;
+  /**
+   * Lag compensation: keep the worlds sent for about twice `maxRewindMs`, so that `rewind()`
+   * answers where everything was when a player saw it. A view time further back than
+   * `maxRewindMs` (250 by default) is clamped to it and counted (`stats.clampedViews`).
+   * `interpolation` should be what the clients interpolate with. @default off (`seen` is still given)
+   */
+  lagCompensation?: LagCompensationInit<EntityOf<F>>;
+}
+
+/** A peer's input as queued: what it is, and the host time its player saw when making it (NaN: not said). */
+interface Queued<I> {
+  input: I | typeof REFUSED;
+  seen: number;
 }
 
 interface Peer<F extends Record<string, FieldSpec>, I> {
   channel: StateChannel;
-  inputs: InputQueue<I | typeof REFUSED>;
+  inputs: InputQueue<Queued<I>>;
   encoder: SnapshotEncoder<F>;
   /** The newest client stamp seen, to echo for clock sync; undefined until one arrives. */
   lastClientTime: number | undefined;
@@ -59,6 +78,8 @@ export interface SyncHostStats {
   badInputs: number;
   /** Inputs dropped for a sequence number too far ahead (see `inputWindow`). */
   droppedInputs: number;
+  /** Inputs whose view time was further back than `lagCompensation.maxRewindMs`, or ahead of the host: judged at the bound. */
+  clampedViews: number;
 }
 
 const REFUSED = Symbol('refused input');
@@ -75,14 +96,29 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   #nextSnapshotAt: number | undefined;
   #world: W;
   readonly #onError: (peerId: string, error: Error) => void;
-  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0, droppedInputs: 0 };
+  readonly #lag: LagCompensator<EntityOf<F>> | null;
+  /** A tick, in ms: how far apart a client's inputs were made. */
+  readonly #tickMs: number;
+  readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0, droppedInputs: 0, clampedViews: 0 };
 
   constructor(private readonly init: SyncHostInit<F, I, W>) {
     this.#world = init.world;
     const warn = warnOncePerKind(init.now);
     this.#onError = init.onError ?? ((peerId, error) => warn(error, peerId));
     this.#snapshotEveryMs = 1000 / (init.snapshotRateHz ?? 30);
+    this.#tickMs = 1000 / (init.tickRateHz ?? 60);
+    this.#lag = init.lagCompensation === undefined ? null : new LagCompensator(this.#snapshotEveryMs, init.lagCompensation);
     this.ticker = new Ticker({ tickRateHz: init.tickRateHz ?? 60, onTick: (tick, dtMs) => this.#tick(tick, dtMs) });
+  }
+
+  /**
+   * The entities as the clients were sent them at host time `hostTimeMs` (blended between the two
+   * snapshots around it, as a client draws them): where everything was when a player saw it.
+   * Needs `lagCompensation`. A time before the oldest kept gives the oldest.
+   */
+  rewind(hostTimeMs: number): Map<number, EntityOf<F>> {
+    if (this.#lag === null) throw new Error('SyncHost.rewind needs the lagCompensation option');
+    return this.#lag.at(hostTimeMs);
   }
 
   get world(): W {
@@ -92,10 +128,10 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   /** Start syncing a peer over its state channel. Returns a function that stops it. */
   addPeer(peerId: string, channel: StateChannel): () => void {
     this.removePeer(peerId);
-    const peer: Peer<F, I> = { channel, inputs: new InputQueue<I | typeof REFUSED>(this.init.inputWindow), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: undefined, lastClientTimeAt: 0, off: () => undefined };
+    const peer: Peer<F, I> = { channel, inputs: new InputQueue<Queued<I>>(this.init.inputWindow), encoder: new SnapshotEncoder(this.init.schema), lastClientTime: undefined, lastClientTimeAt: 0, off: () => undefined };
     peer.off = channel.onMessage((message) => {
       try {
-        const [clientTime, acked, firstSeq, inputs] = parseClientMessage<I>(message);
+        const [clientTime, acked, firstSeq, inputs, seenNewest] = parseClientMessage<I>(message);
         peer.encoder.ack(acked);
         // Any number is a fine stamp (a page's clock may read negative, or an hour ahead of ours).
         if (peer.lastClientTime === undefined || clientTime > peer.lastClientTime) {
@@ -105,10 +141,12 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
         // A refused input keeps its place in the sequence (as nothing), so later ones still apply.
         const valid = this.init.validateInput;
         let refused = 0;
-        const checked = inputs.map((input, i): SequencedInput<I | typeof REFUSED> => {
-          if (valid === undefined || valid(input)) return { seq: firstSeq + i, input };
+        // The client says what it saw for its newest input; the ones before it were made a tick apart.
+        const seenAt = (i: number) => (seenNewest === undefined ? Number.NaN : seenNewest - (inputs.length - 1 - i) * this.#tickMs);
+        const checked = inputs.map((input, i): SequencedInput<Queued<I>> => {
+          if (valid === undefined || valid(input)) return { seq: firstSeq + i, input: { input, seen: seenAt(i) } };
           refused++;
-          return { seq: firstSeq + i, input: REFUSED };
+          return { seq: firstSeq + i, input: { input: REFUSED, seen: Number.NaN } };
         });
         if (refused > 0) {
           this.stats.badInputs += refused;
@@ -154,6 +192,8 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   sendSnapshots(): void {
     const now = this.init.now();
     const world = quantizeWorld(this.init.schema, this.init.entities(this.#world));
+    // What the clients will draw: the world as they decode it, at the time it is stamped with.
+    this.#lag?.record(now, dequantizeWorld(this.init.schema, world));
     for (const [peerId, peer] of this.#peers) {
       const { bytes } = peer.encoder.encode(world);
       // held -1: no stamp of the client's to echo yet.
@@ -172,20 +212,37 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   }
 
   #tick(tick: number, dtMs: number): void {
+    const now = this.init.now();
     const inputs = new Map<string, I[]>();
+    const seen = new Map<string, number[]>();
+    // The host player sees the world as it is.
     inputs.set(HOST_PLAYER, this.#local.splice(0));
+    seen.set(HOST_PLAYER, inputs.get(HOST_PLAYER)!.map(() => now));
     const max = this.init.maxInputsPerTick ?? 2;
     for (const [peerId, peer] of this.#peers) {
       const applied: I[] = [];
+      const views: number[] = [];
       // A gap means every message carrying those inputs was lost: skip it once others queue up.
       while (applied.length < max) {
         const next = peer.inputs.next(applied.length === 0 && peer.inputs.waiting > max);
         if (next === undefined) break;
-        if (next.input !== REFUSED) applied.push(next.input);
+        if (next.input.input === REFUSED) continue;
+        applied.push(next.input.input);
+        views.push(this.#viewTime(next.input.seen, now));
       }
       inputs.set(peerId, applied);
+      seen.set(peerId, views);
     }
-    this.#world = this.init.step(this.#world, inputs, dtMs, tick);
+    this.#world = this.init.step(this.#world, inputs, dtMs, tick, seen);
     this.stats.ticks++;
+  }
+
+  /** A view time as the host takes it: within the rewind cap (none said: now). */
+  #viewTime(claimed: number, now: number): number {
+    if (Number.isNaN(claimed)) return now;
+    if (this.#lag === null) return Math.min(claimed, now);
+    const view = this.#lag.viewTime(claimed, now);
+    if (view.clamped) this.stats.clampedViews++;
+    return view.hostTimeMs;
   }
 }

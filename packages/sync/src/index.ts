@@ -32,6 +32,7 @@ export { MalformedSnapshotError, MissingBaselineError, SnapshotDecoder, Snapshot
 export { BitReader, BitWriter, TruncatedSnapshotError } from './bits.js';
 export { MAX_INPUTS_PER_MESSAGE, MalformedSyncMessageError, parseClientMessage, parseHostMessage, stateChannel } from './channel.js';
 export { HOST_PLAYER, SyncHost } from './host.js';
+export { DEFAULT_MAX_REWIND_MS, LagCompensator } from './lag-compensation.js';
 export { SyncClient } from './client.js';
 
 export type { FrameSource, TickerAdvance, TickerInit } from './ticker.js';
@@ -42,4 +43,5 @@ export type { EntityOf, FieldSpec, QuantizedEntity, SnapshotSchema } from './sch
 export type { CodecOptions, EncodedSnapshot, QuantizedWorld } from './snapshot-codec.js';
 export type { ClientMessage, HostMessage, StateChannel } from './channel.js';
 export type { SyncHostInit, SyncHostStats } from './host.js';
+export type { LagCompensationInit, ViewTime } from './lag-compensation.js';
 export type { SyncClientInit, SyncClientStats } from './client.js';
