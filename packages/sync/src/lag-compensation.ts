@@ -29,6 +29,7 @@ export interface ViewTime {
   clamped: boolean;
 }
 
+/** How far back a player's view time may take the host by default (Source and Overwatch cap it near here). */
 export const DEFAULT_MAX_REWIND_MS = 250;
 
 /** A bounded history of the worlds sent, to judge actions at the time a player saw. */
