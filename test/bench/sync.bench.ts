@@ -212,6 +212,7 @@ const quality: Scenario = {
     const naive = { displayed: [] as number[], now: [] as number[], path: [] as Pos[] };
     let extrapolated = 0;
     const ages: number[] = [];
+    const delays: number[] = [];
     const sq = (a: Pos, b: Pos) => (a.x - b.x) ** 2 + (a.y - b.y) ** 2;
     const random = createSeededRandom(9);
     let input: Input = { dx: 1, dy: 0 };
@@ -234,6 +235,7 @@ const quality: Scenario = {
       if (truth === undefined || newestTruth === undefined || drawn === undefined || newest === undefined) return;
       if (client.interpolator.extrapolatedMs > 0) extrapolated++;
       ages.push(client.hostNow() - client.newestHostTimeMs);
+      delays.push(client.interpolator.delayMs);
       ours.displayed.push(sq(drawn, truth));
       ours.now.push(sq(drawn, truthNow));
       ours.path.push(drawn);
@@ -266,6 +268,9 @@ const quality: Scenario = {
       correction_per_s: round(correctionPerS),
       frames: ours.displayed.length,
       delay_ms: round(client.interpolator.delayMs, 1),
+      // The adaptive delay over the run (it follows the jitter: see interpolation.ts).
+      delay_p50_ms: round(percentile(delays, 50), 1),
+      delay_p95_ms: round(percentile(delays, 95), 1),
       clock_rtt_ms: round(client.clock.rttMs ?? NaN, 1),
       // Host and client share one clock here, so the estimated offset is the clock sync's error.
       clock_error_ms: round(client.clock.offsetMs(now()), 2),

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { createSeededRandom } from '@rallypoint/core';
 import { SnapshotInterpolator, lerpAngle } from '@rallypoint/sync';
 
 type E = { x: number; angle: number; team: string };
@@ -66,7 +67,7 @@ describe('SnapshotInterpolator', () => {
     expect(jittery.delayMs).toBeGreaterThan(steady.delayMs + 20);
   });
 
-  test('once frames have been seen, the delay is the smallest that leaves 5% of them extrapolating', () => {
+  test('once frames have been seen, the delay settles where about 1% of them extrapolate', () => {
     const interp = new SnapshotInterpolator<{ x: number }>();
     let extrapolated = 0;
     let frames = 0;
@@ -83,11 +84,47 @@ describe('SnapshotInterpolator', () => {
         if (interp.extrapolatedMs > 0) extrapolated++;
       }
     }
-    // The newest snapshot is 50 to 103 ms old at a frame: the delay sits near the top of that.
-    expect(interp.delayMs).toBeGreaterThan(85);
-    expect(interp.delayMs).toBeLessThan(104);
-    expect(extrapolated / frames).toBeGreaterThan(0.01);
-    expect(extrapolated / frames).toBeLessThan(0.09);
+    // The newest snapshot is 50 to 103 ms old at a frame: the delay sits at the top of that.
+    expect(interp.delayMs).toBeGreaterThan(95);
+    expect(interp.delayMs).toBeLessThan(106);
+    expect(extrapolated / frames).toBeLessThan(0.03);
+    expect(interp.extrapolatedPct).toBeLessThan(3);
+  });
+
+  test('the delay grows when jitter rises and shrinks when it calms, by playing slower or faster, never by a jump', () => {
+    const interp = new SnapshotInterpolator<{ x: number }>();
+    const random = createSeededRandom(4);
+    // Snapshots every 33 ms, 50 ms on the way plus jitter: up to 10 ms, then up to 60 ms for
+    // 10 s, then up to 10 ms again. Pushed when they arrive.
+    const jitterAt = (t: number) => (t >= 10_000 && t < 20_000 ? 60 : 10);
+    const snapshots: { at: number; taken: number }[] = [];
+    for (let taken = 0; taken < 40_000; taken += 33) snapshots.push({ taken, at: taken + 50 + random() * jitterAt(taken) });
+    snapshots.sort((a, b) => a.at - b.at);
+    const frame = 1000 / 60;
+    const delays: Record<string, number> = {};
+    let previous: number | undefined;
+    let next = 0;
+    const steps: number[] = [];
+    for (let now = 0; now < 40_000; now += frame) {
+      while (next < snapshots.length && snapshots[next]!.at <= now) {
+        const { taken, at } = snapshots[next++]!;
+        interp.push(taken, snap(taken), at);
+      }
+      const render = interp.renderTimeFor(now);
+      interp.sample(render);
+      if (previous !== undefined && now > 1000) steps.push((render - previous) / frame);
+      previous = render;
+      for (const mark of [9_900, 19_900, 39_900]) if (Math.abs(now - mark) < frame / 2) delays[mark] = interp.delayMs;
+    }
+    // Every frame moved the drawn time forward at 90% to 105% of real time: no jumps, no rewinds.
+    expect(Math.min(...steps)).toBeGreaterThanOrEqual(0.9 - 1e-9);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(1.05 + 1e-9);
+    expect(steps.filter((step) => step !== 1).length).toBeGreaterThan(0);
+    // Calm: about 50 + 33 + 10. Jittery: up to 60 more. Calm again: back down.
+    expect(delays[9_900]).toBeLessThan(100);
+    expect(delays[19_900]).toBeGreaterThan(delays[9_900]! + 30);
+    expect(delays[39_900]).toBeLessThan(delays[19_900]! - 30);
+    expect(delays[39_900]).toBeLessThan(100);
   });
 
   test('lerpAngle wraps both ways', () => {

@@ -1,7 +1,13 @@
 /**
  * Snapshot interpolation: remote entities are drawn a little in the past, between two snapshots
  * that have both arrived, so they move smoothly however snapshots are spaced, late or lost.
- * The delay adapts to how far behind snapshots arrive, their interval and their jitter. When
+ *
+ * The delay adapts to what arrives: each frame measures how old the newest snapshot is, and the
+ * target delay is the smallest at which all but `extrapolationShare` (1%) of the last 5 s of
+ * frames had a newer snapshot to blend towards (a measured percentile, where a model would take
+ * the send interval plus 2.33 σ of jitter). Drawing moves to a new target by playing a little
+ * faster or slower (at most 5% faster, 10% slower; not at all within a 2 ms dead band), never by
+ * a jump, so it grows when the network gets worse and shrinks again when it calms. When
  * snapshots stop coming, entities are extrapolated for at most `maxExtrapolationMs`, then held.
  */
 export type FieldInterpolator<V> = 'linear' | 'angle' | 'step' | ((from: V, to: V, t: number) => V);
@@ -20,18 +26,30 @@ export interface InterpolatorInit<E extends object> {
   bufferSize?: number;
   /**
    * Share of frames that may find no newer snapshot to blend towards (they extrapolate, briefly):
-   * the delay is the smallest that keeps to it, measured over the last 3 s of frames. Lower is
-   * smoother, higher is closer to now. @default 0.05
+   * the target delay is the smallest that keeps to it, measured over the last 5 s of frames.
+   * Lower is smoother, higher is closer to now. @default 0.01
    */
   extrapolationShare?: number;
 }
 
-/** Frames of snapshot ages the delay is chosen from: 3 s at 60 frames a second. */
-const AGE_WINDOW = 180;
+/** Frames of snapshot ages the delay is chosen from: 5 s at 60 frames a second. */
+const AGE_WINDOW = 300;
 /** Ages measured before they decide the delay (until then: lag + interval + 2 × jitter). */
 const MIN_AGES = 30;
 /** Frames between two choices of the delay (a sort of AGE_WINDOW numbers). */
 const DELAY_EVERY = 15;
+/**
+ * Fastest and slowest playback while the delay moves to its target: 5% faster to shrink it, 10%
+ * slower to grow it (a late snapshot is a frame extrapolated; slowing is the less visible).
+ */
+const SPEED_UP = 0.05;
+const SLOW_DOWN = 0.1;
+/** How far from the target the playback is at full speed-up or slow-down (proportionally less nearer). */
+const CATCH_UP_RAMP_MS = 50;
+/** Off the target by less than this: play at normal speed. */
+const DEAD_BAND_MS = 2;
+/** Off by more than this (a stall, a clock step): go to the target at once. */
+const SNAP_MS = 300;
 
 interface Snapshot<Id, E> {
   hostTimeMs: number;
@@ -57,6 +75,13 @@ export class SnapshotInterpolator<E extends object, Id = number> {
   #framesSinceDelay = 0;
   /** The delay the ages call for, once there are enough of them. */
   #ageDelayMs: number | undefined;
+  /** The host time drawn at the last frame, and the host clock then: playback's own clock. */
+  #renderMs: number | undefined;
+  #lastHostNowMs = 0;
+  /** Whether each recent `sample` extrapolated, a ring over the same window as the ages. */
+  readonly #extrapolatedFrames = new Uint8Array(AGE_WINDOW);
+  #samples = 0;
+  #extrapolatedCount = 0;
 
   constructor(init: InterpolatorInit<E> = {}) {
     this.#fields = init.fields;
@@ -64,7 +89,7 @@ export class SnapshotInterpolator<E extends object, Id = number> {
     this.#minDelayMs = init.minDelayMs ?? 30;
     this.#maxExtrapolationMs = init.maxExtrapolationMs ?? 100;
     this.#bufferSize = init.bufferSize ?? 64;
-    this.#extrapolationShare = init.extrapolationShare ?? 0.05;
+    this.#extrapolationShare = init.extrapolationShare ?? 0.01;
   }
 
   /**
@@ -94,12 +119,13 @@ export class SnapshotInterpolator<E extends object, Id = number> {
     this.#jitterMs = 0;
     this.#agesSeen = 0;
     this.#ageDelayMs = undefined;
+    this.#renderMs = undefined;
   }
 
   /**
-   * The host time to draw at when the host clock reads `hostNowMs`: that minus `delayMs`. Call
-   * once per frame: each call also measures how old the newest snapshot is, which is what the
-   * delay is chosen from.
+   * The host time to draw at when the host clock reads `hostNowMs`: about that minus
+   * `targetDelayMs`, moving towards it smoothly (see the top of this file). Call once per frame:
+   * each call also measures how old the newest snapshot is, which is what the delay is chosen from.
    */
   renderTimeFor(hostNowMs: number): number {
     const newest = this.#buffer.at(-1);
@@ -109,10 +135,22 @@ export class SnapshotInterpolator<E extends object, Id = number> {
       if (this.#agesSeen >= MIN_AGES && ++this.#framesSinceDelay >= DELAY_EVERY) {
         this.#framesSinceDelay = 0;
         const ages = this.#ages.slice(0, Math.min(this.#agesSeen, AGE_WINDOW)).sort();
-        this.#ageDelayMs = ages[Math.min(ages.length - 1, Math.floor(ages.length * (1 - this.#extrapolationShare)))] as number;
+        // One age above the share's own index: what is measured is the past, and the network moves.
+        this.#ageDelayMs = ages[Math.min(ages.length - 1, Math.floor(ages.length * (1 - this.#extrapolationShare)) + 1)] as number;
       }
     }
-    return hostNowMs - this.delayMs;
+    const target = hostNowMs - this.targetDelayMs;
+    const elapsed = Math.max(0, hostNowMs - this.#lastHostNowMs);
+    this.#lastHostNowMs = hostNowMs;
+    if (this.#renderMs === undefined) return (this.#renderMs = target);
+    // Played at normal speed, how far behind the target this frame would draw (> 0: too far back).
+    const behind = target - (this.#renderMs + elapsed);
+    if (Math.abs(behind) > SNAP_MS) return (this.#renderMs = target);
+    const ramp = Math.max(-1, Math.min(1, behind / CATCH_UP_RAMP_MS));
+    const speed = Math.abs(behind) <= DEAD_BAND_MS ? 1 : 1 + ramp * (ramp > 0 ? SPEED_UP : SLOW_DOWN);
+    // Never closer to now than minDelayMs, never backwards.
+    this.#renderMs = Math.max(this.#renderMs, Math.min(this.#renderMs + elapsed * speed, hostNowMs - this.#minDelayMs));
+    return this.#renderMs;
   }
 
   #measureLag(lag: number): void {
@@ -124,11 +162,19 @@ export class SnapshotInterpolator<E extends object, Id = number> {
   }
 
   /**
-   * How far behind the host clock entities are drawn: the smallest delay at which all but
-   * `extrapolationShare` of recent frames had a newer snapshot to blend towards; until enough
-   * frames have been seen, arrival lag + one interval + 2 × jitter.
+   * How far behind the host clock entities were drawn at the last frame (`targetDelayMs` before
+   * the first): on its way to the target, never jumping.
    */
   get delayMs(): number {
+    return this.#renderMs === undefined ? this.targetDelayMs : this.#lastHostNowMs - this.#renderMs;
+  }
+
+  /**
+   * The delay drawing moves towards: the smallest at which all but `extrapolationShare` of recent
+   * frames had a newer snapshot to blend towards; until enough frames have been seen, arrival lag
+   * + one interval + 2 × jitter.
+   */
+  get targetDelayMs(): number {
     if (this.#ageDelayMs !== undefined) return Math.max(this.#minDelayMs, this.#ageDelayMs);
     if (this.#lagMs === undefined) return this.#minDelayMs;
     return Math.max(this.#minDelayMs, this.#lagMs + (this.#intervalMs ?? 0) + 2 * this.#jitterMs);
@@ -139,8 +185,27 @@ export class SnapshotInterpolator<E extends object, Id = number> {
     return this.#extrapolatedMs;
   }
 
+  /** Share of the last 5 s of samples (300) that extrapolated, in percent: what the delay keeps near `extrapolationShare`. */
+  get extrapolatedPct(): number {
+    const frames = Math.min(this.#samples, AGE_WINDOW);
+    return frames === 0 ? 0 : (100 * this.#extrapolatedCount) / frames;
+  }
+
   /** Entities as of host time `renderHostTimeMs`. An entity exists at t if the snapshot at or before t has it. */
   sample(renderHostTimeMs: number): Map<Id, E> {
+    const out = this.#sample(renderHostTimeMs);
+    if (this.#buffer.length > 0) {
+      const slot = this.#samples % AGE_WINDOW;
+      const extrapolated = this.#extrapolatedMs > 0 ? 1 : 0;
+      if (this.#samples >= AGE_WINDOW) this.#extrapolatedCount -= this.#extrapolatedFrames[slot]!;
+      this.#extrapolatedFrames[slot] = extrapolated;
+      this.#extrapolatedCount += extrapolated;
+      this.#samples++;
+    }
+    return out;
+  }
+
+  #sample(renderHostTimeMs: number): Map<Id, E> {
     const out = new Map<Id, E>();
     this.#extrapolatedMs = 0;
     const buffer = this.#buffer;
