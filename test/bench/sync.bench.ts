@@ -28,8 +28,11 @@ const schema = defineSchema({
 });
 type Entity = EntityOf<typeof schema.fields>;
 
-/** 300 ticks of a 32-entity world where a quarter of the entities move each tick. */
-function scriptedWorlds(): Map<number, Entity>[] {
+/**
+ * 300 ticks of a 32-entity world where a quarter of the entities move each tick: a different
+ * quarter each tick, or (`steady`) the same eight, as players who keep moving.
+ */
+function scriptedWorlds(steady = false): Map<number, Entity>[] {
   const random = createSeededRandom(2024);
   const world = new Map<number, Entity>();
   for (let id = 0; id < 32; id++) {
@@ -37,7 +40,8 @@ function scriptedWorlds(): Map<number, Entity>[] {
   }
   const worlds: Map<number, Entity>[] = [];
   for (let tick = 0; tick < 300; tick++) {
-    const ids = [...world.keys()].sort(() => random() - 0.5).slice(0, 8);
+    const shuffled = [...world.keys()].sort(() => random() - 0.5);
+    const ids = steady ? [0, 1, 2, 3, 4, 5, 6, 7] : shuffled.slice(0, 8);
     for (const id of ids) {
       const e = world.get(id)!;
       const turn = random() < 0.1;
@@ -103,6 +107,13 @@ const snapshot: Scenario = {
       ours.ack(encoded.id);
     }
     const oursBytes = average(ourSizes);
+    // The same, with the movers moving every tick (where a change is predicted from the one before).
+    const steadyEncoder = new SnapshotEncoder(schema);
+    const steadySizes = scriptedWorlds(true).map((w) => {
+      const encoded = steadyEncoder.encode(quantizeWorld(schema, w));
+      steadyEncoder.ack(encoded.id);
+      return encoded.bytes.byteLength;
+    });
 
     // Time: ours (quantize, encode, decode, dequantize, ack) against JSON (stringify, parse).
     const timeOurs = () => {
@@ -137,6 +148,7 @@ const snapshot: Scenario = {
       colyseus_schema_bytes: round(colyseus, 1),
       ours_bytes: round(oursBytes, 1),
       ours_message_bytes: round(average(messageSizes), 1),
+      ours_steady_movers_bytes: round(average(steadySizes), 1),
       ratio_vs_json: round(oursBytes / json),
       ratio_vs_colyseus: round(oursBytes / colyseus),
       ours_us: round(oursT, 1),

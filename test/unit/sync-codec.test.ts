@@ -127,6 +127,23 @@ describe('snapshot codec', () => {
     expect(full.bytes.byteLength).toBeGreaterThan(32 * 5);
   });
 
+  test('a field moving at a steady rate is written as its difference from the trend: smaller once there is one', () => {
+    const at = (tick: number) => new Map<number, Entity>(Array.from({ length: 8 }, (_, i) => [i, { x: 1.23 * tick + i, y: -0.77 * tick, vx: 5, vy: 0, angle: 0, hp: 100, flags: 0, alive: true }]));
+    const encoder = new SnapshotEncoder(schema);
+    const decoder = new SnapshotDecoder(schema);
+    const sizes: number[] = [];
+    for (let tick = 0; tick < 10; tick++) {
+      const world = quantizeWorld(schema, at(tick));
+      const encoded = encoder.encode(world);
+      expect(decoder.decode(encoded.bytes).world).toEqual(world);
+      encoder.ack(encoded.id);
+      sizes.push(encoded.bytes.byteLength);
+    }
+    // Snapshot 2 is a delta against a full snapshot: no trend yet; from snapshot 3 on, there is.
+    expect(sizes[1]).toBeGreaterThan(8 * 2);
+    expect(Math.max(...sizes.slice(2))).toBeLessThanOrEqual(sizes[1]! - 8);
+  });
+
   test('a missing baseline or broken bytes are named errors, and nothing is kept', () => {
     const world = quantizeWorld(schema, new Map([[1, { x: 1, y: 2, vx: 0, vy: 0, angle: 1, hp: 3, flags: 1, alive: true }]]));
     const encoder = new SnapshotEncoder(schema);

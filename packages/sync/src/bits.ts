@@ -7,7 +7,7 @@ export class BitWriter {
     this.#bytes = new Uint8Array(initialBytes);
   }
 
-  /** Write the low `count` bits of `value` (count ≤ 32). */
+  /** Write the low `count` bits of `value` (a non-negative safe integer; count ≤ 53). */
   bits(value: number, count: number): void {
     for (let i = count - 1; i >= 0; i--) this.#bit1(Math.floor(value / 2 ** i) & 1);
   }

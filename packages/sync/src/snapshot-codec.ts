@@ -5,8 +5,12 @@
  * fields, as small integer deltas; idle entities cost nothing. Any snapshot decodes on its own
  * given its baseline, so loss and reordering on the state lane break nothing.
  *
- * Layout (bits): id, baseline id (0 = none), changed-entity count, then per entity: id gap,
- * field mask (entities in the baseline) and the fields; then removed count and id gaps.
+ * Layout (bits): id, baseline id (0 = none), changed-entity count; with changes, for each
+ * numeric field, whether any entity's delta of it is written and in how many bits (6 bits: all
+ * deltas of a field in one snapshot take the width of its largest, zigzag-mapped); then per
+ * entity: id gap, and for an entity new since the baseline its fields whole, else its field
+ * mask (one bit when it is the previous entity's mask again, as it mostly is: the same fields
+ * move) and the changed fields; then removed count and id gaps.
  */
 import { BitReader, BitWriter } from './bits.js';
 import type { EntityOf, FieldSpec, QuantizedEntity, SnapshotSchema } from './schema.js';
@@ -40,9 +44,36 @@ export interface CodecOptions {
   historySize?: number;
 }
 
+/** A snapshot kept as a possible baseline: its world, and the baseline it was a delta against. */
+interface Kept {
+  world: QuantizedWorld;
+  baselineId: number;
+}
+
+/**
+ * What a numeric field's change is predicted from: the baseline B and the snapshot B was itself
+ * a delta against (P), which both sides hold. A field moving at a steady rate is then written as
+ * its (small) difference from B + (B − P) × (id − B) / (B − P); a field that did not move
+ * between P and B, as its difference from B. P is used only within half the history, so a
+ * receiver that holds B holds it too.
+ */
+interface Trend {
+  world: QuantizedWorld;
+  /** id − B over B − P. */
+  scale: number;
+}
+
+function trendOf(id: number, baselineId: number, baseline: Kept | undefined, history: ReadonlyMap<number, Kept>, historySize: number): Trend | undefined {
+  const reference = baseline?.baselineId ?? 0;
+  if (reference === 0 || id - reference > historySize / 2) return undefined;
+  const world = history.get(reference)?.world;
+  if (world === undefined) throw new MissingBaselineError(reference);
+  return { world, scale: (id - baselineId) / (baselineId - reference) };
+}
+
 /** Host side, one per receiver. */
 export class SnapshotEncoder<F extends Record<string, FieldSpec>> {
-  readonly #history = new Map<number, QuantizedWorld>();
+  readonly #history = new Map<number, Kept>();
   readonly #historySize: number;
   #nextId = 1;
   #acked = 0;
@@ -66,9 +97,18 @@ export class SnapshotEncoder<F extends Record<string, FieldSpec>> {
   encode(world: QuantizedWorld): EncodedSnapshot {
     const id = this.#nextId++;
     // Only a baseline the receiver surely still keeps: it remembers as many as we do.
-    const baselineId = this.#history.has(this.#acked) && id - this.#acked < this.#historySize ? this.#acked : 0;
-    const bytes = writeSnapshot(this.schema, id, baselineId, world, baselineId === 0 ? undefined : this.#history.get(baselineId));
-    this.#history.set(id, world);
+    let baselineId = this.#history.has(this.#acked) && id - this.#acked < this.#historySize ? this.#acked : 0;
+    let baseline = baselineId === 0 ? undefined : this.#history.get(baselineId);
+    let trend: Trend | undefined;
+    try {
+      trend = trendOf(id, baselineId, baseline, this.#history, this.#historySize);
+    } catch {
+      // The baseline's own baseline is gone here (a history shorter than the ack's age): send whole.
+      baselineId = 0;
+      baseline = undefined;
+    }
+    const bytes = writeSnapshot(this.schema, id, baselineId, world, baseline?.world, trend);
+    this.#history.set(id, { world, baselineId });
     if (this.#history.size > this.#historySize) this.#history.delete(id - this.#historySize);
     return { id, baselineId, bytes };
   }
@@ -76,7 +116,7 @@ export class SnapshotEncoder<F extends Record<string, FieldSpec>> {
 
 /** Client side, one per sender. */
 export class SnapshotDecoder<F extends Record<string, FieldSpec>> {
-  readonly #history = new Map<number, QuantizedWorld>();
+  readonly #history = new Map<number, Kept>();
   readonly #historySize: number;
   #newest = 0;
 
@@ -99,12 +139,12 @@ export class SnapshotDecoder<F extends Record<string, FieldSpec>> {
 
   /** Decode; throws MissingBaselineError or MalformedSnapshotError (nothing is kept then). */
   decode(bytes: Uint8Array): { id: number; baselineId: number; world: QuantizedWorld } {
-    const { id, baselineId, world } = readSnapshot(this.schema, bytes, (baseline) => this.#history.get(baseline));
+    const { id, baselineId, world } = readSnapshot(this.schema, bytes, this.#history, this.#historySize);
     this.#newest = Math.max(this.#newest, id);
     // Keep the newest `historySize` ids only, measured from the newest: a late snapshot is kept
     // only if it falls among them, so reordering cannot grow the history.
     if (!this.#history.has(id) && id > this.#newest - this.#historySize) {
-      this.#history.set(id, world);
+      this.#history.set(id, { world, baselineId });
       for (const old of this.#history.keys()) if (old <= this.#newest - this.#historySize) this.#history.delete(old);
     }
     return { id, baselineId, world };
@@ -130,18 +170,29 @@ export function dequantizeWorld<F extends Record<string, FieldSpec>>(schema: Sna
   return out;
 }
 
-function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, id: number, baselineId: number, world: QuantizedWorld, baseline: QuantizedWorld | undefined): Uint8Array {
+function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, id: number, baselineId: number, world: QuantizedWorld, baseline: QuantizedWorld | undefined, trend: Trend | undefined): Uint8Array {
   const { specs } = schema;
   const w = new BitWriter();
   w.varuint(id);
-  w.varuint(baselineId);
+  // The baseline as how many ids back it is (0: none): small, where the id itself grows.
+  w.varuint(baselineId === 0 ? 0 : id - baselineId);
   const ids = [...world.keys()].sort((a, b) => a - b);
   const changed = ids.filter((eid) => {
     const before = baseline?.get(eid);
     return before === undefined || !sameValues(before, world.get(eid) as QuantizedEntity);
   });
   w.varuint(changed.length);
+  const predicted = (eid: number) => predict(specs, baseline?.get(eid), trend?.world.get(eid), trend?.scale ?? 0);
+  const widths = changed.length === 0 ? [] : deltaWidths(specs, changed.map((eid) => [world.get(eid) as QuantizedEntity, baseline?.get(eid), predicted(eid)]));
+  if (changed.length > 0) {
+    specs.forEach((spec, i) => {
+      if (!isNumeric(spec)) return;
+      w.bool(widths[i]! > 0);
+      if (widths[i]! > 0) w.bits(widths[i]!, 6);
+    });
+  }
   let previous = -1;
+  let previousMask = -1;
   for (const eid of changed) {
     if (!Number.isSafeInteger(eid) || eid < 0) throw new RangeError(`entity ids are non-negative integers, got ${eid}`);
     w.varuint(eid - previous - 1);
@@ -151,9 +202,13 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
     if (before === undefined) {
       specs.forEach((spec, i) => writeAbsolute(w, spec, values[i] as number));
     } else {
-      specs.forEach((_, i) => w.bool(values[i] !== before[i]));
+      const mask = maskOf(values, before);
+      w.bool(mask === previousMask);
+      if (mask !== previousMask) specs.forEach((_, i) => w.bool(values[i] !== before[i]));
+      previousMask = mask;
+      const expected = predicted(eid)!;
       specs.forEach((spec, i) => {
-        if (values[i] !== before[i]) writeChange(w, spec, values[i] as number, before[i] as number);
+        if (values[i] !== before[i]) writeChange(w, spec, values[i] as number, expected[i] as number, widths[i]!);
       });
     }
   }
@@ -167,30 +222,44 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
   return w.finish();
 }
 
-function readSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, bytes: Uint8Array, baselineOf: (id: number) => QuantizedWorld | undefined) {
+function readSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSchema<F>, bytes: Uint8Array, history: ReadonlyMap<number, Kept>, historySize: number) {
   const { specs } = schema;
   const r = new BitReader(bytes);
   try {
     const id = r.varuint();
-    const baselineId = r.varuint();
+    const back = r.varuint();
     if (id === 0) throw new MalformedSnapshotError('snapshot id 0');
+    if (back >= id) throw new MalformedSnapshotError(`a baseline ${back} ids before snapshot ${id}`);
+    const baselineId = back === 0 ? 0 : id - back;
     let baseline: QuantizedWorld | undefined;
+    let trend: Trend | undefined;
     if (baselineId !== 0) {
-      baseline = baselineOf(baselineId);
-      if (baseline === undefined) throw new MissingBaselineError(baselineId);
+      const kept = history.get(baselineId);
+      if (kept === undefined) throw new MissingBaselineError(baselineId);
+      baseline = kept.world;
+      trend = trendOf(id, baselineId, kept, history, historySize);
     }
     const world = new Map<number, QuantizedEntity>(baseline);
     const changed = r.varuint();
     if (changed > bytes.length * 8) throw new MalformedSnapshotError(`${changed} entities in ${bytes.length} bytes`);
+    const widths = changed === 0 ? [] : specs.map((spec) => (isNumeric(spec) && r.bool() ? r.bits(6) : 0));
+    if (widths.some((width) => width > 53)) throw new MalformedSnapshotError(`a field width over 53 bits`);
     let eid = -1;
+    let mask: boolean[] | undefined;
     for (let n = 0; n < changed; n++) {
       eid += r.varuint() + 1;
       const before = baseline?.get(eid);
       if (before === undefined) {
         world.set(eid, specs.map((spec) => readAbsolute(r, spec)));
       } else {
-        const mask = specs.map(() => r.bool());
-        world.set(eid, specs.map((spec, i) => (mask[i] ? readChange(r, spec, before[i] as number) : (before[i] as number))));
+        const same = r.bool();
+        if (!same || mask === undefined) {
+          if (same) throw new MalformedSnapshotError('a field mask said to repeat before any was given');
+          mask = specs.map(() => r.bool());
+        }
+        const fields = mask;
+        const expected = predict(specs, before, trend?.world.get(eid), trend?.scale ?? 0)!;
+        world.set(eid, specs.map((spec, i) => (fields[i] ? readChange(r, spec, before[i] as number, expected[i] as number, widths[i]!) : (before[i] as number))));
       }
     }
     const removed = r.varuint();
@@ -220,17 +289,54 @@ function readAbsolute(r: BitReader, spec: FieldSpec): number {
   return r.varint();
 }
 
-/** A changed field: numbers as the difference from the baseline; a changed bool is just flipped. */
-function writeChange(w: BitWriter, spec: FieldSpec, value: number, before: number): void {
-  if (spec.type === 'bool') return;
-  if (spec.type === 'angle' || spec.type === 'flags') w.bits(value, spec.bits);
-  else w.varint(value - before);
+/** Fields written as a difference from the baseline (fixed and int). */
+const isNumeric = (spec: FieldSpec): boolean => spec.type !== 'bool' && spec.type !== 'angle' && spec.type !== 'flags';
+
+const zigzag = (value: number): number => (value >= 0 ? value * 2 : -value * 2 - 1);
+const unzigzag = (value: number): number => (value % 2 === 0 ? value / 2 : -(value + 1) / 2);
+
+/** An entity's fields as predicted from the baseline and the trend before it (the baseline's own values where there is none). */
+function predict(specs: readonly FieldSpec[], before: QuantizedEntity | undefined, earlier: QuantizedEntity | undefined, scale: number): QuantizedEntity | undefined {
+  if (before === undefined) return undefined;
+  if (earlier === undefined || scale === 0) return before;
+  return specs.map((spec, i) => {
+    const b = before[i] as number;
+    return isNumeric(spec) ? b + Math.round((b - (earlier[i] as number)) * scale) : b;
+  });
 }
 
-function readChange(r: BitReader, spec: FieldSpec, before: number): number {
+/** For each numeric field, the bits its largest zigzag-mapped difference from the prediction in this snapshot needs (0: none, or all as predicted). */
+function deltaWidths(specs: readonly FieldSpec[], entities: readonly [QuantizedEntity, QuantizedEntity | undefined, QuantizedEntity | undefined][]): number[] {
+  return specs.map((spec, i) => {
+    if (!isNumeric(spec)) return 0;
+    let largest = 0;
+    for (const [values, before, expected] of entities) {
+      if (before !== undefined && values[i] !== before[i]) largest = Math.max(largest, zigzag((values[i] as number) - (expected![i] as number)));
+    }
+    if (largest > Number.MAX_SAFE_INTEGER) throw new RangeError(`a change too large to send: ${largest} (zigzag-mapped)`);
+    return largest === 0 ? 0 : Math.floor(Math.log2(largest)) + 1;
+  });
+}
+
+/** Which fields differ from the baseline, as bits (schemas have at most 32 fields). */
+function maskOf(values: QuantizedEntity, before: QuantizedEntity): number {
+  let mask = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== before[i]) mask |= 1 << i;
+  return mask;
+}
+
+/** A changed field: numbers as the difference from the prediction, in the field's width; a changed bool is just flipped. */
+function writeChange(w: BitWriter, spec: FieldSpec, value: number, expected: number, width: number): void {
+  if (spec.type === 'bool') return;
+  if (spec.type === 'angle' || spec.type === 'flags') w.bits(value, spec.bits);
+  else w.bits(zigzag(value - expected), width);
+}
+
+function readChange(r: BitReader, spec: FieldSpec, before: number, expected: number, width: number): number {
   if (spec.type === 'bool') return before === 1 ? 0 : 1;
   if (spec.type === 'angle' || spec.type === 'flags') return r.bits(spec.bits);
-  return before + r.varint();
+  // Width 0: every change of this field in the snapshot was just as predicted.
+  return expected + unzigzag(r.bits(width));
 }
 
 function sameValues(a: QuantizedEntity, b: QuantizedEntity): boolean {
