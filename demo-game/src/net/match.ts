@@ -7,12 +7,14 @@ import { createSeededRandom } from '@rallypoint/core';
 import type { RoomSession } from '@rallypoint/lobby';
 import { HOST_PLAYER, SyncClient, SyncHost, Ticker, stateChannel, type EntityOf } from '@rallypoint/sync';
 import { GEMS_ON_FIELD, GEM_RADIUS, Kind, ROUND_MS, SNAPSHOT_RATE_HZ, TICK_RATE_HZ, isMoveInput, move, spawnPoint, touches, ARENA, type MoveInput, type Position } from '../rules.js';
+import { CONTEST_RADIUS, GemContests, type Touch } from '../contest.js';
 import { FIRST_GEM_ID, snapshotSchema, type DemoTypes, type GameEvents } from './protocol.js';
 
 type Entity = EntityOf<typeof snapshotSchema.fields>;
 
 interface HostWorld {
-  players: Map<string, { slot: number; position: Position }>;
+  /** `seenAt`: the host time its player was looking at when making the move that brought it here. */
+  players: Map<string, { slot: number; position: Position; seenAt: number }>;
   gems: Map<number, Entity>;
   scores: Map<string, number>;
   nextGemId: number;
@@ -123,7 +125,8 @@ export class Match {
   #startHost(start: GameEvents['start']): void {
     const random = createSeededRandom(start.seed);
     const world: HostWorld = { players: new Map(), gems: new Map(), scores: new Map(), nextGemId: FIRST_GEM_ID };
-    for (const [id, slot] of Object.entries(start.slots)) world.players.set(id, { slot, position: spawnPoint(slot) });
+    for (const [id, slot] of Object.entries(start.slots)) world.players.set(id, { slot, position: spawnPoint(slot), seenAt: now() });
+    const contests = new GemContests();
     const me = this.session.me.id;
     const spawnGems = () => {
       while (world.gems.size < GEMS_ON_FIELD) {
@@ -141,25 +144,34 @@ export class Match {
       validateInput: isMoveInput,
       onError: (peerId, error) => this.on.error(error, peerId),
       entities: entitiesOf,
-      step: (w, inputs, dtMs) => {
+      // Contested gems are judged at each player's view time (contest.ts); a claimed view time
+      // is taken no further back than 250 ms.
+      lagCompensation: {},
+      step: (w, inputs, dtMs, _tick, seen) => {
         this.#counters.ticks++;
         for (const [peer, list] of inputs) {
           const player = w.players.get(peer === HOST_PLAYER ? me : peer);
           if (player === undefined) continue;
-          // The host's own avatar moves every tick by the current intent; peers by their inputs.
+          // The host's own avatar moves every tick by the current intent (it sees the world as it
+          // is); peers by their inputs, each made looking at the host's past.
           for (const input of peer === HOST_PLAYER ? [this.#input] : list) player.position = move(player.position, input, dtMs);
+          player.seenAt = peer === HOST_PLAYER ? now() : (seen.get(peer)?.at(-1) ?? player.seenAt);
         }
         for (const [gemId, gem] of w.gems) {
+          const touching: Touch[] = [];
+          let near = 0;
           for (const [id, player] of w.players) {
-            if (!touches(player.position, gem)) continue;
-            w.gems.delete(gemId);
-            const value = gem.kind === Kind.GoldGem ? 3 : 1;
-            this.#scores[id] = (this.#scores[id] ?? 0) + value;
-            const event = { by: id, value, scores: { ...this.#scores } };
-            this.session.emit('pickup', event);
-            this.on.pickup(event);
-            break;
+            if (touches(player.position, gem)) touching.push({ player: id, seenAt: player.seenAt });
+            if (touches(player.position, gem, CONTEST_RADIUS)) near++;
           }
+          const winner = contests.judge(gemId, touching, near > 1, now());
+          if (winner === undefined) continue;
+          w.gems.delete(gemId);
+          const value = gem.kind === Kind.GoldGem ? 3 : 1;
+          this.#scores[winner] = (this.#scores[winner] ?? 0) + value;
+          const event = { by: winner, value, scores: { ...this.#scores } };
+          this.session.emit('pickup', event);
+          this.on.pickup(event);
         }
         spawnGems();
         if (!this.#over && now() >= this.#endsAtHostMs) this.#finish();
