@@ -7,6 +7,16 @@
  */
 import { createLobby, type RoomSession } from '@rallypoint/lobby';
 
+// This test is about the move from the relay, so the direct connection must lose the race to
+// open: on one machine both are local, and with the machine busy ICE sometimes finished before
+// the relay hellos had crossed the server (the link then opens on p2p and never moves). Each
+// side takes the other's description 2 s late; the relay needs one round trip through the server.
+const setRemoteDescription = RTCPeerConnection.prototype.setRemoteDescription as (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) => Promise<void>;
+RTCPeerConnection.prototype.setRemoteDescription = async function (this: RTCPeerConnection, description?: RTCSessionDescriptionInit) {
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return setRemoteDescription.call(this, description);
+};
+
 type Game = { events: { n: number }; state: { t: number } };
 
 /** What one page has seen of its link to the other. */

@@ -106,7 +106,11 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
   firstEvent: (args) => poll(() => firstHi, (args.timeoutMs as number | undefined) ?? 10_000, 'the first event'),
   /** Waits until the link travels by `transport`; resolves with its candidate type then, and when (ms after join). */
   async waitTransport(args) {
-    const open = await poll(() => (session?.links.values().next().value?.transport === args.transport ? link() : undefined), (args.timeoutMs as number | undefined) ?? 30_000, `transport ${String(args.transport)}`);
+    const open = await poll(() => (session?.links.values().next().value?.transport === args.transport ? link() : undefined), (args.timeoutMs as number | undefined) ?? 30_000, `transport ${String(args.transport)}`).catch((error: unknown) => {
+      // Say where it is instead, and how it got there.
+      const now = session?.links.values().next().value;
+      throw new Error(`${(error as Error).message} (on ${now?.transport ?? 'no link'}, ${now?.stats().candidateType ?? 'no'} candidate; changes ${JSON.stringify(transportChanges)}; races ${JSON.stringify(races)}; closes ${JSON.stringify(closes)})`);
+    });
     const afterMs = performance.now() - joinedAt;
     for (let i = 0; i < 50 && open.transport !== 'relay' && open.stats().candidateType === null; i++) await new Promise((r) => setTimeout(r, 20));
     return { afterMs, candidateType: open.stats().candidateType };
