@@ -60,6 +60,11 @@ export function exposeDebugHandle(ctx: DemoContext): void {
     get myEntity() {
       return ctx.lastView?.myEntity;
     },
+    /** The netcode's own figures, as the debug overlay shows them (refreshed once a second). */
+    get netcode() {
+      const stats = ctx.match?.stats;
+      return stats === undefined ? undefined : { ...stats, interpolation: stats.interpolation === undefined ? undefined : { ...stats.interpolation } };
+    },
     get slots() {
       return { ...ctx.match?.slots };
     },

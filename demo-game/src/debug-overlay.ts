@@ -97,7 +97,14 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, mode: 
       );
     }
     const match = ctx.match;
-    if (match !== undefined) lines.push(`${match.isHost ? 'host' : 'client'}: ${match.stats.ticksPerSecond.toFixed(0)} ticks/s, ${match.stats.snapshotsPerSecond.toFixed(0)} snapshots/s`);
+    if (match !== undefined) {
+      const { ticksPerSecond, snapshotsPerSecond, interpolation, clampedViews } = match.stats;
+      lines.push(`${match.isHost ? 'host' : 'client'}: ${ticksPerSecond.toFixed(0)} ticks/s, ${snapshotsPerSecond.toFixed(0)} snapshots/s`);
+      if (interpolation !== undefined) {
+        lines.push(`  others drawn ${interpolation.delayMs.toFixed(0)} ms back (heading to ${interpolation.targetDelayMs.toFixed(0)}), ${interpolation.extrapolatedPct.toFixed(1)}% frames extrapolated`);
+      }
+      if (clampedViews !== undefined && clampedViews > 0) lines.push(`  view times clamped: ${clampedViews}`);
+    }
     if (ctx.log.recent.length > 0) lines.push('warnings:', ...ctx.log.recent.map((line) => `  ${line}`));
     stats.textContent = lines.join('\n');
     drawGraph(graph, [...rtts.values()]);

@@ -53,6 +53,13 @@ test('create, join by invite link, play: movement, a pickup on both screens, a l
   await until(b, (s) => (s.entities[aEntity]?.x ?? 0) > startX + 100, "B sees A's avatar move right", 10_000);
   await a.keyUp('ArrowRight');
   await Promise.all([a.screenshot(artifactPath('chromium-a-mid-game.png')), b.screenshot(artifactPath('chromium-b-mid-game.png'))]);
+  // The guest's overlay figures: how far back it draws the host (adapted to what arrives), and
+  // the host's count of clamped view times (not asserted 0: on a busy machine a guest may really
+  // draw more than 250 ms back).
+  const figures = await until(b, (s) => s.netcode?.interpolation !== undefined && s.netcode.interpolation.delayMs > 0, "B reports its interpolation delay");
+  expect(figures.netcode!.interpolation!.targetDelayMs).toBeGreaterThan(0);
+  expect(figures.netcode!.interpolation!.extrapolatedPct).toBeGreaterThanOrEqual(0);
+  expect((await until(a, (s) => s.netcode?.clampedViews !== undefined, 'A reports its clamped view times')).netcode!.clampedViews).toBeGreaterThanOrEqual(0);
 
   // A picks a gem up; both pages show the same score.
   const afterPickup = await collectAGem(a);

@@ -17,6 +17,8 @@ export interface DemoState {
   slots: Record<string, number>;
   scores: Record<string, number>;
   voice?: { active: boolean; sending: boolean; muted: boolean; pushToTalk: boolean; hearing: string[]; volumes: Record<string, number>; speaking: string[] };
+  /** The netcode's figures the debug overlay shows (a client's interpolation; the host's clamped view times). */
+  netcode?: { ticksPerSecond: number; snapshotsPerSecond: number; interpolation?: { delayMs: number; targetDelayMs: number; extrapolatedPct: number }; clampedViews?: number };
 }
 
 const NOT_LOADED: DemoState = { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
@@ -33,7 +35,7 @@ function readDemoState(page: GamePage): Promise<DemoState> {
   return page.evaluate(() => {
     const d = (globalThis as unknown as { rallypointDemo?: DemoState }).rallypointDemo;
     if (d === undefined) return { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
-    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, slots: d.slots, scores: d.scores, voice: d.voice })) as DemoState;
+    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, slots: d.slots, scores: d.scores, voice: d.voice, netcode: d.netcode })) as DemoState;
   });
 }
 

@@ -41,6 +41,10 @@ export interface MatchEvents {
 export interface MatchStats {
   ticksPerSecond: number;
   snapshotsPerSecond: number;
+  /** A client's interpolation: how far back it draws the others, where that is heading, and the share of recent frames that ran out of snapshots. */
+  interpolation?: { delayMs: number; targetDelayMs: number; extrapolatedPct: number };
+  /** The host's: inputs whose claimed view time was beyond the lag compensation's cap. */
+  clampedViews?: number;
 }
 
 const now = () => performance.now();
@@ -247,7 +251,13 @@ export class Match {
     const elapsed = now() - this.#counters.since;
     if (elapsed < 1000) return;
     const snapshots = this.#client?.stats.snapshots ?? this.#host?.stats.snapshotsSent ?? 0;
-    this.#stats = { ticksPerSecond: (this.#counters.ticks * 1000) / elapsed, snapshotsPerSecond: ((snapshots - this.#counters.snapshots) * 1000) / elapsed };
+    const interpolator = this.#client?.interpolator;
+    this.#stats = {
+      ticksPerSecond: (this.#counters.ticks * 1000) / elapsed,
+      snapshotsPerSecond: ((snapshots - this.#counters.snapshots) * 1000) / elapsed,
+      ...(interpolator === undefined ? {} : { interpolation: { delayMs: interpolator.delayMs, targetDelayMs: interpolator.targetDelayMs, extrapolatedPct: interpolator.extrapolatedPct } }),
+      ...(this.#host === undefined ? {} : { clampedViews: this.#host.stats.clampedViews }),
+    };
     this.#counters.ticks = 0;
     this.#counters.snapshots = snapshots;
     this.#counters.since = now();
