@@ -3,7 +3,7 @@
  * shooter saw its target, within the rewind cap, from a bounded history.
  */
 import { describe, expect, it } from 'vitest';
-import { LagCompensator, SyncHost, defineSchema, type ClientMessage } from '@rallypoint/sync';
+import { DEFAULT_MAX_REWIND_MS, LagCompensator, SyncHost, defineSchema, type ClientMessage } from '@rallypoint/sync';
 import { duel, type Duel } from '../helpers/duel.js';
 import { SimClock, simLane } from '../helpers/sim-net.js';
 
@@ -78,6 +78,30 @@ describe('lag compensation', () => {
     expect(views[1]).toBeLessThanOrEqual(2100 + 20);
     expect(views[2]).toBeCloseTo(2200 - 100, 5);
     expect(host.stats.clampedViews).toBe(2);
+  });
+
+  it('without lag compensation, seen is still clamped to the default cap', () => {
+    const clock = new SimClock();
+    const { a: hostSide, b: clientSide } = simLane(clock, 4, { latencyMs: 1 });
+    const views: number[] = [];
+    const host = new SyncHost<typeof schema.fields, number, Map<number, Pos>>({
+      schema,
+      now: () => clock.now,
+      world: new Map(),
+      step: (world, _inputs, _dt, _tick, seen) => {
+        views.push(...(seen.get('cheat') ?? []));
+        return world;
+      },
+      entities: (world) => world,
+    });
+    host.addPeer('cheat', hostSide.channel);
+    clock.loop(1000 / 60, 1000, () => host.update());
+    clientSide.channel.send([clock.now, 0, 1, [1], -1e9] satisfies ClientMessage<number>);
+    clock.loop(1000 / 60, 1100, () => host.update());
+    expect(views).toHaveLength(1);
+    expect(views[0]).toBeGreaterThanOrEqual(1000 - DEFAULT_MAX_REWIND_MS);
+    expect(host.stats.clampedViews).toBe(1);
+    expect(() => host.rewind(900)).toThrow(/lagCompensation/);
   });
 
   it('keeps a bounded history: a minute of snapshots holds about twice the cap, and a time before it gives the oldest kept', () => {

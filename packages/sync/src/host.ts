@@ -4,7 +4,7 @@
  * rate. Headless (a Node timer) or in a page (the host is a player too: `input()`).
  */
 import { MalformedSyncMessageError, parseClientMessage, type HostMessage, type StateChannel } from './channel.js';
-import { LagCompensator, type LagCompensationInit } from './lag-compensation.js';
+import { DEFAULT_MAX_REWIND_MS, LagCompensator, clampViewTime, type LagCompensationInit } from './lag-compensation.js';
 import { InputQueue, type SequencedInput } from './prediction.js';
 import { warnOncePerKind } from './report.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
@@ -47,7 +47,7 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
    * Lag compensation: keep the worlds sent for about twice `maxRewindMs`, so that `rewind()`
    * answers where everything was when a player saw it. A view time further back than
    * `maxRewindMs` (250 by default) is clamped to it and counted (`stats.clampedViews`).
-   * `interpolation` should be what the clients interpolate with. @default off (`seen` is still given)
+   * `interpolation` should be what the clients interpolate with. @default off (`seen` is still given, clamped to 250 ms)
    */
   lagCompensation?: LagCompensationInit<EntityOf<F>>;
 }
@@ -237,11 +237,10 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
     this.stats.ticks++;
   }
 
-  /** A view time as the host takes it: within the rewind cap (none said: now). */
+  /** A view time as the host takes it: within the rewind cap, with or without lag compensation (none said: now). */
   #viewTime(claimed: number, now: number): number {
     if (Number.isNaN(claimed)) return now;
-    if (this.#lag === null) return Math.min(claimed, now);
-    const view = this.#lag.viewTime(claimed, now);
+    const view = clampViewTime(claimed, now, this.#lag?.maxRewindMs ?? DEFAULT_MAX_REWIND_MS);
     if (view.clamped) this.stats.clampedViews++;
     return view.hostTimeMs;
   }

@@ -32,7 +32,7 @@ export { MalformedSnapshotError, MissingBaselineError, SnapshotDecoder, Snapshot
 export { BitReader, BitWriter, TruncatedSnapshotError } from './bits.js';
 export { MAX_INPUTS_PER_MESSAGE, MalformedSyncMessageError, parseClientMessage, parseHostMessage, stateChannel } from './channel.js';
 export { HOST_PLAYER, SyncHost } from './host.js';
-export { DEFAULT_MAX_REWIND_MS, LagCompensator } from './lag-compensation.js';
+export { DEFAULT_MAX_REWIND_MS, LagCompensator, clampViewTime } from './lag-compensation.js';
 export { SyncClient } from './client.js';
 
 export type { FrameSource, TickerAdvance, TickerInit } from './ticker.js';

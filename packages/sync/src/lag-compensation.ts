@@ -32,6 +32,15 @@ export interface ViewTime {
 /** How far back a player's view time may take the host by default (Source and Overwatch cap it near here). */
 export const DEFAULT_MAX_REWIND_MS = 250;
 
+/** A claimed view time, taken within [nowMs − maxRewindMs, nowMs] (not a finite number: now). */
+export function clampViewTime(claimedHostTimeMs: number, nowMs: number, maxRewindMs: number): ViewTime {
+  const earliest = nowMs - maxRewindMs;
+  if (!Number.isFinite(claimedHostTimeMs)) return { hostTimeMs: nowMs, clamped: true };
+  if (claimedHostTimeMs < earliest) return { hostTimeMs: earliest, clamped: true };
+  if (claimedHostTimeMs > nowMs) return { hostTimeMs: nowMs, clamped: true };
+  return { hostTimeMs: claimedHostTimeMs, clamped: false };
+}
+
 /** A bounded history of the worlds sent, to judge actions at the time a player saw. */
 export class LagCompensator<E extends object, Id = number> {
   readonly maxRewindMs: number;
@@ -75,11 +84,7 @@ export class LagCompensator<E extends object, Id = number> {
 
   /** A claimed view time, taken within [nowMs − maxRewindMs, nowMs]. */
   viewTime(claimedHostTimeMs: number, nowMs: number): ViewTime {
-    const earliest = nowMs - this.maxRewindMs;
-    if (!Number.isFinite(claimedHostTimeMs)) return { hostTimeMs: nowMs, clamped: true };
-    if (claimedHostTimeMs < earliest) return { hostTimeMs: earliest, clamped: true };
-    if (claimedHostTimeMs > nowMs) return { hostTimeMs: nowMs, clamped: true };
-    return { hostTimeMs: claimedHostTimeMs, clamped: false };
+    return clampViewTime(claimedHostTimeMs, nowMs, this.maxRewindMs);
   }
 
   /**
