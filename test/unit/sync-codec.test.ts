@@ -144,6 +144,18 @@ describe('snapshot codec', () => {
     expect(Math.max(...sizes.slice(2))).toBeLessThanOrEqual(sizes[1]! - 8);
   });
 
+  test('a schema of 32 fields, all of them changed, round-trips (its mask is every bit)', () => {
+    const wide = defineSchema(Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`f${i}`, { type: 'int' as const }])));
+    const encoder = new SnapshotEncoder(wide);
+    const decoder = new SnapshotDecoder(wide);
+    for (let tick = 0; tick < 4; tick++) {
+      const world = new Map([[1, wide.quantize(Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`f${i}`, tick * (i + 1)])) as never)]]);
+      const encoded = encoder.encode(world);
+      expect(decoder.decode(encoded.bytes).world).toEqual(world);
+      encoder.ack(encoded.id);
+    }
+  });
+
   test('a missing baseline or broken bytes are named errors, and nothing is kept', () => {
     const world = quantizeWorld(schema, new Map([[1, { x: 1, y: 2, vx: 0, vy: 0, angle: 1, hp: 3, flags: 1, alive: true }]]));
     const encoder = new SnapshotEncoder(schema);

@@ -192,7 +192,7 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
     });
   }
   let previous = -1;
-  let previousMask = -1;
+  let previousMask: number | undefined;
   for (const eid of changed) {
     if (!Number.isSafeInteger(eid) || eid < 0) throw new RangeError(`entity ids are non-negative integers, got ${eid}`);
     w.varuint(eid - previous - 1);
