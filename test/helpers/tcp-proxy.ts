@@ -23,8 +23,14 @@ export interface ProxyOptions {
 
 export async function startProxy(targetPort: number, options: ProxyOptions = {}) {
   const sockets = new Set<Socket>();
+  /** The client sides, for a cut the server does not see. */
+  const clients = new Set<Socket>();
+  /** Clients cut without the server seeing it: their upstream stays open. */
+  const cutSilently = new WeakSet<Socket>();
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
@@ -43,16 +49,24 @@ export async function startProxy(targetPort: number, options: ProxyOptions = {})
       }
     });
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
+    // A silent cut leaves the server's side open and unanswered, as a dropped network does.
+    client.on('close', () => {
+      if (!cutSilently.has(client)) upstream.destroy();
+    });
     upstream.on('close', () => client.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    /** Cut every connection through the proxy, as a network drop would. */
-    cut() {
-      for (const socket of sockets) socket.destroy();
+    /**
+     * Cut every connection through the proxy, as a network drop would. `serverSees: false`: only
+     * the clients' sides close; the server's stay open and hear nothing more (it finds out by its
+     * pings, seconds later), as when a player's network goes away without a word.
+     */
+    cut({ serverSees = true }: { serverSees?: boolean } = {}) {
+      if (!serverSees) for (const client of clients) cutSilently.add(client);
+      for (const socket of serverSees ? sockets : clients) socket.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {

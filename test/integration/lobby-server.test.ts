@@ -178,6 +178,33 @@ test('a dropped lobby connection comes back with presence; links are untouched',
   }
 });
 
+test('a lobby connection that drops without the server seeing it (it finds out by its pings) comes back to its own place', async () => {
+  const server = await startServer();
+  const proxy = await startProxy(server.port);
+  try {
+    const a = await createLobby<Game>({ url: server.url }).create({ name: 'A', maxPlayers: 3 });
+    const b = await createLobby<Game>({ url: proxy.url }).join(a.code, { name: 'B' });
+    await linksDirect(a, [b.me.id]);
+    await linksDirect(b, [a.me.id]);
+    let bLeft = false;
+    a.on('memberLeft', () => (bLeft = true));
+    // B tries to reconnect at once, while the server still holds B's old connection as live and
+    // so refuses its token; once the server's pings give up on it (about 9 s), the token works.
+    const back = nextEvent(b, 'lobbyReconnected', () => true, 30_000);
+    proxy.cut({ serverSees: false });
+    expect(await back).toEqual({ restored: false });
+    expect(bLeft).toBe(false);
+    const ready = nextEvent(a, 'memberChanged', (m) => m.id === b.me.id && m.ready);
+    b.setReady(true);
+    await ready;
+    await a.leave();
+    await b.leave();
+  } finally {
+    await proxy.close();
+    await server.stop();
+  }
+}, 60_000);
+
 /** The restart tests give both server processes the same restore secret, as a deployment would. */
 const restoreSecret = ['--restore-secret', 'a-secret-for-the-restart-tests'];
 

@@ -70,8 +70,11 @@ export async function reconnectRoom(connector: Connector, params: ReconnectParam
         delayMs = Math.min(delayMs * 2, 2000);
         continue;
       }
+      // Our place is still there: the server refused the token only because it had not yet seen
+      // us go (a drop it learns of by its pings, seconds later). The token works once it has.
+      if (code === LobbyErrorCode.MemberStillPresent && params.reconnectionToken !== undefined) token = params.reconnectionToken;
       // The server answered but has no seat for us: it restarted. Re-form the room instead.
-      if (code !== undefined && token !== undefined) {
+      else if (code !== undefined && token !== undefined) {
         token = undefined;
         continue;
       }
