@@ -24,6 +24,27 @@ function simulatedDuel(latencyMs: number, jitterMs: number, loss: number, seed: 
   return game;
 }
 
+/** A host on simulated time and a peer that sends what it likes; `views`: the view times `step` was given. */
+function cheatingPeer(lagCompensation: { maxRewindMs: number } | undefined) {
+  const clock = new SimClock();
+  const { a: hostSide, b: clientSide } = simLane(clock, 3, { latencyMs: 1 });
+  const views: number[] = [];
+  const host = new SyncHost<typeof schema.fields, number, Map<number, Pos>>({
+    schema,
+    now: () => clock.now,
+    world: new Map([[TARGET, targetAt(0)]]),
+    ...(lagCompensation === undefined ? {} : { lagCompensation }),
+    step: (world, _inputs, _dt, _tick, seen) => {
+      views.push(...(seen.get('cheat') ?? []));
+      world.set(TARGET, targetAt(clock.now));
+      return world;
+    },
+    entities: (world) => world,
+  });
+  host.addPeer('cheat', hostSide.channel);
+  return { clock, clientSide, host, views };
+}
+
 describe('lag compensation', () => {
   it('judges a shot where the shooter saw its target: 100 ms RTT with jitter, every hit on screen is a hit on the host', () => {
     const { verdicts, host } = simulatedDuel(50, 10, 0, 11);
@@ -46,22 +67,7 @@ describe('lag compensation', () => {
   });
 
   it('clamps a view time claimed past the cap (or in the future), counts it, and never rewinds further', () => {
-    const clock = new SimClock();
-    const { a: hostSide, b: clientSide } = simLane(clock, 3, { latencyMs: 1 });
-    const views: number[] = [];
-    const host = new SyncHost<typeof schema.fields, number, Map<number, Pos>>({
-      schema,
-      now: () => clock.now,
-      world: new Map([[TARGET, targetAt(0)]]),
-      lagCompensation: { maxRewindMs: 250 },
-      step: (world, _inputs, _dt, _tick, seen) => {
-        views.push(...(seen.get('cheat') ?? []));
-        world.set(TARGET, targetAt(clock.now));
-        return world;
-      },
-      entities: (world) => world,
-    });
-    host.addPeer('cheat', hostSide.channel);
+    const { clock, clientSide, host, views } = cheatingPeer({ maxRewindMs: 250 });
     clock.loop(1000 / 60, 2000, () => host.update());
     const send = (seq: number, seenHostTimeMs: number) => clientSide.channel.send([clock.now, 0, seq, [seq], seenHostTimeMs] satisfies ClientMessage<number>);
     send(1, clock.now - 1000);
@@ -81,20 +87,7 @@ describe('lag compensation', () => {
   });
 
   it('without lag compensation, seen is still clamped to the default cap', () => {
-    const clock = new SimClock();
-    const { a: hostSide, b: clientSide } = simLane(clock, 4, { latencyMs: 1 });
-    const views: number[] = [];
-    const host = new SyncHost<typeof schema.fields, number, Map<number, Pos>>({
-      schema,
-      now: () => clock.now,
-      world: new Map(),
-      step: (world, _inputs, _dt, _tick, seen) => {
-        views.push(...(seen.get('cheat') ?? []));
-        return world;
-      },
-      entities: (world) => world,
-    });
-    host.addPeer('cheat', hostSide.channel);
+    const { clock, clientSide, host, views } = cheatingPeer(undefined);
     clock.loop(1000 / 60, 1000, () => host.update());
     clientSide.channel.send([clock.now, 0, 1, [1], -1e9] satisfies ClientMessage<number>);
     clock.loop(1000 / 60, 1100, () => host.update());
