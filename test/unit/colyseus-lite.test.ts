@@ -7,16 +7,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from '@colyseus/msgpackr';
-import { Room as ForkRoom } from 'colyseus.js';
+import { Protocol, Room as ForkRoom } from 'colyseus.js';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { colyseusLite } from '../../packages/lobby/colyseus-lite.mjs';
 import { repoRoot } from '../helpers/repo.js';
 
-// colyseus.js' Protocol codes.
-const JOIN_ROOM = 10;
-const ROOM_DATA = 13;
-const ROOM_DATA_BYTES = 17;
+const { JOIN_ROOM, ROOM_DATA, ROOM_DATA_BYTES } = Protocol;
 
 /** What these tests use of a Room, its protected parts included. */
 interface RoomInside {

@@ -47,8 +47,7 @@ export class LagCompensator<E extends object, Id = number> {
   readonly #history: SnapshotInterpolator<E, Id>;
   /** Worlds kept. */
   readonly #size: number;
-  #newestMs = -Infinity;
-  #oldestMs = Infinity;
+  /** The host times of the worlds held, oldest first (the same ones as the history's). */
   readonly #times: number[] = [];
 
   /** `everyMs`: how often a world is recorded (the snapshot interval), to size the history. */
@@ -64,12 +63,10 @@ export class LagCompensator<E extends object, Id = number> {
 
   /** The world as sent at host time `hostTimeMs` (times only go forward). */
   record(hostTimeMs: number, entities: ReadonlyMap<Id, E>): void {
-    if (hostTimeMs <= this.#newestMs) return;
-    this.#newestMs = hostTimeMs;
+    if (hostTimeMs <= (this.#times.at(-1) ?? -Infinity)) return;
     this.#history.push(hostTimeMs, entities, undefined);
     this.#times.push(hostTimeMs);
     if (this.#times.length > this.#size) this.#times.shift();
-    this.#oldestMs = this.#times[0]!;
   }
 
   /** Worlds held now (bounded: about twice the cap's worth). */
@@ -79,7 +76,7 @@ export class LagCompensator<E extends object, Id = number> {
 
   /** The oldest recorded host time still held (Infinity before the first). */
   get oldestMs(): number {
-    return this.#oldestMs;
+    return this.#times[0] ?? Infinity;
   }
 
   /** A claimed view time, taken within [nowMs − maxRewindMs, nowMs]. */

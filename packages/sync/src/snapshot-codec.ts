@@ -97,16 +97,10 @@ export class SnapshotEncoder<F extends Record<string, FieldSpec>> {
   encode(world: QuantizedWorld): EncodedSnapshot {
     const id = this.#nextId++;
     // Only a baseline the receiver surely still keeps: it remembers as many as we do.
-    let baselineId = this.#history.has(this.#acked) && id - this.#acked < this.#historySize ? this.#acked : 0;
-    let baseline = baselineId === 0 ? undefined : this.#history.get(baselineId);
-    let trend: Trend | undefined;
-    try {
-      trend = trendOf(id, baselineId, baseline, this.#history, this.#historySize);
-    } catch {
-      // The baseline's own baseline is gone here (a history shorter than the ack's age): send whole.
-      baselineId = 0;
-      baseline = undefined;
-    }
+    const baselineId = this.#history.has(this.#acked) && id - this.#acked < this.#historySize ? this.#acked : 0;
+    const baseline = baselineId === 0 ? undefined : this.#history.get(baselineId);
+    // The trend's snapshot is within half the history, so this side, which keeps all of it, has it.
+    const trend = trendOf(id, baselineId, baseline, this.#history, this.#historySize);
     const bytes = writeSnapshot(this.schema, id, baselineId, world, baseline?.world, trend);
     this.#history.set(id, { world, baselineId });
     if (this.#history.size > this.#historySize) this.#history.delete(id - this.#historySize);
@@ -182,8 +176,12 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
     return before === undefined || !sameValues(before, world.get(eid) as QuantizedEntity);
   });
   w.varuint(changed.length);
-  const predicted = (eid: number) => predict(specs, baseline?.get(eid), trend?.world.get(eid), trend?.scale ?? 0);
-  const widths = changed.length === 0 ? [] : deltaWidths(specs, changed.map((eid) => [world.get(eid) as QuantizedEntity, baseline?.get(eid), predicted(eid)]));
+  // Each changed entity: its values, the baseline's, and where its trend puts them (once each).
+  const rows = changed.map((eid): Row => {
+    const before = baseline?.get(eid);
+    return { eid, values: world.get(eid) as QuantizedEntity, before, expected: predict(specs, before, trend?.world.get(eid), trend?.scale ?? 0) };
+  });
+  const widths = deltaWidths(specs, rows);
   if (changed.length > 0) {
     specs.forEach((spec, i) => {
       if (!isNumeric(spec)) return;
@@ -193,12 +191,10 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
   }
   let previous = -1;
   let previousMask: number | undefined;
-  for (const eid of changed) {
+  for (const { eid, values, before, expected } of rows) {
     if (!Number.isSafeInteger(eid) || eid < 0) throw new RangeError(`entity ids are non-negative integers, got ${eid}`);
     w.varuint(eid - previous - 1);
     previous = eid;
-    const values = world.get(eid) as QuantizedEntity;
-    const before = baseline?.get(eid);
     if (before === undefined) {
       specs.forEach((spec, i) => writeAbsolute(w, spec, values[i] as number));
     } else {
@@ -206,9 +202,8 @@ function writeSnapshot<F extends Record<string, FieldSpec>>(schema: SnapshotSche
       w.bool(mask === previousMask);
       if (mask !== previousMask) specs.forEach((_, i) => w.bool(values[i] !== before[i]));
       previousMask = mask;
-      const expected = predicted(eid)!;
       specs.forEach((spec, i) => {
-        if (values[i] !== before[i]) writeChange(w, spec, values[i] as number, expected[i] as number, widths[i]!);
+        if (values[i] !== before[i]) writeChange(w, spec, values[i] as number, expected![i] as number, widths[i]!);
       });
     }
   }
@@ -295,6 +290,14 @@ const isNumeric = (spec: FieldSpec): boolean => spec.type !== 'bool' && spec.typ
 const zigzag = (value: number): number => (value >= 0 ? value * 2 : -value * 2 - 1);
 const unzigzag = (value: number): number => (value % 2 === 0 ? value / 2 : -(value + 1) / 2);
 
+/** A changed entity as a snapshot writes it: values now, in the baseline (none: new), and as its trend predicts them. */
+interface Row {
+  eid: number;
+  values: QuantizedEntity;
+  before: QuantizedEntity | undefined;
+  expected: QuantizedEntity | undefined;
+}
+
 /** An entity's fields as predicted from the baseline and the trend before it (the baseline's own values where there is none). */
 function predict(specs: readonly FieldSpec[], before: QuantizedEntity | undefined, earlier: QuantizedEntity | undefined, scale: number): QuantizedEntity | undefined {
   if (before === undefined) return undefined;
@@ -306,11 +309,11 @@ function predict(specs: readonly FieldSpec[], before: QuantizedEntity | undefine
 }
 
 /** For each numeric field, the bits its largest zigzag-mapped difference from the prediction in this snapshot needs (0: none, or all as predicted). */
-function deltaWidths(specs: readonly FieldSpec[], entities: readonly [QuantizedEntity, QuantizedEntity | undefined, QuantizedEntity | undefined][]): number[] {
+function deltaWidths(specs: readonly FieldSpec[], rows: readonly Row[]): number[] {
   return specs.map((spec, i) => {
     if (!isNumeric(spec)) return 0;
     let largest = 0;
-    for (const [values, before, expected] of entities) {
+    for (const { values, before, expected } of rows) {
       if (before !== undefined && values[i] !== before[i]) largest = Math.max(largest, zigzag((values[i] as number) - (expected![i] as number)));
     }
     if (largest > Number.MAX_SAFE_INTEGER) throw new RangeError(`a change too large to send: ${largest} (zigzag-mapped)`);
