@@ -6,6 +6,8 @@ import type { Lobby, RoomSession } from '@rallypoint/lobby';
 import type { DemoTypes } from './net/protocol.js';
 import type { Match, MatchEvents, MatchView } from './net/match.js';
 import type { DemoLog } from './log.js';
+import type { Sounds } from './sound.js';
+import type { Stick } from './stick.js';
 import type { Ui } from './ui.js';
 
 export interface DemoContext {
@@ -13,6 +15,10 @@ export interface DemoContext {
   /** Where the lobby, the links and the netcode write what goes wrong. */
   log: DemoLog;
   ui: Ui;
+  /** The game's sound effects (silent until the first gesture, or when muted). */
+  sounds: Sounds;
+  /** The thumb stick under the arena on phones held upright. */
+  stick: Stick;
   name: string;
   session: RoomSession<DemoTypes> | undefined;
   match: Match | undefined;

@@ -57,6 +57,18 @@ export function exposeDebugHandle(ctx: DemoContext): void {
     get entities() {
       return Object.fromEntries([...(ctx.lastView?.entities ?? [])].map(([id, e]) => [id, { ...e }]));
     },
+    /** Until the round starts (the countdown), from the last frame drawn; 0 once it has. */
+    get countdownMs() {
+      return ctx.lastView?.countdownMs;
+    },
+    /** The game's sounds: muted, whether the first gesture has started audio, what played or was skipped. */
+    get sound() {
+      return { muted: ctx.sounds.muted, ...ctx.sounds.stats };
+    },
+    /** The reconnecting banner's text ('' when hidden). */
+    get banner() {
+      return ctx.ui.bannerText;
+    },
     get myEntity() {
       return ctx.lastView?.myEntity;
     },

@@ -5,23 +5,16 @@
  * and "connect", which rejoins the room with every link through TURN (`?relay=turn`) or the
  * lobby server's relay (`?relay=lobby`).
  */
+import { howConnected } from './connection.js';
 import type { DemoContext } from './context.js';
 import { el } from './ui.js';
 
+/** RTT samples kept per link: 15 s at four a second. */
 const HISTORY = 60;
-
-/** Candidate types as a player reads them. */
-const HOW_CONNECTED: Record<string, string> = { host: 'direct (host)', srflx: 'direct through NAT (srflx)', prflx: 'direct through NAT (prflx)', relay: 'TURN relay' };
+const GRAPH_COLORS = ['#4cc9f0', '#f72585', '#b5e48c', '#ffd166'];
 
 /** How the page's links connect, from `?relay=`: as they can, through TURN only, or through the lobby only. */
 export type ConnectMode = 'auto' | 'turn' | 'lobby';
-
-/** How a link is connected, as a player reads it. */
-function howConnected(transport: string | null, candidateType: string | null): string {
-  if (transport === 'relay') return 'lobby relay';
-  if (candidateType === null) return 'connecting';
-  return HOW_CONNECTED[candidateType] ?? candidateType;
-}
 
 export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, mode: ConnectMode): { toggle(): void } {
   const panel = el('div', { className: 'debug', id: 'debug' });
@@ -39,13 +32,13 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, mode: 
     range.step = String(step);
     range.value = '0';
     range.name = key;
-    const value = el('span', {}, `0${unit}`);
+    const value = el('output', {}, `0${unit}`);
     range.addEventListener('input', () => {
       conditions[key] = Number(range.value);
       value.textContent = `${range.value}${unit}`;
       apply();
     });
-    return el('label', {}, label, range, value);
+    return [el('label', { htmlFor: (range.id = `debug-${key}`) }, label), range, value];
   };
   const apply = () => {
     const loss = conditions.loss / 100;
@@ -70,8 +63,13 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, mode: 
     if (code !== undefined) url.searchParams.set('room', code);
     location.assign(url);
   });
-  const relayToggle = el('label', { title: 'rejoin with every link through the TURN server or the lobby server' }, 'connect ', modeSelect);
-  panel.append(el('strong', {}, 'rallypoint debug'), stats, graph, el('div', { className: 'sliders' }, slider('added latency', 'latencyMs', 300, 10, ' ms'), slider('jitter', 'jitterMs', 100, 5, ' ms'), slider('loss', 'loss', 30, 1, ' %'), relayToggle));
+  modeSelect.id = 'debug-connect';
+  modeSelect.title = 'rejoin with every link through the TURN server or the lobby server';
+  const close = el('button', { className: 'close', title: 'close the debug overlay (`)' }, '×');
+  close.type = 'button';
+  // Label, control, value: one grid, so every control starts at the same x.
+  const controls = el('div', { className: 'sliders' }, ...slider('added latency', 'latencyMs', 300, 10, ' ms'), ...slider('jitter', 'jitterMs', 100, 5, ' ms'), ...slider('loss', 'loss', 30, 1, ' %'), el('label', { htmlFor: 'debug-connect' }, 'connect'), modeSelect);
+  panel.append(el('div', { className: 'head' }, el('strong', {}, 'rallypoint debug'), close), stats, graph, controls);
   const gear = el('button', { className: 'gear', title: 'debug overlay' }, '⚙');
   parent.append(panel, gear);
 
@@ -107,38 +105,66 @@ export function createDebugOverlay(ctx: DemoContext, parent: HTMLElement, mode: 
     }
     if (ctx.log.recent.length > 0) lines.push('warnings:', ...ctx.log.recent.map((line) => `  ${line}`));
     stats.textContent = lines.join('\n');
-    drawGraph(graph, [...rtts.values()]);
+    const names = [...rtts.keys()].map((id) => session?.members.find((m) => m.id === id)?.name ?? id);
+    drawGraph(graph, [...rtts.values()], names);
   };
   setInterval(update, 250);
   const toggle = () => {
     panel.hidden = !panel.hidden;
+    // On small screens the open overlay takes a side (or the bottom) of the page and the arena
+    // shrinks beside it (style.css); Phaser fits the canvas again on a resize.
+    document.body.classList.toggle('debug-open', !panel.hidden);
+    window.dispatchEvent(new Event('resize'));
     update();
   };
   gear.addEventListener('click', toggle);
+  close.addEventListener('click', toggle);
   window.addEventListener('keydown', (e) => {
     if (e.key === '`' && !(e.target instanceof HTMLInputElement)) toggle();
   });
   return { toggle };
 }
 
-function drawGraph(canvas: HTMLCanvasElement, series: number[][]): void {
+/** RTT per link over the last 15 s: scaled to the largest sample, with a mid line and each line's name. */
+function drawGraph(canvas: HTMLCanvasElement, series: number[][], names: string[]): void {
   const g = canvas.getContext('2d');
   if (g === null) return;
-  g.clearRect(0, 0, canvas.width, canvas.height);
-  const max = Math.max(10, ...series.flat());
-  g.fillStyle = '#90a4ae';
+  const { width, height } = canvas;
+  const top = 14;
+  g.clearRect(0, 0, width, height);
+  // Round the scale up to a tidy number, at least 5 ms, so a calm localhost link is not a flat line on the floor.
+  const max = niceCeiling(Math.max(5, ...series.flat()) * 1.15);
+  g.strokeStyle = '#37474f';
+  g.setLineDash([2, 3]);
+  g.beginPath();
+  g.moveTo(0, top + (height - top) / 2);
+  g.lineTo(width, top + (height - top) / 2);
+  g.stroke();
+  g.setLineDash([]);
   g.font = '10px monospace';
-  g.fillText(`rtt, max ${max.toFixed(0)} ms`, 4, 10);
-  const colors = ['#4cc9f0', '#f72585', '#b5e48c'];
+  g.fillStyle = '#90a4ae';
+  g.fillText(`rtt ms (0–${max}, 15 s)`, 2, 10);
+  let legendX = g.measureText(`rtt ms (0–${max}, 15 s)`).width + 10;
   series.forEach((samples, i) => {
-    g.strokeStyle = colors[i % colors.length] ?? '#fff';
+    const color = GRAPH_COLORS[i % GRAPH_COLORS.length]!;
+    g.strokeStyle = color;
+    g.lineWidth = 1.5;
     g.beginPath();
     samples.forEach((v, x) => {
-      const px = (x / (HISTORY - 1)) * canvas.width;
-      const py = canvas.height - (v / max) * (canvas.height - 14);
+      const px = ((x + HISTORY - samples.length) / (HISTORY - 1)) * width;
+      const py = height - 1 - (v / max) * (height - top - 2);
       if (x === 0) g.moveTo(px, py);
       else g.lineTo(px, py);
     });
     g.stroke();
+    g.fillStyle = color;
+    g.fillText(names[i] ?? '', legendX, 10);
+    legendX += g.measureText(names[i] ?? '').width + 8;
   });
+}
+
+/** 1, 2, 5, 10, 20, 50, ... at or above `value`. */
+function niceCeiling(value: number): number {
+  const power = 10 ** Math.floor(Math.log10(value));
+  return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
 }

@@ -10,6 +10,9 @@ import { exposeDebugHandle } from './debug-handle.js';
 import { createDemoLog } from './log.js';
 import type { DemoTypes } from './net/protocol.js';
 import { ARENA, ROUND_MS } from './rules.js';
+import { createReconnectBanner } from './reconnect-banner.js';
+import { createSounds, muteButton } from './sound.js';
+import { createStick } from './stick.js';
 import { createUi } from './ui.js';
 import { createVoiceBar } from './voice-bar.js';
 
@@ -27,6 +30,8 @@ export async function startGame(parent: HTMLElement): Promise<void> {
     lobby: createLobby<DemoTypes>({ url: location.origin, origin: location.origin, logger: log.logger, link: { heartbeatTimeoutMs: 3000 }, ...connectOptions }),
     log,
     ui: createUi(parent),
+    sounds: createSounds(),
+    stick: createStick(parent),
     name: localStorage.getItem('rallypoint-demo-name') ?? `Player ${Math.floor(100 + Math.random() * 900)}`,
     session: undefined,
     match: undefined,
@@ -41,6 +46,8 @@ export async function startGame(parent: HTMLElement): Promise<void> {
   exposeDebugHandle(ctx);
   createDebugOverlay(ctx, parent, mode);
   createVoiceBar(ctx, parent);
+  parent.append(muteButton(ctx.sounds));
+  createReconnectBanner(ctx);
   window.addEventListener('beforeunload', () => localStorage.setItem('rallypoint-demo-name', ctx.name));
 
   const Phaser = await import('phaser');
@@ -57,6 +64,8 @@ export async function startGame(parent: HTMLElement): Promise<void> {
     scale: { mode: Phaser.Scale.FIT, autoCenter: Phaser.Scale.CENTER_BOTH },
     // No banner in the console, nothing fetched from elsewhere.
     banner: false,
+    // The game's sounds are its own WebAudio (sound.ts), which waits for a gesture; Phaser's would not.
+    audio: { noAudio: true },
     scene: [new TitleScene(ctx), new RoomScene(ctx), new GameScene(ctx), new GameOverScene(ctx)],
   });
 }

@@ -8,6 +8,8 @@ export const GEM_RADIUS = 10;
 /** Units per millisecond. */
 export const PLAYER_SPEED = 0.26;
 export const ROUND_MS = 60_000;
+/** 3, 2, 1, go: the countdown before a round, when nobody moves. */
+export const COUNTDOWN_MS = 3000;
 export const GEMS_ON_FIELD = 6;
 export const MAX_PLAYERS = 4;
 export const TICK_RATE_HZ = 60;
@@ -46,7 +48,8 @@ export function move(position: Position, input: MoveInput, dtMs: number): Positi
 
 /** Where slot n starts: the four corners' insides. */
 export function spawnPoint(slot: number): Position {
-  const inset = 90;
+  // Clear of the scoreboard in the top-left corner.
+  const inset = 120;
   const corners = [
     { x: inset, y: inset },
     { x: ARENA.width - inset, y: ARENA.height - inset },

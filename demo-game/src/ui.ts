@@ -8,6 +8,10 @@ export interface Ui {
   hide(): void;
   /** A short message at the top, e.g. an error. Empty hides it. */
   toast(text: string): void;
+  /** A message that stays until replaced or cleared (empty), e.g. "Reconnecting…". */
+  banner(text: string): void;
+  /** What the banner says now ('' when hidden). */
+  readonly bannerText: string;
   root: HTMLElement;
 }
 
@@ -15,9 +19,11 @@ export function createUi(parent: HTMLElement): Ui {
   const root = el('div', { className: 'ui' });
   const panel = el('div', { className: 'panel' });
   const toast = el('div', { className: 'toast', role: 'status' });
+  const banner = el('div', { className: 'banner', role: 'status', 'data-testid': 'banner' });
   toast.hidden = true;
+  banner.hidden = true;
   panel.hidden = true;
-  root.append(toast, panel);
+  root.append(banner, toast, panel);
   parent.append(root);
   let toastTimer: ReturnType<typeof setTimeout> | undefined;
   return {
@@ -36,10 +42,17 @@ export function createUi(parent: HTMLElement): Ui {
       clearTimeout(toastTimer);
       if (text !== '') toastTimer = setTimeout(() => (toast.hidden = true), 6000);
     },
+    banner(text) {
+      banner.textContent = text;
+      banner.hidden = text === '';
+    },
+    get bannerText() {
+      return banner.textContent ?? '';
+    },
   };
 }
 
-type Props = Partial<Pick<HTMLElement, 'className' | 'textContent' | 'title' | 'id'>> & { role?: string; [attribute: `data-${string}`]: string };
+type Props = Partial<Pick<HTMLElement, 'className' | 'textContent' | 'title' | 'id'>> & { htmlFor?: string; role?: string; [attribute: `data-${string}`]: string };
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

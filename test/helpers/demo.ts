@@ -14,6 +14,10 @@ export interface DemoState {
   links: { id: string; status: string; candidateType: string | null; transport: string | null }[];
   entities: Record<string, { x: number; y: number; kind: number }>;
   myEntity?: number;
+  /** Until the round starts; 0 once it has (undefined outside a round). */
+  countdownMs?: number;
+  sound?: { muted: boolean; unlocked: boolean; played: number; skipped: number };
+  banner?: string;
   slots: Record<string, number>;
   scores: Record<string, number>;
   voice?: { active: boolean; sending: boolean; muted: boolean; pushToTalk: boolean; hearing: string[]; volumes: Record<string, number>; speaking: string[] };
@@ -35,7 +39,7 @@ function readDemoState(page: GamePage): Promise<DemoState> {
   return page.evaluate(() => {
     const d = (globalThis as unknown as { rallypointDemo?: DemoState }).rallypointDemo;
     if (d === undefined) return { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
-    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, slots: d.slots, scores: d.scores, voice: d.voice, netcode: d.netcode })) as DemoState;
+    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, countdownMs: d.countdownMs, sound: d.sound, banner: d.banner, slots: d.slots, scores: d.scores, voice: d.voice, netcode: d.netcode })) as DemoState;
   });
 }
 

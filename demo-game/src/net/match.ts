@@ -6,7 +6,7 @@
 import { createSeededRandom } from '@rallypoint/core';
 import type { RoomSession } from '@rallypoint/lobby';
 import { HOST_PLAYER, SyncClient, SyncHost, Ticker, stateChannel, type EntityOf } from '@rallypoint/sync';
-import { GEMS_ON_FIELD, GEM_RADIUS, Kind, ROUND_MS, SNAPSHOT_RATE_HZ, TICK_RATE_HZ, isMoveInput, move, spawnPoint, touches, ARENA, type MoveInput, type Position } from '../rules.js';
+import { COUNTDOWN_MS, GEMS_ON_FIELD, GEM_RADIUS, Kind, ROUND_MS, SNAPSHOT_RATE_HZ, TICK_RATE_HZ, isMoveInput, move, spawnPoint, touches, ARENA, type MoveInput, type Position } from '../rules.js';
 import { CONTEST_RADIUS, GemContests, type Touch } from '../contest.js';
 import { FIRST_GEM_ID, snapshotSchema, type DemoTypes, type GameEvents } from './protocol.js';
 
@@ -27,6 +27,9 @@ export interface MatchView {
   myEntity: number;
   scores: Record<string, number>;
   slots: Record<string, number>;
+  /** Until the round starts (the countdown); 0 once it has. */
+  countdownMs: number;
+  /** Of the round itself (the countdown not counted). */
   remainingMs: number;
 }
 
@@ -48,11 +51,13 @@ export interface MatchStats {
 }
 
 const now = () => performance.now();
+const STILL: MoveInput = { dx: 0, dy: 0 };
 
 export class Match {
   readonly slots: Record<string, number>;
   #scores: Record<string, number> = {};
-  #endsAtHostMs: number;
+  readonly #goAtHostMs: number;
+  readonly #endsAtHostMs: number;
   #input: MoveInput = { dx: 0, dy: 0 };
   #host: SyncHost<typeof snapshotSchema.fields, MoveInput, HostWorld> | undefined;
   #client: SyncClient<typeof snapshotSchema.fields, MoveInput, Position> | undefined;
@@ -69,15 +74,17 @@ export class Match {
     private readonly on: MatchEvents,
   ) {
     this.slots = start.slots;
+    this.#goAtHostMs = start.goAtHostMs;
     this.#endsAtHostMs = start.endsAtHostMs;
     for (const id of Object.keys(start.slots)) this.#scores[id] = 0;
   }
 
-  /** The host starts a round with everyone in the room now. */
-  static host(session: RoomSession<DemoTypes>, on: MatchEvents, roundMs = ROUND_MS): Match {
+  /** The host starts a round with everyone in the room now, after a countdown. */
+  static host(session: RoomSession<DemoTypes>, on: MatchEvents, roundMs = ROUND_MS, countdownMs = COUNTDOWN_MS): Match {
     const slots: Record<string, number> = {};
     session.members.slice(0, 4).forEach((m, i) => (slots[m.id] = i));
-    const start = { slots, endsAtHostMs: now() + roundMs, seed: Math.floor(Math.random() * 2 ** 31) };
+    const goAtHostMs = now() + countdownMs;
+    const start = { slots, goAtHostMs, endsAtHostMs: goAtHostMs + roundMs, seed: Math.floor(Math.random() * 2 ** 31) };
     const match = new Match(session, start, on);
     match.#startHost(start);
     session.emit('start', start);
@@ -108,14 +115,17 @@ export class Match {
   view(): MatchView {
     const myEntity = (this.slots[this.session.me.id] ?? 0) + 1;
     this.#countRates();
-    if (this.#host !== undefined) {
-      const world = this.#host.world;
-      return { entities: entitiesOf(world), myEntity, scores: { ...this.#scores }, slots: this.slots, remainingMs: Math.max(0, this.#endsAtHostMs - now()) };
-    }
-    const client = this.#client!;
-    const { entities, me } = client.frame();
+    const times = this.#times();
+    if (this.#host !== undefined) return { entities: entitiesOf(this.#host.world), myEntity, scores: { ...this.#scores }, slots: this.slots, ...times };
+    const { entities, me } = this.#client!.frame();
     if (me !== undefined) entities.set(myEntity, { x: me.x, y: me.y, kind: Kind.Player });
-    return { entities, myEntity, scores: { ...this.#scores }, slots: this.slots, remainingMs: Math.max(0, this.#endsAtHostMs - client.hostNow()) };
+    return { entities, myEntity, scores: { ...this.#scores }, slots: this.slots, ...times };
+  }
+
+  /** The countdown and the round's time left, on the host's clock. */
+  #times(): Pick<MatchView, 'countdownMs' | 'remainingMs'> {
+    const hostNow = this.#client?.hostNow() ?? now();
+    return { countdownMs: Math.max(0, this.#goAtHostMs - hostNow), remainingMs: Math.max(0, this.#endsAtHostMs - Math.max(hostNow, this.#goAtHostMs)) };
   }
 
   /** Stop everything this match runs (timers, listeners); the session stays. */
@@ -153,6 +163,8 @@ export class Match {
       lagCompensation: {},
       step: (w, inputs, dtMs, _tick, seen) => {
         this.#counters.ticks++;
+        // The countdown: nobody moves, no gem goes.
+        if (now() < this.#goAtHostMs) return w;
         for (const [peer, list] of inputs) {
           const player = w.players.get(peer === HOST_PLAYER ? me : peer);
           if (player === undefined) continue;
@@ -173,7 +185,7 @@ export class Match {
           w.gems.delete(gemId);
           const value = gem.kind === Kind.GoldGem ? 3 : 1;
           this.#scores[winner] = (this.#scores[winner] ?? 0) + value;
-          const event = { by: winner, value, scores: { ...this.#scores } };
+          const event = { by: winner, value, scores: { ...this.#scores }, x: gem.x, y: gem.y, contested: near > 1 };
           this.session.emit('pickup', event);
           this.on.pickup(event);
         }
@@ -207,7 +219,8 @@ export class Match {
       tickRateHz: TICK_RATE_HZ,
       onTick: () => {
         this.#counters.ticks++;
-        client.input(this.#input);
+        // Still during the countdown, as the host will have it.
+        client.input(this.#times().countdownMs > 0 ? STILL : this.#input);
       },
     });
     // Inputs go out at the tick rate even when frames are slow or the tab is in the background.

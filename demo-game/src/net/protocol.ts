@@ -2,10 +2,13 @@
 import { defineSchema } from '@rallypoint/sync';
 
 export interface GameEvents extends Record<string, unknown> {
-  /** Host → all: a round starts. Slots give each member its color and spawn. */
-  start: { slots: Record<string, number>; endsAtHostMs: number; seed: number };
-  /** Host → all: somebody picked up a gem. */
-  pickup: { by: string; value: number; scores: Record<string, number> };
+  /**
+   * Host → all: a round starts. Slots give each member its color and spawn. Nobody moves and no
+   * gem goes before `goAtHostMs` (the countdown); the round ends at `endsAtHostMs`.
+   */
+  start: { slots: Record<string, number>; goAtHostMs: number; endsAtHostMs: number; seed: number };
+  /** Host → all: somebody picked up a gem, where, and whether another player was reaching for it too. */
+  pickup: { by: string; value: number; scores: Record<string, number>; x: number; y: number; contested: boolean };
   /** Host → all: the round is over. */
   gameover: { scores: Record<string, number> };
   /** Host → all: a player left the match. */

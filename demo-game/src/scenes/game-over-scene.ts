@@ -1,10 +1,11 @@
 import * as Phaser from 'phaser';
+import { Art, makeTextures } from '../art.js';
 import type { DemoContext } from '../context.js';
 import { followRounds, hostRound, leaveRoom } from '../net/flow.js';
 import { SceneKey } from '../scene-keys.js';
 import { button, el } from '../ui.js';
 
-/** Scores, then a rematch (the host starts it) or back to the title. */
+/** Results: the winner in their colour with confetti and a fanfare, the scores, a rematch (the host starts it, in the same room) or leave. */
 export class GameOverScene extends Phaser.Scene {
   constructor(private readonly ctx: DemoContext) {
     super(SceneKey.GameOver);
@@ -13,11 +14,26 @@ export class GameOverScene extends Phaser.Scene {
   create(): void {
     this.ctx.scene = SceneKey.GameOver;
     const session = this.ctx.session;
-    const winner = this.ctx.lastScores[0];
-    this.add.text(480, 70, 'Game over', { fontFamily: 'system-ui, sans-serif', fontSize: '56px', color: '#ffd166' }).setOrigin(0.5);
-    if (winner !== undefined) this.add.text(480, 130, `${winner.name} wins with ${winner.score}`, { fontFamily: 'system-ui, sans-serif', fontSize: '26px', color: '#ffffff' }).setOrigin(0.5);
+    makeTextures(this);
+    this.add.image(0, 0, Art.floor).setOrigin(0, 0).setAlpha(0.5);
+    const [winner, second] = this.ctx.lastScores;
+    const tie = winner !== undefined && second !== undefined && second.score === winner.score;
+    const css = (color: number) => `#${color.toString(16).padStart(6, '0')}`;
+    const style = { fontFamily: 'system-ui, sans-serif', stroke: '#0b132b', strokeThickness: 6 };
+    const title = this.add.text(480, 70, this.ctx.endNote === undefined ? 'Time!' : 'Game over', { ...style, fontSize: '56px', fontStyle: 'bold', color: '#ffd166' }).setOrigin(0.5);
+    this.tweens.add({ targets: title, scale: { from: 1.5, to: 1 }, duration: 400, ease: 'Back.easeOut' });
+    if (winner !== undefined) {
+      const line = tie ? `A draw at ${winner.score}!` : `${winner.name} wins with ${winner.score}!`;
+      this.add.text(480, 135, line, { ...style, fontSize: '30px', fontStyle: 'bold', color: tie ? '#ffffff' : css(winner.color) }).setOrigin(0.5);
+      if (!tie && this.ctx.endNote === undefined) this.#confetti(winner.color);
+    }
+    this.ctx.sounds.play('win');
     const table = el('ol', { className: 'scores' });
-    for (const row of this.ctx.lastScores) table.append(el('li', { 'data-score': String(row.score) }, `${row.name}: ${row.score}`));
+    for (const row of this.ctx.lastScores) {
+      const dot = el('span', { className: 'dot' });
+      dot.style.background = css(row.color);
+      table.append(el('li', { 'data-score': String(row.score) }, dot, `${row.name}: ${row.score}`));
+    }
     const stillHere = session !== undefined && session.status !== 'closed' && session.links.size > 0;
     const canRematch = stillHere && session.isHost && this.ctx.endNote === undefined;
     const offs: (() => void)[] = [];
@@ -36,4 +52,18 @@ export class GameOverScene extends Phaser.Scene {
     );
   }
 
+  /** Confetti in the winner's colour and gold, falling for a couple of seconds. */
+  #confetti(color: number): void {
+    const emitter = this.add.particles(0, -10, Art.spark, {
+      x: { min: 0, max: 960 },
+      speedY: { min: 80, max: 220 },
+      speedX: { min: -40, max: 40 },
+      lifespan: 3500,
+      scale: { min: 0.5, max: 1.1 },
+      tint: [color, 0xffd166, 0xffffff],
+      frequency: 25,
+      quantity: 2,
+    });
+    this.time.delayedCall(2200, () => emitter.stop());
+  }
 }

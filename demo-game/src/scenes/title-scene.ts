@@ -1,6 +1,7 @@
 import * as Phaser from 'phaser';
-import { LobbyError } from '@rallypoint/lobby';
+import { Art, makeTextures } from '../art.js';
 import type { DemoContext } from '../context.js';
+import { playerMessage } from '../messages.js';
 import { SceneKey } from '../scene-keys.js';
 import { button, el, input } from '../ui.js';
 
@@ -12,8 +13,10 @@ export class TitleScene extends Phaser.Scene {
 
   create(): void {
     this.ctx.scene = SceneKey.Title;
-    this.add.text(480, 120, 'GEM RUSH', { fontFamily: 'system-ui, sans-serif', fontSize: '72px', color: '#ffd166', fontStyle: 'bold' }).setOrigin(0.5);
-    this.add.text(480, 185, 'collect gems · beat your friends · 60 seconds', { fontFamily: 'system-ui, sans-serif', fontSize: '20px', color: '#cfd8dc' }).setOrigin(0.5);
+    this.#decor();
+    const title = this.add.text(480, 110, 'GEM RUSH', { fontFamily: 'system-ui, sans-serif', fontSize: '84px', color: '#ffd166', fontStyle: 'bold', stroke: '#0b132b', strokeThickness: 10 }).setOrigin(0.5);
+    this.tweens.add({ targets: title, y: 118, scale: 1.03, yoyo: true, repeat: -1, duration: 1400, ease: 'Sine.easeInOut' });
+    this.add.text(480, 180, 'collect gems · beat your friends · 60 seconds', { fontFamily: 'system-ui, sans-serif', fontSize: '20px', color: '#eceff1', stroke: '#0b132b', strokeThickness: 4 }).setOrigin(0.5);
     const { ui } = this.ctx;
     const name = input('Your name', this.ctx.name, { name: 'name', maxLength: 20 });
     const code = input('Room code', '', { name: 'code', maxLength: 8, placeholder: 'ABC234' });
@@ -25,7 +28,8 @@ export class TitleScene extends Phaser.Scene {
         await what();
         this.scene.start(SceneKey.Room);
       } catch (error) {
-        ui.toast(error instanceof LobbyError ? error.message : `Could not reach the lobby: ${(error as Error).message}`);
+        ui.toast(playerMessage(error, code.input.value.trim().toUpperCase()));
+        this.ctx.log.logger.warn({ err: error }, 'joining or creating a room failed');
         buttons.forEach((b) => (b.disabled = false));
       }
     };
@@ -38,7 +42,7 @@ export class TitleScene extends Phaser.Scene {
     const [create, join, quick] = buttons as [HTMLButtonElement, HTMLButtonElement, HTMLButtonElement];
     ui.show(
       el('div', { className: 'form' }, name.field, create, el('div', { className: 'row' }, code.field, join), quick),
-      el('p', { className: 'help' }, 'Move: arrow keys or WASD, or hold the pointer where you want to go. ` (backquote) or the ⚙ button: debug overlay (RTT, jitter, loss, bandwidth per lane, and a link conditioner to try bad networks).'),
+      el('p', { className: 'help' }, 'Move: arrow keys or WASD, or tap (click) where you want to go. ` (backquote) or the ⚙ button: debug overlay (RTT, jitter, loss, bandwidth per lane, and a link conditioner to try bad networks).'),
     );
     if (this.ctx.inviteCode !== undefined) {
       const invited = this.ctx.inviteCode;
@@ -47,5 +51,17 @@ export class TitleScene extends Phaser.Scene {
       join.click();
     }
     void quick;
+  }
+
+  /** The arena dimmed behind the title, the four players and some gems bobbing on it. */
+  #decor(): void {
+    makeTextures(this);
+    this.add.image(0, 0, Art.floor).setOrigin(0, 0).setAlpha(0.55);
+    const gems: [number, number, string][] = [[170, 90, Art.gem], [800, 70, Art.goldGem], [110, 300, Art.goldGem], [850, 290, Art.gem], [300, 240, Art.gem], [660, 230, Art.gem]];
+    gems.forEach(([x, y, key], i) => this.tweens.add({ targets: this.add.image(x, y, key).setScale(1.6), y: y - 8, yoyo: true, repeat: -1, duration: 900 + i * 130, ease: 'Sine.easeInOut' }));
+    [[220, 170], [740, 165], [60, 200], [900, 190]].forEach(([x, y], slot) => {
+      const player = this.add.container(x, y, [this.add.image(0, 0, Art.player(slot)), this.add.image(0, -4, Art.eyes), this.add.image(0, -4, Art.pupils)]).setScale(1.3);
+      this.tweens.add({ targets: player, y: y! - 10, yoyo: true, repeat: -1, duration: 380 + slot * 60, ease: 'Quad.easeOut' });
+    });
   }
 }
