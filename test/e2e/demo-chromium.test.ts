@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { CHROMIUM_FAKE_MEDIA, artifactPath, launchChromium, playwrightPage, type GamePage } from '../helpers/browsers.js';
-import { collectAGem, demoState, sameScore, startRound, until } from '../helpers/demo.js';
+import { collectAGem, demoState, sameScore, startRound, twoRoundsWithAThird, until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
 import { deadline } from '../helpers/wait.js';
@@ -94,22 +94,14 @@ test('quick match puts two pages in the same room', async () => {
   await b.close();
 }, deadline(60_000));
 
-test('a full round: the timer ends it on both pages with the same scores; the host starts a rematch', async () => {
-  const a = await openPage('A');
-  const b = await openPage('B');
-  await startRound(a, b, server.url, '/?round=10');
-  await collectAGem(b);
-  const [overA, overB] = await Promise.all([until(a, (s) => s.scene === 'game-over', 'A: game over', 20_000), until(b, (s) => s.scene === 'game-over', 'B: game over', 20_000)]);
-  const scoresA = await a.evaluate(() => (globalThis as unknown as { rallypointDemo: { lastScores: unknown } }).rallypointDemo.lastScores);
-  const scoresB = await b.evaluate(() => (globalThis as unknown as { rallypointDemo: { lastScores: unknown } }).rallypointDemo.lastScores);
-  expect(scoresB).toEqual(scoresA);
-  expect(overA.scene).toBe(overB.scene);
+test('two full rounds with three players: create, join by link, a third joins mid-lobby, ready, play, the same results everywhere, rematch, play again', async () => {
+  const [a, b, c] = [await openPage('A'), await openPage('B'), await openPage('C')];
+  const { first, second } = await twoRoundsWithAThird(a, b, c, server.url);
+  expect(first.scene).toBe('game-over');
+  expect(second.scene).toBe('game-over');
   await Promise.all([a.screenshot(artifactPath('chromium-a-game-over.png')), b.screenshot(artifactPath('chromium-b-game-over.png'))]);
-  await a.click('Rematch');
-  await until(b, (s) => s.scene === 'game', 'B is in the rematch');
-  await a.close();
-  await b.close();
-}, deadline(90_000));
+  await Promise.all([a.close(), b.close(), c.close()]);
+}, deadline(120_000));
 
 test('the host leaves mid-round: the other page ends the round and says why', async () => {
   const a = await openPage('host');

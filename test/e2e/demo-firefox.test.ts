@@ -1,12 +1,12 @@
 /**
- * One Chromium page (playwright-core) and one Firefox ESR page (puppeteer-core, WebDriver BiDi)
- * play together: create, join, move, score.
+ * Chromium pages (playwright-core) and Firefox ESR pages (puppeteer-core, WebDriver BiDi) play
+ * together: create, join, move, score; and two whole rounds with a third player.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Browser as ChromiumBrowser } from 'playwright-core';
 import type { Browser as FirefoxBrowser } from 'puppeteer-core';
 import { artifactPath, launchChromium, launchFirefox, playwrightPage, puppeteerPage } from '../helpers/browsers.js';
-import { collectAGem, sameScore, startRound, until } from '../helpers/demo.js';
+import { collectAGem, sameScore, startRound, twoRoundsWithAThird, until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
 import { deadline } from '../helpers/wait.js';
@@ -48,4 +48,21 @@ test('a Chromium page and a Firefox page play together', async () => {
   expect(await sameScore(c, f, scored.me!, scored.scores[scored.me!]!)).toBeGreaterThan(0);
   await cPage.close();
   await fPage.close();
+}, deadline(120_000));
+
+test('two full rounds in Firefox: a Chromium host, a Firefox guest, and a Firefox player who joins by the link mid-lobby; results, rematch, results again', async () => {
+  const host = playwrightPage(await (await chromium.newContext({ viewport: { width: 960, height: 540 } })).newPage(), 'Chromium host');
+  // The third player in a Firefox of its own: a second tab of the same window would be a
+  // background tab, whose frames (and so its game) Firefox holds back.
+  const secondFirefox = await launchFirefox();
+  try {
+    const [guestPage, thirdPage] = [await firefox.newPage(), await secondFirefox.newPage()];
+    for (const page of [guestPage, thirdPage]) page.on('pageerror', (error) => console.error('Firefox page error:', String(error)));
+    const { first, second } = await twoRoundsWithAThird(host, puppeteerPage(guestPage, 'Firefox guest'), puppeteerPage(thirdPage, 'Firefox third'), server.url);
+    expect(first.scores[first.me!]).toBeGreaterThan(0);
+    expect(second.scene).toBe('game-over');
+    await Promise.all([host.close(), guestPage.close(), thirdPage.close()]);
+  } finally {
+    await secondFirefox.close();
+  }
 }, deadline(120_000));

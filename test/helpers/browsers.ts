@@ -81,8 +81,16 @@ export function puppeteerPage(page: PpPage, label: string): GamePage {
     goto: (url) => page.goto(url),
     evaluate: (fn) => page.evaluate(fn),
     async click(name) {
-      const handle = await page.waitForSelector(`::-p-xpath(//button[normalize-space(.)='${name}'])`, { timeout: 10_000 });
-      await handle!.click();
+      // A page that redraws its panel (a member joined) can replace the button between finding
+      // and clicking it: find it again then, as playwright's locators do by themselves.
+      for (let attempt = 1; ; attempt++) {
+        const handle = await page.waitForSelector(`::-p-xpath(//button[normalize-space(.)='${name}'])`, { timeout: 10_000 });
+        try {
+          return await handle!.click();
+        } catch (error) {
+          if (attempt >= 5 || !/detached/i.test(String(error))) throw error;
+        }
+      }
     },
     keyDown: (key) => page.keyboard.down(key as never),
     keyUp: (key) => page.keyboard.up(key as never),

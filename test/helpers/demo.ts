@@ -118,3 +118,37 @@ export async function startRound(host: GamePage, guest: GamePage, origin: string
   await host.click('Start');
   return until(guest, (s) => s.scene === 'game' && Object.keys(s.entities).length >= 2, `${guest.label} is in the game`);
 }
+
+/**
+ * Two rounds with a third player: `host` creates a room (rounds of `roundSeconds`), `guest` joins
+ * by the invite link, then `third` joins by it too while they wait in the room; both ready, the
+ * host starts; the guest picks up a gem; everyone sees the same results; the host starts a
+ * rematch in the same room and everyone plays it to its results again.
+ */
+export async function twoRoundsWithAThird(host: GamePage, guest: GamePage, third: GamePage, origin: string, roundSeconds = 10): Promise<{ first: DemoState; second: DemoState }> {
+  const players = [host, guest, third];
+  await host.goto(`${origin}/?round=${roundSeconds}`);
+  await host.click('Create room');
+  const { code } = await until(host, (s) => s.scene === 'room' && s.code !== undefined, `${host.label} is in a room`);
+  await guest.goto(`${origin}/?room=${code}`);
+  await until(host, (s) => s.members.length === 2, `${host.label} sees ${guest.label}`);
+  await guest.click('Ready');
+  await third.goto(`${origin}/?room=${code}`);
+  await until(third, (s) => s.scene === 'room' && s.members.length === 3, `${third.label} joined from the link mid-lobby`);
+  await third.click('Ready');
+  await until(host, (s) => s.members.length === 3 && s.members.filter((m) => m.ready).length === 2, `${host.label} sees both ready`);
+  await host.click('Start');
+  await Promise.all(players.map((p) => until(p, (s) => s.scene === 'game' && Object.keys(s.slots).length === 3, `${p.label} is in the round`)));
+  await collectAGem(guest);
+  const results = async () => {
+    const over = await Promise.all(players.map((p) => until(p, (s) => s.scene === 'game-over', `${p.label} sees the results`, (roundSeconds + 15) * 1000)));
+    const scores = await Promise.all(players.map((p) => p.evaluate(() => (globalThis as unknown as { rallypointDemo: { lastScores: unknown } }).rallypointDemo.lastScores)));
+    for (const s of scores.slice(1)) if (JSON.stringify(s) !== JSON.stringify(scores[0])) throw new Error(`the results differ: ${JSON.stringify(scores)}`);
+    return over[1]!;
+  };
+  const first = await results();
+  await host.click('Rematch');
+  await Promise.all(players.map((p) => until(p, (s) => s.scene === 'game', `${p.label} is in the rematch`)));
+  const second = await results();
+  return { first, second };
+}
