@@ -14,15 +14,21 @@ export const Art = {
   gem: 'gem',
   goldGem: 'gem-gold',
   sparkle: 'sparkle',
-  spark: 'spark',
   target: 'target',
   player: (slot: number) => `player-${slot % PLAYER_COLORS.length}`,
+  /** A round spark in a colour: drawn coloured, since Phaser's Canvas renderer does not tint. */
+  spark: (color: number) => `spark-${color.toString(16)}`,
 } as const;
 
 /** A player's colour by slot. */
 export const colorOf = (slot: number): number => PLAYER_COLORS[slot % PLAYER_COLORS.length] ?? 0xffffff;
 /** The same, as CSS. */
 export const cssColorOf = (slot: number): string => `#${colorOf(slot).toString(16).padStart(6, '0')}`;
+
+/** Colours sparks come in: the gems', white, and each player's. */
+export const GEM_SPARK = 0x80ffdb;
+export const GOLD_SPARK = 0xffd166;
+const SPARK_COLORS = [GEM_SPARK, GOLD_SPARK, 0xffffff, ...PLAYER_COLORS];
 
 const OUTLINE = 0x0b132b;
 export const WALL = 14;
@@ -90,7 +96,7 @@ export function makeTextures(scene: Phaser.Scene): void {
   draw(Art.sparkle, 16, 16, () => {
     poly(g, [8, 0, 9.5, 6.5, 16, 8, 9.5, 9.5, 8, 16, 6.5, 9.5, 0, 8, 6.5, 6.5], 0xffffff);
   });
-  draw(Art.spark, 8, 8, () => g.fillStyle(0xffffff).fillCircle(4, 4, 4));
+  for (const color of SPARK_COLORS) draw(Art.spark(color), 8, 8, () => g.fillStyle(color).fillCircle(4, 4, 4));
   draw(Art.target, 28, 28, () => g.lineStyle(3, 0xffffff, 0.7).strokeCircle(14, 14, 11));
   g.destroy();
 }

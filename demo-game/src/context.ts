@@ -34,6 +34,26 @@ export interface DemoContext {
   lastView: MatchView | undefined;
   /** Round length (`?round=SECONDS`, 10–300; default 60 s): the host's choice applies. */
   roundMs: number;
+  /** What Phaser draws with (renderer.ts), once chosen. */
+  renderer: 'webgl' | 'canvas' | undefined;
   /** The scene showing now. */
   scene: string;
+}
+
+/**
+ * Call `listener` with each new room session the moment it is set (and undefined when the room is
+ * left): for what must hear a session's events from its first, e.g. the reconnecting banner.
+ */
+export function onSessionChange(ctx: DemoContext, listener: (session: DemoContext['session']) => void): void {
+  let current = ctx.session;
+  Object.defineProperty(ctx, 'session', {
+    get: () => current,
+    set: (session: DemoContext['session']) => {
+      if (session === current) return;
+      current = session;
+      listener(session);
+    },
+    configurable: true,
+    enumerable: true,
+  });
 }

@@ -9,6 +9,10 @@ export function exposeDebugHandle(ctx: DemoContext): void {
     get scene() {
       return ctx.scene;
     },
+    /** 'webgl' or 'canvas' (renderer.ts). */
+    get renderer() {
+      return ctx.renderer;
+    },
     get code() {
       return ctx.session?.code;
     },

@@ -11,6 +11,7 @@ import { createDemoLog } from './log.js';
 import type { DemoTypes } from './net/protocol.js';
 import { ARENA, ROUND_MS } from './rules.js';
 import { createReconnectBanner } from './reconnect-banner.js';
+import { chooseRenderer } from './renderer.js';
 import { createSounds, muteButton } from './sound.js';
 import { createStick } from './stick.js';
 import { createUi } from './ui.js';
@@ -42,6 +43,7 @@ export async function startGame(parent: HTMLElement): Promise<void> {
     lastView: undefined,
     roundMs: Number.isFinite(roundSeconds) ? Math.min(300, Math.max(10, roundSeconds)) * 1000 : ROUND_MS,
     scene: 'loading',
+    renderer: undefined,
   };
   exposeDebugHandle(ctx);
   createDebugOverlay(ctx, parent, mode);
@@ -50,13 +52,15 @@ export async function startGame(parent: HTMLElement): Promise<void> {
   createReconnectBanner(ctx);
   window.addEventListener('beforeunload', () => localStorage.setItem('rallypoint-demo-name', ctx.name));
 
+  const renderer = chooseRenderer(params.get('renderer'));
+  ctx.renderer = renderer;
   const Phaser = await import('phaser');
   const { TitleScene } = await import('./scenes/title-scene.js');
   const { RoomScene } = await import('./scenes/room-scene.js');
   const { GameScene } = await import('./scenes/game-scene.js');
   const { GameOverScene } = await import('./scenes/game-over-scene.js');
   new Phaser.Game({
-    type: Phaser.AUTO,
+    type: renderer === 'canvas' ? Phaser.CANVAS : Phaser.WEBGL,
     parent,
     width: ARENA.width,
     height: ARENA.height,

@@ -1,18 +1,16 @@
 /**
  * A banner that stays while something is being re-formed: "Reconnecting to the lobby…" while
  * the lobby connection is down and being retried, "Reconnecting to Ada…" while a link to a
- * player who is still in the room is re-formed. It follows whichever room session is current.
+ * player who is still in the room is re-formed. It follows each room session from the moment it
+ * is set, so it hears a drop however soon after joining.
  */
 import type { RoomSession } from '@rallypoint/lobby';
-import type { DemoContext } from './context.js';
+import { onSessionChange, type DemoContext } from './context.js';
 import type { DemoTypes } from './net/protocol.js';
 
-/** How often the banner looks for a new session (they change between rooms). */
-const REFRESH_MS = 250;
 const LOBBY = '';
 
 export function createReconnectBanner(ctx: DemoContext): void {
-  let watched: RoomSession<DemoTypes> | undefined;
   let offs: (() => void)[] = [];
   /** What is being re-formed: the lobby (LOBBY) or a member's link (their id), by what to say. */
   const down = new Map<string, string>();
@@ -21,7 +19,6 @@ export function createReconnectBanner(ctx: DemoContext): void {
     offs.splice(0).forEach((off) => off());
     down.clear();
     render();
-    watched = session;
     if (session === undefined) return;
     const nameOf = (id: string) => session.members.find((m) => m.id === id)?.name ?? 'a player';
     const clear = (key: string) => down.delete(key) && render();
@@ -45,5 +42,5 @@ export function createReconnectBanner(ctx: DemoContext): void {
       session.on('closed', () => watch(undefined)),
     ];
   };
-  setInterval(() => ctx.session !== watched && watch(ctx.session), REFRESH_MS);
+  onSessionChange(ctx, watch);
 }

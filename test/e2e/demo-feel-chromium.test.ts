@@ -11,6 +11,7 @@ import { artifactPath, launchChromium, playwrightPage, type GamePage } from '../
 import { demoState, startRound, until, type DemoState } from '../helpers/demo.js';
 import { buildDemo } from '../helpers/demo-server.js';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
+import { startProxy } from '../helpers/tcp-proxy.js';
 import { deadline } from '../helpers/wait.js';
 
 let demoDir: string;
@@ -54,10 +55,14 @@ async function compareFrames(raw: Page, first: Buffer, second: Buffer): Promise<
   }, [first.toString('base64'), second.toString('base64')] as const);
 }
 
-test('the arena is drawn and animated: many colours, each player in theirs, and frames that differ while nobody moves', async () => {
+test('the arena is drawn and animated (Canvas and WebGL): many colours, each player in theirs, and frames that differ while nobody moves', async () => {
   const { raw: hostRaw, page: host } = await openPage('host');
   const { raw, page: guest } = await openPage('guest');
-  await startRound(host, guest, server.url);
+  // The host draws with WebGL (asked for), the guest with what the page chose: Canvas, since this
+  // Chromium has no GPU and its WebGL is SwiftShader's (renderer.ts).
+  await startRound(host, guest, server.url, '/?renderer=webgl');
+  expect((await demoState(host)).renderer).toBe('webgl');
+  expect((await demoState(guest)).renderer).toBe('canvas');
   // The countdown: nobody can move, so whatever changes between frames is the animation.
   await until(guest, (s) => (s.countdownMs ?? 0) > 1000, 'the countdown is on');
   const first = await raw.screenshot();
@@ -72,6 +77,9 @@ test('the arena is drawn and animated: many colours, each player in theirs, and 
   expect(has(0x4c, 0xc9, 0xf0)).toBe(true);
   expect(has(0xf7, 0x25, 0x85)).toBe(true);
   expect(changed).toBeGreaterThan(50);
+  // The WebGL page draws the same arena.
+  const webgl = await compareFrames(hostRaw, await hostRaw.screenshot(), await hostRaw.screenshot());
+  expect(webgl.colours.length).toBeGreaterThan(200);
   await hostRaw.close();
   await raw.close();
 }, deadline(60_000));
@@ -145,6 +153,31 @@ test('the room list shows how each player is reached, with the round trip', asyn
   expect(await badge.textContent()).toMatch(/^direct · \d+ ms$/);
   await hostRaw.close();
   await guestRaw.close();
+}, deadline(60_000));
+
+test('a dropped lobby connection shows the reconnecting banner until the page is back in the room', async () => {
+  // The page reaches the lobby through a proxy that can drop its connection for real.
+  const proxy = await startProxy(Number(new URL(server.url).port));
+  try {
+    const { raw, page } = await openPage('player');
+    await page.goto(proxy.url);
+    await page.click('Create room');
+    const { code } = await until(page, (s) => s.scene === 'room' && s.code !== undefined, 'the page is in a room');
+    // Every text the banner shows, however briefly.
+    await raw.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { bannerSeen: string[] }).bannerSeen = seen;
+      const banner = document.querySelector('.banner')!;
+      new MutationObserver(() => seen.push(banner.textContent ?? '')).observe(banner, { childList: true, characterData: true, subtree: true });
+    });
+    proxy.cut();
+    await raw.waitForFunction(() => (window as unknown as { bannerSeen: string[] }).bannerSeen.includes('Reconnecting to the lobby…'), null, { timeout: deadline(10_000) });
+    await until(page, (s) => s.banner === '' && s.code === code, 'the banner is gone and the page is in its room again', 20_000);
+    expect((await raw.evaluate(() => (window as unknown as { bannerSeen: string[] }).bannerSeen)).at(-1)).toBe('');
+    await raw.close();
+  } finally {
+    await proxy.close();
+  }
 }, deadline(60_000));
 
 test('a touch-only player on a phone joins by the link, readies, walks with the thumb stick, picks up gems by tapping, and sees the round to its end', async () => {

@@ -18,6 +18,8 @@ export interface DemoState {
   countdownMs?: number;
   sound?: { muted: boolean; unlocked: boolean; played: number; skipped: number };
   banner?: string;
+  /** What Phaser draws with: 'webgl', or 'canvas' where WebGL would be software. */
+  renderer?: string;
   slots: Record<string, number>;
   scores: Record<string, number>;
   voice?: { active: boolean; sending: boolean; muted: boolean; pushToTalk: boolean; hearing: string[]; volumes: Record<string, number>; speaking: string[] };
@@ -39,7 +41,7 @@ function readDemoState(page: GamePage): Promise<DemoState> {
   return page.evaluate(() => {
     const d = (globalThis as unknown as { rallypointDemo?: DemoState }).rallypointDemo;
     if (d === undefined) return { scene: 'not-loaded', members: [], links: [], entities: {}, slots: {}, scores: {} };
-    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, countdownMs: d.countdownMs, sound: d.sound, banner: d.banner, slots: d.slots, scores: d.scores, voice: d.voice, netcode: d.netcode })) as DemoState;
+    return JSON.parse(JSON.stringify({ scene: d.scene, code: d.code, me: d.me, hostId: d.hostId, members: d.members, links: d.links, entities: d.entities, myEntity: d.myEntity, countdownMs: d.countdownMs, sound: d.sound, banner: d.banner, renderer: d.renderer, slots: d.slots, scores: d.scores, voice: d.voice, netcode: d.netcode })) as DemoState;
   });
 }
 
@@ -57,7 +59,16 @@ export async function until(page: GamePage, check: (state: DemoState) => boolean
 
 /** Steer this page's avatar by keyboard to gems until its score goes up. */
 export async function collectAGem(page: GamePage, timeoutMs = 20_000): Promise<DemoState> {
-  const end = Date.now() + deadline(timeoutMs);
+  const state = await chaseGems(page, (s) => s.me !== undefined && (s.scores[s.me] ?? 0) > 0, Date.now() + deadline(timeoutMs));
+  if (state === undefined) throw new Error(`${page.label}: collected no gem in time`);
+  return state;
+}
+
+/**
+ * Steer this page's avatar by keyboard to the nearest gem, again and again, until `done` holds
+ * (resolves with that state) or the clock passes `endAt` (resolves undefined). Keys are let go.
+ */
+export async function chaseGems(page: GamePage, done: (state: DemoState) => boolean, endAt: number): Promise<DemoState | undefined> {
   const held = new Set<string>();
   const hold = async (keys: string[]) => {
     for (const key of [...held]) if (!keys.includes(key)) (await page.keyUp(key), held.delete(key));
@@ -66,9 +77,8 @@ export async function collectAGem(page: GamePage, timeoutMs = 20_000): Promise<D
   try {
     for (;;) {
       const state = await demoState(page);
-      const mine = state.me === undefined ? 0 : (state.scores[state.me] ?? 0);
-      if (mine > 0) return state;
-      if (Date.now() > end) throw new Error(`${page.label}: collected no gem in time`);
+      if (done(state)) return state;
+      if (Date.now() > endAt) return undefined;
       const me = state.entities[String(state.myEntity)];
       const gems = Object.entries(state.entities).filter(([id]) => Number(id) >= 100).map(([, e]) => e);
       if (me !== undefined && gems.length > 0) {

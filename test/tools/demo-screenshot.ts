@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchChromium, playwrightPage } from '../helpers/browsers.js';
-import { collectAGem, startRound, until } from '../helpers/demo.js';
+import { chaseGems, collectAGem, demoState, startRound, until, type DemoState } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import { repoRoot } from '../helpers/repo.js';
 
@@ -16,14 +16,21 @@ const out = values.out ?? join(repoRoot(), 'demo-game');
 const server = await startDemoServer();
 const browser = await launchChromium();
 try {
-  const open = async (label: string) => playwrightPage(await (await browser.newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 })).newPage(), label);
-  const [a, b] = [await open('host'), await open('guest')];
+  // Players with names, as the title screen would have remembered them.
+  const open = async (label: string, name: string) => {
+    const context = await browser.newContext({ viewport: { width: 960, height: 540 }, deviceScaleFactor: 1 });
+    await context.addInitScript((n) => localStorage.setItem('rallypoint-demo-name', n), name);
+    return playwrightPage(await context.newPage(), label);
+  };
+  const [a, b] = [await open('host', 'Ada'), await open('guest', 'Grace')];
   await startRound(a, b, server.url);
   await until(b, (s) => s.countdownMs === 0, 'the round has started', 10_000);
   await Promise.all([collectAGem(a), collectAGem(b)]);
-  // Both on the move when the pictures are taken.
-  await Promise.all([a.keyDown('ArrowRight'), b.keyDown('ArrowUp')]);
-  await new Promise((r) => setTimeout(r, 250));
+  // A few seconds in (the GO! gone), both on the move, right after a pickup (sparks and a score pop).
+  await new Promise((r) => setTimeout(r, 1500));
+  const scores = (s: DemoState) => Object.values(s.scores).reduce((x, y) => x + y, 0);
+  const before = scores(await demoState(b));
+  await Promise.all([chaseGems(a, (s) => scores(s) > before, Date.now() + 15_000), chaseGems(b, (s) => scores(s) > before, Date.now() + 15_000)]);
   await b.screenshot(join(out, 'screenshot.png'));
   console.log(`saved ${join(out, 'screenshot.png')}`);
 } finally {

@@ -4,9 +4,9 @@
  * (a float, a twinkle, a pop on arrival), and the juice of a pickup (sparks and a score pop).
  */
 import * as Phaser from 'phaser';
-import { Art, colorOf, cssColorOf } from '../art.js';
+import { Art, GEM_SPARK, GOLD_SPARK, cssColorOf } from '../art.js';
 import type { MatchView } from '../net/match.js';
-import { ARENA, Kind, PLAYER_RADIUS } from '../rules.js';
+import { Kind, PLAYER_RADIUS } from '../rules.js';
 
 interface PlayerSprite {
   root: Phaser.GameObjects.Container;
@@ -25,7 +25,8 @@ const FONT = 'system-ui, sans-serif';
 export class ArenaView {
   readonly #players = new Map<number, PlayerSprite>();
   readonly #gems = new Map<number, Phaser.GameObjects.Image>();
-  readonly #sparks: Phaser.GameObjects.Particles.ParticleEmitter;
+  /** One emitter per spark colour, made when first needed. */
+  readonly #sparks = new Map<number, Phaser.GameObjects.Particles.ParticleEmitter>();
   #twinkleAt = 0;
 
   constructor(
@@ -33,15 +34,6 @@ export class ArenaView {
     private readonly nameOf: (entity: number) => string,
   ) {
     scene.add.image(0, 0, Art.floor).setOrigin(0, 0).setDepth(-10);
-    this.#sparks = scene.add.particles(0, 0, Art.spark, {
-      speed: { min: 80, max: 260 },
-      lifespan: { min: 300, max: 650 },
-      scale: { start: 0.9, end: 0 },
-      alpha: { start: 1, end: 0.2 },
-      gravityY: 200,
-      emitting: false,
-    });
-    this.#sparks.setDepth(20);
   }
 
   /** Draw a frame of the view; `speaking` says whose speaking ring to show. */
@@ -59,16 +51,26 @@ export class ArenaView {
 
   /** Sparks and a score pop where a gem went, in the colour of who took it. */
   pickup(at: { x: number; y: number }, value: number, slot: number): void {
-    this.#sparks.setParticleTint(value > 1 ? 0xffd166 : 0x80ffdb);
-    this.#sparks.explode(value > 1 ? 26 : 16, at.x, at.y);
+    this.#emitter(value > 1 ? GOLD_SPARK : GEM_SPARK).explode(value > 1 ? 26 : 16, at.x, at.y);
     const pop = this.scene.add.text(at.x, at.y - 10, `+${value}`, { fontFamily: FONT, fontSize: value > 1 ? '30px' : '24px', fontStyle: 'bold', color: cssColorOf(slot), stroke: '#0b132b', strokeThickness: 5 }).setOrigin(0.5).setDepth(30);
     this.scene.tweens.add({ targets: pop, y: at.y - 60, alpha: 0, scale: 1.4, duration: 800, ease: 'Cubic.easeOut', onComplete: () => pop.destroy() });
   }
 
-  /** Confetti over the arena, in the winner's colour and gold. */
-  confetti(slot: number): void {
-    this.#sparks.setParticleTint(colorOf(slot));
-    for (let i = 0; i < 6; i++) this.#sparks.explode(20, ARENA.width * (0.15 + 0.14 * i), ARENA.height * 0.3);
+  #emitter(color: number): Phaser.GameObjects.Particles.ParticleEmitter {
+    let emitter = this.#sparks.get(color);
+    if (emitter === undefined) {
+      emitter = this.scene.add.particles(0, 0, Art.spark(color), {
+        speed: { min: 80, max: 260 },
+        lifespan: { min: 300, max: 650 },
+        scale: { start: 0.9, end: 0 },
+        alpha: { start: 1, end: 0.2 },
+        gravityY: 200,
+        emitting: false,
+      });
+      emitter.setDepth(20);
+      this.#sparks.set(color, emitter);
+    }
+    return emitter;
   }
 
   #drawPlayer(id: number, at: { x: number; y: number }, mine: boolean, speaking: boolean, time: number): void {

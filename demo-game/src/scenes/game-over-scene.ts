@@ -1,5 +1,5 @@
 import * as Phaser from 'phaser';
-import { Art, makeTextures } from '../art.js';
+import { Art, GOLD_SPARK, makeTextures } from '../art.js';
 import type { DemoContext } from '../context.js';
 import { followRounds, hostRound, leaveRoom } from '../net/flow.js';
 import { SceneKey } from '../scene-keys.js';
@@ -52,18 +52,18 @@ export class GameOverScene extends Phaser.Scene {
     );
   }
 
-  /** Confetti in the winner's colour and gold, falling for a couple of seconds. */
+  /** Confetti in the winner's colour, gold and white, falling for a couple of seconds. */
   #confetti(color: number): void {
-    const emitter = this.add.particles(0, -10, Art.spark, {
-      x: { min: 0, max: 960 },
-      speedY: { min: 80, max: 220 },
-      speedX: { min: -40, max: 40 },
-      lifespan: 3500,
-      scale: { min: 0.5, max: 1.1 },
-      tint: [color, 0xffd166, 0xffffff],
-      frequency: 25,
-      quantity: 2,
-    });
-    this.time.delayedCall(2200, () => emitter.stop());
+    const emitters = [color, GOLD_SPARK, 0xffffff].map((c) =>
+      this.add.particles(0, -10, Art.spark(c), {
+        x: { min: 0, max: 960 },
+        speedY: { min: 80, max: 220 },
+        speedX: { min: -40, max: 40 },
+        lifespan: 3500,
+        scale: { min: 0.5, max: 1.1 },
+        frequency: 60,
+      }),
+    );
+    this.time.delayedCall(2200, () => emitters.forEach((emitter) => emitter.stop()));
   }
 }
