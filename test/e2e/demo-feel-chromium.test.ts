@@ -180,6 +180,27 @@ test('a dropped lobby connection shows the reconnecting banner until the page is
   }
 }, deadline(60_000));
 
+test('on small screens the debug overlay docks beside or under the arena, never over it', async () => {
+  for (const viewport of [{ width: 412, height: 839 }, { width: 800, height: 380 }]) {
+    const { raw, page } = await openPage(`${viewport.width}×${viewport.height}`, { viewport, hasTouch: true, isMobile: true });
+    await page.goto(server.url);
+    await until(page, (s) => s.scene === 'title', 'the title is up');
+    await raw.getByTitle('debug overlay', { exact: true }).tap();
+    const overlay = raw.locator('#debug');
+    await overlay.waitFor({ state: 'visible' });
+    // Phaser fits the canvas to the arena's new size on the next frames.
+    await raw.waitForFunction(() => {
+      const a = document.querySelector('#game > canvas')!.getBoundingClientRect();
+      const b = document.querySelector('#debug')!.getBoundingClientRect();
+      return a.right <= b.left + 1 || a.bottom <= b.top + 1;
+    }, null, { timeout: deadline(5000) });
+    const [arena, panel] = [(await raw.locator('#game > canvas').boundingBox())!, (await overlay.boundingBox())!];
+    expect(arena.width).toBeGreaterThan(200);
+    expect(arena.x + arena.width <= panel.x + 1 || arena.y + arena.height <= panel.y + 1).toBe(true);
+    await raw.close();
+  }
+}, deadline(60_000));
+
 test('a touch-only player on a phone joins by the link, readies, walks with the thumb stick, picks up gems by tapping, and sees the round to its end', async () => {
   const { raw: hostRaw, page: host } = await openPage('host');
   const { raw: phone, page: phonePage } = await openPage('phone', { ...devices['Pixel 7'] });
