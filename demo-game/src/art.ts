@@ -22,8 +22,10 @@ export const Art = {
 
 /** A player's colour by slot. */
 export const colorOf = (slot: number): number => PLAYER_COLORS[slot % PLAYER_COLORS.length] ?? 0xffffff;
-/** The same, as CSS. */
-export const cssColorOf = (slot: number): string => `#${colorOf(slot).toString(16).padStart(6, '0')}`;
+/** A colour as CSS. */
+export const cssHex = (color: number): string => `#${color.toString(16).padStart(6, '0')}`;
+/** A player's colour by slot, as CSS. */
+export const cssColorOf = (slot: number): string => cssHex(colorOf(slot));
 
 /** Colours sparks come in: the gems', white, and each player's. */
 export const GEM_SPARK = 0x80ffdb;

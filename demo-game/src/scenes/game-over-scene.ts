@@ -1,5 +1,5 @@
 import * as Phaser from 'phaser';
-import { Art, GOLD_SPARK, makeTextures } from '../art.js';
+import { Art, GOLD_SPARK, cssHex, makeTextures } from '../art.js';
 import type { DemoContext } from '../context.js';
 import { followRounds, hostRound, leaveRoom } from '../net/flow.js';
 import { SceneKey } from '../scene-keys.js';
@@ -18,20 +18,19 @@ export class GameOverScene extends Phaser.Scene {
     this.add.image(0, 0, Art.floor).setOrigin(0, 0).setAlpha(0.5);
     const [winner, second] = this.ctx.lastScores;
     const tie = winner !== undefined && second !== undefined && second.score === winner.score;
-    const css = (color: number) => `#${color.toString(16).padStart(6, '0')}`;
     const style = { fontFamily: 'system-ui, sans-serif', stroke: '#0b132b', strokeThickness: 6 };
     const title = this.add.text(480, 70, this.ctx.endNote === undefined ? 'Time!' : 'Game over', { ...style, fontSize: '56px', fontStyle: 'bold', color: '#ffd166' }).setOrigin(0.5);
     this.tweens.add({ targets: title, scale: { from: 1.5, to: 1 }, duration: 400, ease: 'Back.easeOut' });
     if (winner !== undefined) {
       const line = tie ? `A draw at ${winner.score}!` : `${winner.name} wins with ${winner.score}!`;
-      this.add.text(480, 135, line, { ...style, fontSize: '30px', fontStyle: 'bold', color: tie ? '#ffffff' : css(winner.color) }).setOrigin(0.5);
+      this.add.text(480, 135, line, { ...style, fontSize: '30px', fontStyle: 'bold', color: tie ? '#ffffff' : cssHex(winner.color) }).setOrigin(0.5);
       if (!tie && this.ctx.endNote === undefined) this.#confetti(winner.color);
     }
     this.ctx.sounds.play('win');
     const table = el('ol', { className: 'scores' });
     for (const row of this.ctx.lastScores) {
       const dot = el('span', { className: 'dot' });
-      dot.style.background = css(row.color);
+      dot.style.background = cssHex(row.color);
       table.append(el('li', { 'data-score': String(row.score) }, dot, `${row.name}: ${row.score}`));
     }
     const stillHere = session !== undefined && session.status !== 'closed' && session.links.size > 0;

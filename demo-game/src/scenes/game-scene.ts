@@ -56,8 +56,9 @@ export class GameScene extends Phaser.Scene {
     this.#keys = { up: keyboard.addKey(k.UP), down: keyboard.addKey(k.DOWN), left: keyboard.addKey(k.LEFT), right: keyboard.addKey(k.RIGHT), w: keyboard.addKey(k.W), a: keyboard.addKey(k.A), s: keyboard.addKey(k.S), d: keyboard.addKey(k.D) };
     // A tap or click sends the avatar there; holding and dragging steers it.
     const aim = (pointer: Phaser.Input.Pointer) => (this.#target = { x: pointer.worldX, y: pointer.worldY });
+    const drag = (pointer: Phaser.Input.Pointer) => pointer.isDown && aim(pointer);
     this.input.on('pointerdown', aim);
-    this.input.on('pointermove', (pointer: Phaser.Input.Pointer) => pointer.isDown && aim(pointer));
+    this.input.on('pointermove', drag);
 
     this.ctx.matchListener = {
       pickup: ({ by, value, x, y, contested }) => {
@@ -81,7 +82,8 @@ export class GameScene extends Phaser.Scene {
     };
     this.events.once(Phaser.Scenes.Events.SHUTDOWN, () => {
       this.ctx.matchListener = undefined;
-      this.input.removeAllListeners();
+      this.input.off('pointerdown', aim);
+      this.input.off('pointermove', drag);
       document.body.classList.remove('in-game');
       // Out of the arena, everyone is heard at full volume again.
       for (const member of session.members) session.voice.setVolume(member.id, 1);
