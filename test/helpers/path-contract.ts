@@ -67,7 +67,7 @@ function channelOf(end: PathEnd, lane: Lane) {
 }
 
 /** A frame that says which it is: `n` in its first four bytes, then `size - 4` bytes of filler. */
-function numbered(n: number, size: number): Uint8Array<ArrayBuffer> {
+export function numbered(n: number, size: number): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(size);
   new DataView(frame.buffer).setUint32(0, n);
   frame.fill(n & 0xff, 4);

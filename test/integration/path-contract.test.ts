@@ -5,12 +5,12 @@
  */
 import { createLink, nodeRtc, type LinkRelay } from '@rallypoint/core/node';
 import { createLobby, type RoomSession } from '@rallypoint/lobby/node';
-import { afterEach } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PeerPath } from '../../packages/core/src/paths/peer-path.js';
 import { RelayPath } from '../../packages/core/src/paths/relay-path.js';
 import type { DirectPath, DirectPathFactory, DirectPathInit, LinkSignal } from '../../packages/core/src/paths/types.js';
 import { LoopbackNetwork } from '../helpers/loopback.js';
-import { describePathContract, recorder, type PathPair } from '../helpers/path-contract.js';
+import { describePathContract, numbered, recorder, type PathPair } from '../helpers/path-contract.js';
 import { serverForFile } from '../helpers/server-per-file.js';
 import { until } from '../helpers/wait.js';
 
@@ -57,6 +57,37 @@ describePathContract('a WebRTC connection (PeerPath, node-datachannel)', async (
   kind: 'p2p',
   closeSeen: true,
   textAndEmpty: true,
+});
+
+describe('a WebRTC connection (PeerPath, node-datachannel): the first state frame', () => {
+  // The initiator's state channel is open the moment SCTP is. When the answering side made its
+  // own only on hearing of the events channel, a busy answering process (the lab under CPU load:
+  // about half the connections) got the initiator's first state frame before it had the channel;
+  // libdatachannel reset the stream, which closed the state channel on both ends. In one process
+  // the events come in time, so the test checks the order that makes it safe: the answering side
+  // has its state channel by the time its answer goes out, before any SCTP can exist.
+  it('the answering side has its state channel when its answer goes out; a frame sent the moment the initiator opens arrives', async () => {
+    let stateAtAnswer: string | null | undefined;
+    let answering: DirectPath | undefined;
+    const frame = numbered(7, 60);
+    const pair = directPair((init, handlers) => {
+      if (!init.initiator) {
+        const onSignal = init.onSignal;
+        answering = new PeerPath({ ...init, onSignal: (signal) => (signal.type === 'answer' && (stateAtAnswer ??= answering?.state?.readyState ?? null), onSignal(signal)) }, handlers);
+        return answering;
+      }
+      const path: DirectPath = new PeerPath(init, { ...handlers, open: () => (handlers.open(), path.state!.send(frame)) });
+      return path;
+    });
+    try {
+      await until(() => pair.b.heard.state.length > 0, 'the first state frame arrived', 10_000);
+      expect(stateAtAnswer).toBe('connecting');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect([pair.a.heard.deaths.length, pair.b.heard.deaths.length, pair.a.path.isOpen, pair.b.path.isOpen]).toEqual([0, 0, true, true]);
+    } finally {
+      pair.close();
+    }
+  });
 });
 
 describePathContract(

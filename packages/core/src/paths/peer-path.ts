@@ -60,6 +60,8 @@ export class PeerPath implements DirectPath {
       signal: (data) => {
         if (this.#dead) return;
         if (data.type === 'offer') this.media.countOffer();
+        // The answer is set: a channel made now cannot start an offer of its own (see #makeStateChannel).
+        if (data.type === 'answer') this.#makeStateChannel();
         for (const signal of this.#gate.outgoing(data)) this.init.onSignal(signal);
       },
       // Runs inside the constructor on the initiator: finish construction first.
@@ -156,12 +158,7 @@ export class PeerPath implements DirectPath {
     );
   }
 
-  /**
-   * The events channel exists (the initiator made it; the other side was told of it): attach it,
-   * and create the negotiated state channel. The answering side creates it only now, after the
-   * offer, because creating a channel earlier makes some stacks (libdatachannel) start an offer
-   * of their own, which collides with the initiator's.
-   */
+  /** The events channel exists (the initiator made it; the other side was told of it): attach it, and the state channel. */
   #attachChannels(eventsChannel: RTCDataChannel): void {
     if (this.#dead || this.events !== null) return;
     this.events = eventsChannel;
@@ -185,6 +182,21 @@ export class PeerPath implements DirectPath {
       eventsChannel.removeEventListener('message', onEvents);
     });
 
+    this.#makeStateChannel();
+    if (eventsChannel.readyState === 'open') onEventsOpen();
+  }
+
+  /**
+   * The negotiated state channel: the initiator's with the events channel, before its offer; the
+   * answering side's as soon as its answer is set. Not earlier: a channel made before the answer
+   * makes some stacks (libdatachannel) start an offer of their own, which collides with the
+   * initiator's. Not later either: the initiator's state channel is open the moment SCTP is, and
+   * its first message can arrive before the answering side has heard of the events channel.
+   * libdatachannel drops a message on a stream with no channel and resets that stream, which
+   * closes the state channel on both sides (seen under CPU load, in about half the connections).
+   */
+  #makeStateChannel(): void {
+    if (this.#dead || this.state !== null) return;
     const channel = this.#pc.createDataChannel(STATE_CHANNEL_LABEL, {
       negotiated: true,
       id: this.init.stateChannelId,
@@ -214,7 +226,6 @@ export class PeerPath implements DirectPath {
       channel.removeEventListener('bufferedamountlow', onStateLow);
       channel.removeEventListener('close', onClose);
     });
-    if (eventsChannel.readyState === 'open') onEventsOpen();
     if (channel.readyState === 'open') onOpen();
   }
 
