@@ -142,11 +142,14 @@ export async function twoRoundsWithAThird(host: GamePage, guest: GamePage, third
   const { code } = await until(host, (s) => s.scene === 'room' && s.code !== undefined, `${host.label} is in a room`);
   await guest.goto(`${origin}/?room=${code}`);
   await until(host, (s) => s.members.length === 2, `${host.label} sees ${guest.label}`);
+  // The host opens the QR code for a phone; the room redraws as players come and ready, and it stays open.
+  await host.evaluate(() => document.querySelector<HTMLElement>('.qr-box summary')!.click());
   await guest.click('Ready');
   await third.goto(`${origin}/?room=${code}`);
   await until(third, (s) => s.scene === 'room' && s.members.length === 3, `${third.label} joined from the link mid-lobby`);
   await third.click('Ready');
   await until(host, (s) => s.members.length === 3 && s.members.filter((m) => m.ready).length === 2, `${host.label} sees both ready`);
+  if (!(await host.evaluate(() => document.querySelector<HTMLDetailsElement>('.qr-box')?.open === true))) throw new Error(`${host.label}'s QR code closed while players joined and readied`);
   await host.click('Start');
   await Promise.all(players.map((p) => until(p, (s) => s.scene === 'game' && Object.keys(s.slots).length === 3, `${p.label} is in the round`)));
   await collectAGem(guest);

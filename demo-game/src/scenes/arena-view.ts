@@ -13,7 +13,6 @@ interface PlayerSprite {
   body: Phaser.GameObjects.Image;
   eyes: Phaser.GameObjects.Image;
   pupils: Phaser.GameObjects.Image;
-  name: Phaser.GameObjects.Text;
   ring: Phaser.GameObjects.Graphics;
   last: { x: number; y: number };
   facing: { x: number; y: number };
@@ -36,12 +35,12 @@ export class ArenaView {
     scene.add.image(0, 0, Art.floor).setOrigin(0, 0).setDepth(-10);
   }
 
-  /** Draw a frame of the view; `speaking` says whose speaking ring to show. */
-  draw(view: MatchView, time: number, speaking: (entity: number) => boolean): void {
+  /** Draw a frame of the view; `speaking`: the entities whose speaking ring shows. */
+  draw(view: MatchView, time: number, speaking: ReadonlySet<number>): void {
     const seen = new Set<number>();
     for (const [id, e] of view.entities) {
       seen.add(id);
-      if (e.kind === Kind.Player) this.#drawPlayer(id, e, id === view.myEntity, speaking(id), time);
+      if (e.kind === Kind.Player) this.#drawPlayer(id, e, id === view.myEntity, speaking.has(id), time);
       else this.#drawGem(id, e, e.kind === Kind.GoldGem, time);
     }
     for (const [id, sprite] of this.#players) if (!seen.has(id)) (sprite.root.destroy(), this.#players.delete(id));
@@ -79,12 +78,13 @@ export class ArenaView {
     const dy = at.y - sprite.last.y;
     const moved = Math.hypot(dx, dy);
     sprite.last = { x: at.x, y: at.y };
-    if (moved > 0.3) {
+    // Under 0.3 units a frame is standing still (the last tenths of an interpolated stop).
+    const walking = moved > 0.3;
+    if (walking) {
       // Facing eases toward the heading, so a jittery path does not make the eyes twitch.
       sprite.facing = { x: sprite.facing.x * 0.7 + (dx / moved) * 0.3, y: sprite.facing.y * 0.7 + (dy / moved) * 0.3 };
       sprite.walk += moved;
     }
-    const walking = moved > 0.3;
     const bob = walking ? Math.abs(Math.sin(sprite.walk * 0.12)) * 4 : Math.sin(time * 0.004) * 0.8;
     const squash = walking ? 1 + Math.sin(sprite.walk * 0.24) * 0.05 : 1;
     sprite.root.setPosition(at.x, at.y).setDepth(at.y);
@@ -108,7 +108,7 @@ export class ArenaView {
     // Your own avatar stands in a white ring.
     const you = scene.add.graphics().lineStyle(2, 0xffffff, 0.85).strokeEllipse(0, PLAYER_RADIUS - 2, PLAYER_RADIUS * 2 + 12, 16).setVisible(mine);
     const root = scene.add.container(at.x, at.y, [you, shadow, ring, body, eyes, pupils, name]);
-    const sprite: PlayerSprite = { root, body, eyes, pupils, name, ring, last: { ...at }, facing: { x: 0, y: 1 }, walk: 0 };
+    const sprite: PlayerSprite = { root, body, eyes, pupils, ring, last: { ...at }, facing: { x: 0, y: 1 }, walk: 0 };
     this.#players.set(id, sprite);
     return sprite;
   }

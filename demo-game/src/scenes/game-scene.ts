@@ -2,6 +2,7 @@ import * as Phaser from 'phaser';
 import { Art, makeTextures } from '../art.js';
 import { badgeOf, badgeText } from '../connection.js';
 import type { DemoContext } from '../context.js';
+import type { MatchView } from '../net/match.js';
 import { ARENA, PLAYER_COLORS, voiceVolume, type MoveInput } from '../rules.js';
 import { SceneKey } from '../scene-keys.js';
 import { ArenaView } from './arena-view.js';
@@ -90,6 +91,20 @@ export class GameScene extends Phaser.Scene {
     });
   }
 
+  /** Proximity voice for this frame: each other player as loud as they are near; returns the entities whose player is speaking. */
+  #voice(view: MatchView, me: { x: number; y: number } | undefined): Set<number> {
+    const voice = this.ctx.session!.voice;
+    const speaking = new Set<number>();
+    for (const [owner, slot] of Object.entries(view.slots)) {
+      const entity = slot + 1;
+      const at = view.entities.get(entity);
+      if (at === undefined) continue;
+      if (entity !== view.myEntity && me !== undefined) voice.setVolume(owner, voiceVolume(Math.hypot(at.x - me.x, at.y - me.y)));
+      if (voice.isSpeaking(owner)) speaking.add(entity);
+    }
+    return speaking;
+  }
+
   override update(time: number): void {
     const match = this.ctx.match;
     if (match === undefined) return;
@@ -98,14 +113,7 @@ export class GameScene extends Phaser.Scene {
     match.setInput(this.#intent(me));
     this.ctx.lastView = view;
     const session = this.ctx.session!;
-    const owners = new Map(Object.entries(view.slots).map(([id, slot]) => [slot + 1, id]));
-    this.#arena.draw(view, time, (entity) => {
-      const owner = owners.get(entity);
-      if (owner === undefined) return false;
-      const at = view.entities.get(entity)!;
-      if (entity !== view.myEntity && me !== undefined) session.voice.setVolume(owner, voiceVolume(Math.hypot(at.x - me.x, at.y - me.y)));
-      return session.voice.isSpeaking(owner);
-    });
+    this.#arena.draw(view, time, this.#voice(view, me));
     this.#marker.setVisible(this.#target !== undefined);
     if (this.#target !== undefined) this.#marker.setPosition(this.#target.x, this.#target.y).setAngle(time * 0.2);
     this.#countdown(view.countdownMs);

@@ -15,6 +15,8 @@ export class RoomScene extends Phaser.Scene {
   #offs: (() => void)[] = [];
   /** The route badge of each member in the list, refreshed without redrawing the panel. */
   #badges = new Map<string, HTMLElement>();
+  /** The invite row and QR box: made once per visit and moved into each redraw, so an open QR stays open and is encoded once. */
+  #invite: { row: HTMLElement; qr: HTMLElement } | null = null;
 
   constructor(private readonly ctx: DemoContext) {
     super(SceneKey.Room);
@@ -26,6 +28,7 @@ export class RoomScene extends Phaser.Scene {
     if (session.isHost) session.setLocked(false);
     makeTextures(this);
     this.add.image(0, 0, Art.floor).setOrigin(0, 0).setAlpha(0.5);
+    this.#invite = this.#makeInvite(session.code);
     const render = () => this.#render();
     this.#offs = [
       session.on('memberJoined', render),
@@ -57,11 +60,7 @@ export class RoomScene extends Phaser.Scene {
       list.append(el('li', {}, dot, el('span', { className: 'name' }, `${m.name}${m.id === me.id ? ' (you)' : ''}`), badge, el('span', { className: m.ready || m.id === session.hostId ? 'ready' : 'waiting' }, state)));
     });
     this.#refreshBadges();
-    const link = el('input', { className: 'invite' });
-    link.readOnly = true;
-    link.value = inviteFor(session.code);
-    const copy = button('Copy invite link', () => void navigator.clipboard?.writeText(link.value).then(() => this.ctx.ui.toast('Invite link copied.'), () => (link.select(), this.ctx.ui.toast('Select and copy the link.'))));
-    const qr = el('details', { className: 'qr-box' }, el('summary', {}, 'QR code for a phone'), qrCanvas(link.value));
+    const { row, qr } = this.#invite!;
     const others = session.members.filter((m) => m.id !== session.hostId);
     const canStart = session.members.length >= 2 && others.every((m) => m.ready);
     const actions = session.isHost
@@ -70,11 +69,19 @@ export class RoomScene extends Phaser.Scene {
     this.ctx.ui.show(
       el('h2', {}, 'Waiting room'),
       el('div', { className: 'code' }, el('span', {}, 'Room code'), el('strong', { 'data-testid': 'room-code' }, session.code)),
-      el('div', { className: 'row' }, link, copy),
+      row,
       qr,
       list,
       el('div', { className: 'row' }, actions, button('Leave', () => void leaveRoom(this.ctx).then(() => this.scene.start(SceneKey.Title)))),
     );
+  }
+
+  #makeInvite(code: string): { row: HTMLElement; qr: HTMLElement } {
+    const link = el('input', { className: 'invite' });
+    link.readOnly = true;
+    link.value = inviteFor(code);
+    const copy = button('Copy invite link', () => void navigator.clipboard?.writeText(link.value).then(() => this.ctx.ui.toast('Invite link copied.'), () => (link.select(), this.ctx.ui.toast('Select and copy the link.'))));
+    return { row: el('div', { className: 'row' }, link, copy), qr: el('details', { className: 'qr-box' }, el('summary', {}, 'QR code for a phone'), qrCanvas(link.value)) };
   }
 
   #refreshBadges(): void {
