@@ -39,7 +39,12 @@ test.each(steps)('%s: create, join, quick match and list all reject with LobbyUn
       quickMatch: outcome(lobby.quickMatch({ name: 'c', mode: 'join-failures' })),
       list: outcome(lobby.list()),
     };
-    for (const [name, settled] of Object.entries(outcomes)) expect(await settled, name).toBeInstanceOf(LobbyUnavailableError);
+    for (const [name, settled] of Object.entries(outcomes)) {
+      const error = await settled;
+      expect(error, name).toBeInstanceOf(LobbyUnavailableError);
+      // Its message says what happened, with the cause in words: never "undefined".
+      expect((error as Error).message, name).not.toMatch(/undefined|null|\[object /);
+    }
     // All settled by the deadline (with room for a busy machine), none hangs.
     expect(Date.now() - started).toBeLessThan(deadline(JOIN_TIMEOUT_MS + 5000));
     // The room we could not reach is fine for everyone else.

@@ -38,8 +38,17 @@ const quote = (text: string, maxChars = QUOTE_MAX_CHARS): string => (text.length
 
 abstract class RallypointError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(withCause(message, options?.cause), options);
   }
+}
+
+/**
+ * `message`, followed by what its cause says when it does not say it already: a log line or a
+ * console that shows only `message` still shows why (the cause itself stays on `error.cause`).
+ */
+export function withCause(message: string, cause: unknown): string {
+  const said = cause instanceof Error ? cause.message : typeof cause === 'string' ? cause : '';
+  return said === '' || message.includes(said) ? message : `${message}: ${quote(said)}`;
 }
 
 /** The link closed (or was never usable) before the operation could finish. */

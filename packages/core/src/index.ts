@@ -43,6 +43,7 @@ export {
   SendBufferFullError,
   TooManyRequestsError,
   UnknownMessageKindError,
+  withCause,
 } from './errors.js';
 export { silentLogger } from './types.js';
 export { UnheardErrors, consoleLogger } from './unheard.js';

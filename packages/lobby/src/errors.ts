@@ -1,3 +1,4 @@
+import { withCause } from '@rallypoint/core';
 import { LobbyCloseCode, LobbyErrorCode, lobbyErrorName } from '@rallypoint/protocol';
 
 /** Base of every lobby error: `code` is the protocol's `LobbyErrorCode` when the server sent one. */
@@ -8,7 +9,7 @@ export class LobbyError extends Error {
     readonly code?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(withCause(message, options?.cause), options);
   }
 }
 
@@ -212,3 +213,24 @@ export class VoiceUnsupportedError extends VoiceError {
     super('no microphone API here (navigator.mediaDevices): voice needs a browser page on https or localhost');
   }
 }
+
+/**
+ * What went wrong, in words, whatever was thrown: an Error's message (with its cause's, as Node's
+ * fetch puts the socket error there), or for what a browser rejects with when a request gets no
+ * answer (the XMLHttpRequest or event itself, no message), a sentence saying so. Never "undefined".
+ */
+export function describeCause(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return error === undefined ? 'no reason given' : String(error);
+  const e = error as { message?: unknown; reason?: unknown; type?: unknown; status?: unknown; code?: unknown; cause?: unknown };
+  const own = nonEmpty(e.message) ?? nonEmpty(e.reason);
+  if (own !== undefined) {
+    const inner = e.cause !== undefined && e.cause !== error ? describeCause(e.cause) : undefined;
+    return inner === undefined || inner === 'no reason given' || own.includes(inner) ? own : `${own} (${inner})`;
+  }
+  // A browser's failed XMLHttpRequest (status 0) or its error event: no answer came.
+  if (e.status === 0 || e.type === 'error') return 'no answer: the server is down or unreachable, or the browser refused the request (mixed content, CORS, certificate)';
+  if (typeof e.code === 'number' || typeof e.code === 'string') return `code ${e.code}`;
+  return `${error.constructor?.name ?? 'an object'} with no message`;
+}
+
+const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' && value !== 'undefined' ? value : undefined);

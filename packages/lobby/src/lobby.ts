@@ -14,7 +14,7 @@ import {
   type RoomStatus,
 } from '@rallypoint/protocol';
 import { Client, type Room as ColyseusRoom } from 'colyseus.js';
-import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, errorFromCode, tooManyRequests, HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE, type LobbyError } from './errors.js';
+import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, describeCause, errorFromCode, tooManyRequests, HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE, type LobbyError } from './errors.js';
 import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
@@ -182,10 +182,10 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
 
   const failure = async (error: unknown, roomCode?: string): Promise<LobbyError> => {
     const code = serverErrorCode(error);
-    if (code === undefined) return new LobbyUnavailableError(`lobby server ${httpOrigin} not reachable: ${(error as Error).message}`, undefined, { cause: error });
-    if (code === HTTP_TOO_MANY_REQUESTS) return tooManyRequests((error as Error).message, { cause: error });
-    if (code === HTTP_UNAVAILABLE) return new LobbyUnavailableError(`lobby server ${httpOrigin}: ${(error as Error).message}`, LobbyErrorCode.LobbyUnavailable, { cause: error });
-    if (code < 128 || code === LobbyCloseCode.TooManyConnections || roomCode === undefined) return errorFromCode(code, (error as Error).message, roomCode);
+    if (code === undefined) return new LobbyUnavailableError(`lobby server ${httpOrigin} not reachable: ${describeCause(error)}`, undefined, { cause: error });
+    if (code === HTTP_TOO_MANY_REQUESTS) return tooManyRequests(describeCause(error), { cause: error });
+    if (code === HTTP_UNAVAILABLE) return new LobbyUnavailableError(`lobby server ${httpOrigin}: ${describeCause(error)}`, LobbyErrorCode.LobbyUnavailable, { cause: error });
+    if (code < 128 || code === LobbyCloseCode.TooManyConnections || roomCode === undefined) return errorFromCode(code, describeCause(error), roomCode);
     // Colyseus says "not found" for a full or locked room too: ask the server which it is.
     const status = await fetch(`${httpOrigin}/rooms/${roomCode}`)
       .then(async (response): Promise<RoomStatus['status'] | 'unavailable' | 'unknown'> => {
@@ -194,7 +194,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
       })
       .catch(() => 'not-found' as const);
     if (status === 'unavailable' || status === 'unknown') {
-      return new LobbyUnavailableError(`lobby server ${httpOrigin} could not look room ${roomCode} up: ${(error as Error).message}`, status === 'unavailable' ? LobbyErrorCode.LobbyUnavailable : undefined, { cause: error });
+      return new LobbyUnavailableError(`lobby server ${httpOrigin} could not look room ${roomCode} up: ${describeCause(error)}`, status === 'unavailable' ? LobbyErrorCode.LobbyUnavailable : undefined, { cause: error });
     }
     if (status === 'full') return new RoomFullError(roomCode, { cause: error });
     if (status === 'closed' || status === 'open') return new RoomClosedError(roomCode, { cause: error });
