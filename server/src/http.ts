@@ -31,11 +31,27 @@ export interface HttpContext {
 }
 
 /**
+ * The game's files as they are on disk at each request: sirv's `dev` mode reads each file's size
+ * and time when asked (its other mode lists the folder once, at start, and then serves a rebuilt
+ * file with its old length: truncated). With `etag`, a browser revalidates (`Cache-Control:
+ * no-cache`) and gets 304 while the file is unchanged. That mode does not apply sirv's `dotfiles`
+ * option, so hidden files and folders (`.env`, `.git/`) are refused here, `/.well-known/` aside.
+ */
+function staticFiles(dir: string): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
+  const files = sirv(dir, { dev: true, etag: true, gzip: false, brotli: false });
+  return (req, res, next) => {
+    const pathname = requestPath(req.url) ?? '';
+    if (/(^|\/)\.(?!well-known(\/|$))/.test(decodePathSegment(pathname) ?? pathname)) return next();
+    files(req, res, next);
+  };
+}
+
+/**
  * Plain HTTP beside the lobby: health, metrics, room status by code, and the game's files.
  * Colyseus puts its `/matchmake/` routes in front of this handler.
  */
 export function createHttpHandler(ctx: HttpContext) {
-  const serveStatic = ctx.staticDir === undefined ? undefined : sirv(ctx.staticDir, { dev: false, etag: true, gzip: false, brotli: false });
+  const serveStatic = ctx.staticDir === undefined ? undefined : staticFiles(ctx.staticDir);
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = requestPath(req.url);
     if (pathname === undefined) return badRequest(req, res, 'bad request target');
