@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * rallypoint-server: the lobby server from the command line. Flags and environment variables are
- * in config.ts (`--help` prints them). Exits 0 after a graceful shutdown on SIGTERM or SIGINT.
+ * in config.ts (`--help` prints them). Exits 0 after a graceful shutdown on SIGTERM or SIGINT;
+ * SIGHUP reloads the TLS certificate.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,16 @@ try {
 }
 // Whatever the log level (silent included): where to find the server, above all with --port 0.
 console.log(`rallypoint-server listening on ${server.url} (port ${server.port})`);
+// SIGHUP reads --tls-cert and --tls-key again (a renewed certificate), keeping every room; a
+// process manager's reload. Without TLS there is nothing to reload, and the process stays up.
+process.on('SIGHUP', () => {
+  if (config.tls === undefined) return logger.info('SIGHUP: nothing to reload (no --tls-cert)');
+  try {
+    server.reloadTls();
+  } catch (error) {
+    logger.error({ err: error }, 'TLS reload failed: still serving the certificate read before');
+  }
+});
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     server.close().then(

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LobbyLimits, type IceServer } from '@rallypoint/protocol';
 import * as v from 'valibot';
+import type { TlsFiles } from './tls.js';
 import type { TurnConfig } from './turn.js';
 
 /** The server's settings, as the CLI reads them from flags and variables. */
@@ -10,6 +11,11 @@ export interface ServerConfig {
   port: number;
   /** Interface to listen on. @default '0.0.0.0' (every interface, so players on the LAN can reach it) */
   host: string;
+  /**
+   * Serve https and wss on the port, with this certificate (PEM, with its chain) and key, read
+   * again on SIGHUP. `undefined`: plain http and ws (behind a TLS proxy, or on a LAN). @default undefined
+   */
+  tls: TlsFiles | undefined;
   /** Folder served at `/`. `undefined`: a small status page. @default the demo game's build, in the repository; else undefined */
   staticDir: string | undefined;
   /** STUN/TURN servers handed to every member. @default [] */
@@ -94,6 +100,8 @@ export type HttpLimitKind = keyof HttpLimits;
 export const flags = {
   port: { env: 'RALLYPOINT_PORT', help: 'TCP port (0: any free port). Also reads PORT.', default: '2567' },
   host: { env: 'RALLYPOINT_HOST', help: 'Interface to listen on.', default: '0.0.0.0' },
+  'tls-cert': { env: 'RALLYPOINT_TLS_CERT', help: 'PEM certificate (with its chain) to serve https and wss with; read again on SIGHUP. Goes with --tls-key.', default: undefined },
+  'tls-key': { env: 'RALLYPOINT_TLS_KEY', help: 'PEM private key of --tls-cert.', default: undefined },
   static: { env: 'RALLYPOINT_STATIC', help: 'Folder served at / (default: the demo game build; a status page if none).', default: undefined },
   'ice-servers': { env: 'RALLYPOINT_ICE_SERVERS', help: 'JSON array of ICE servers (RTCIceServer) given to every player, e.g. [{"urls":"stun:stun.example.org:3478"}].', default: '[]' },
   'turn-secret': { env: 'RALLYPOINT_TURN_SECRET', help: 'TURN REST API shared secret (coturn static-auth-secret); enables ephemeral TURN credentials.', default: undefined },
@@ -127,6 +135,8 @@ const iceServersSchema = v.array(
 const configSchema = v.object({
   port: v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(0), v.maxValue(65535)),
   host: v.pipe(v.string(), v.minLength(1)),
+  'tls-cert': v.optional(v.pipe(v.string(), v.minLength(1))),
+  'tls-key': v.optional(v.pipe(v.string(), v.minLength(1))),
   static: v.optional(v.string()),
   'ice-servers': v.pipe(v.string(), v.parseJson(), iceServersSchema),
   'turn-secret': v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -194,6 +204,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
   }
   const c = result.output;
   if ((c['turn-secret'] === undefined) !== (c['turn-urls'] === undefined)) throw new ConfigError('--turn-secret and --turn-urls go together');
+  if ((c['tls-cert'] === undefined) !== (c['tls-key'] === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
   if (c.redis !== undefined && c['public-address'] === undefined && isAnyAddress(c.host)) {
     throw new ConfigError(`--redis needs --public-address: where players reach this process (host:port), since --host ${c.host} is every interface`);
   }
@@ -201,6 +212,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
   return {
     port: c.port,
     host: c.host,
+    tls: c['tls-cert'] !== undefined && c['tls-key'] !== undefined ? { certFile: c['tls-cert'], keyFile: c['tls-key'] } : undefined,
     staticDir: c.static ?? defaultStaticDir,
     iceServers: c['ice-servers'] as IceServer[],
     turn: c['turn-secret'] !== undefined && c['turn-urls'] !== undefined ? { secret: c['turn-secret'], urls: c['turn-urls'], ttlSeconds: c['turn-ttl'] } : undefined,

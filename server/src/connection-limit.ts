@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { LobbyErrorCode } from '@rallypoint/protocol';
 
@@ -60,7 +61,9 @@ export function limitConnectionsPerAddress(server: Server, perAddress: number, o
     },
   };
   if (perAddress <= 0) return limit;
-  server.on('connection', (socket: Socket) => {
+  // Over TLS the sockets requests come on are the TLS ones, made once the handshake is done (a
+  // handshake still under way is bounded by the server's handshakeTimeout instead).
+  server.on(server instanceof TlsServer ? 'secureConnection' : 'connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? '';
     if ((open.get(address) ?? 0) < perAddress) return track(open, address, socket);
     onRefused(address);

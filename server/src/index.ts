@@ -14,11 +14,13 @@ export { startLobbyServer } from './server.js';
 export { ConfigError, flags, parseConfig, usage } from './config.js';
 export { ClientGuard } from './guard.js';
 export { iceServersFor, turnCredentials } from './turn.js';
+export { TlsFilesError } from './tls.js';
 export { relayFits, relayTerms } from './relay.js';
 
 export type { LobbyServer, LobbyServerInit } from './server.js';
 export type { HttpLimitKind, HttpLimits, ServerConfig } from './config.js';
 export type { GuardLimits, RefusalReason } from './guard.js';
 export type { TurnConfig } from './turn.js';
+export type { TlsFiles } from './tls.js';
 export type { RelayDropReason } from './relay.js';
 export type { ClusterTotals, Metrics } from './metrics.js';

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomInt as cryptoRandomInt } from 'node:crypto';
 import { Server, matchMaker } from '@colyseus/core';
@@ -18,6 +19,7 @@ import { createListingRoom } from './listing-room.js';
 import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RelayAbusers, RelayActivity } from './relay.js';
+import { readTlsFiles, type TlsFiles } from './tls.js';
 import { CountingTransport } from './transport.js';
 
 /** Options of `startLobbyServer`: the CLI's settings, each optional, and what tests inject. */
@@ -32,10 +34,16 @@ export interface LobbyServerInit extends Partial<ServerConfig> {
 
 /** A running lobby server. */
 export interface LobbyServer {
-  /** `http://host:port` as bound (port resolved when 0 was asked for). */
+  /** `http://host:port` as bound (port resolved when 0 was asked for); `https://` with `tls`. */
   readonly url: string;
   readonly port: number;
   readonly metrics: Metrics;
+  /**
+   * Read the `tls` files again and serve new connections with them (a renewed certificate);
+   * connections already open, and every room, carry on. Throws a `TlsFilesError` (and keeps the
+   * old certificate) when the new files cannot be used, and an Error when the server has no TLS.
+   */
+  reloadTls(): void;
   /** Tell every member, close every connection, stop listening. Idempotent. */
   close(): Promise<void>;
 }
@@ -69,7 +77,8 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
     cluster?.redis,
   );
   const onFailed = (req: IncomingMessage, error: unknown) => logger.warn({ err: error, url: req.url?.slice(0, 256) }, 'HTTP request failed');
-  const httpServer = createServer(
+  const httpServer = createWebServer(
+    init.tls,
     {
       maxHeaderSize: LobbyLimits.httpMaxHeaderBytes,
       headersTimeout: LobbyLimits.httpHeadersTimeoutMs,
@@ -116,7 +125,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   const { port } = httpServer.address() as AddressInfo;
   const host = init.host === undefined || isAnyAddress(init.host) ? 'localhost' : init.host;
   const hostPort = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const url = `http://${hostPort}`;
+  const url = `${init.tls === undefined ? 'http' : 'https'}://${hostPort}`;
   // Clustered, every room's socket must reach the process holding it: its own address.
   const publicAddress = init.publicAddress ?? (cluster === undefined ? undefined : hostPort);
 
@@ -170,13 +179,18 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   // What Colyseus' listen() does after binding: join the matchmaker (its IPC channel, health checks).
   await matchMaker.accept();
   const metricsAddress = metricsServer?.address() as AddressInfo | undefined;
-  logger.info({ port, host: init.host ?? '0.0.0.0', url, metrics: metricsAddress === undefined ? `${url}/metrics` : `${metricsAddress.address}:${metricsAddress.port}`, publicAddress: publicAddress ?? null, redis: cluster !== undefined, staticDir: init.staticDir ?? null, turn: init.turn !== undefined }, 'listening');
+  logger.info({ port, host: init.host ?? '0.0.0.0', url, tls: init.tls !== undefined, metrics: metricsAddress === undefined ? `${url}/metrics` : `${metricsAddress.address}:${metricsAddress.port}`, publicAddress: publicAddress ?? null, redis: cluster !== undefined, staticDir: init.staticDir ?? null, turn: init.turn !== undefined }, 'listening');
 
   let closed: Promise<void> | undefined;
   return {
     url,
     port,
     metrics,
+    reloadTls() {
+      if (init.tls === undefined) throw new Error('this server has no TLS to reload (start it with --tls-cert and --tls-key)');
+      (httpServer as unknown as { setSecureContext(options: object): void }).setSecureContext(readTlsFiles(init.tls));
+      logger.info({ cert: init.tls.certFile }, 'TLS certificate reloaded');
+    },
     close() {
       closed ??= (async () => {
         shuttingDown = true;
@@ -194,7 +208,18 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   };
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number, host: string): Promise<void> {
+/**
+ * Plain http, or https with `tls` (the files are read and checked first). An https server is an
+ * http server to everything here: the same 'request', 'upgrade' and 'connection' events, the same
+ * timeouts; `limitConnectionsPerAddress` counts its sockets once their TLS is up.
+ */
+function createWebServer(tls: TlsFiles | undefined, options: ServerOptions, handler: RequestListener): HttpServer {
+  if (tls === undefined) return createServer(options, handler);
+  // A handshake that has not finished in this long is dropped (Node's default is 120 s).
+  return createHttpsServer({ ...options, ...readTlsFiles(tls), handshakeTimeout: LobbyLimits.httpHeadersTimeoutMs }, handler) as unknown as HttpServer;
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

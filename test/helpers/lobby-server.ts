@@ -72,15 +72,16 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
     if (/uncaught|unhandled/i.test(text)) escapes.push(`stderr: ${text.slice(0, 2000)}`);
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const port = await new Promise<number>((done, fail) => {
+  /** The URL the server says it is at (https:// with --tls-cert), and its port. */
+  const { port, url } = await new Promise<{ port: number; url: string }>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`lobby server did not start: ${stderr.join('')}`)), deadline(15_000));
     void exited.then((code) => fail(new Error(`lobby server exited with ${code}: ${stderr.join('')}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       // Printed whatever the log level (the JSON 'listening' line needs info or below).
-      const plain = /^rallypoint-server listening on \S+ \(port (\d+)\)$/.exec(line);
+      const plain = /^rallypoint-server listening on (\S+) \(port (\d+)\)$/.exec(line);
       if (plain !== null) {
         clearTimeout(timer);
-        done(Number(plain[1]));
+        done({ port: Number(plain[2]), url: `${plain[1]!.startsWith('https:') ? 'https' : 'http'}://${host}:${plain[2]}` });
         return;
       }
       let entry: Record<string, unknown>;
@@ -93,11 +94,10 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
       if (typeof entry.msg === 'string' && FATAL_MESSAGES.has(entry.msg)) escapes.push(line.slice(0, 2000));
       if (entry.msg === 'listening') {
         clearTimeout(timer);
-        done(entry.port as number);
+        done({ port: entry.port as number, url: `${entry.tls === true ? 'https' : 'http'}://${host}:${String(entry.port)}` });
       }
     });
   });
-  const url = `http://${host}:${port}`;
   // From here a lab namespace's address is out of reach: read it from inside the namespace.
   const metrics = async () =>
     place.netns === undefined

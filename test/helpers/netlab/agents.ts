@@ -26,7 +26,8 @@ export async function stopAgents(): Promise<void> {
   await Promise.all([...liveAgents].map((agent) => agent.stop()));
 }
 
-export async function startAgent(lab: Lab, host: string): Promise<Agent> {
+/** `lab`: where the agent runs (a lab namespace), or anything that spawns a process the same way. */
+export async function startAgent(lab: Pick<Lab, 'spawn'>, host: string): Promise<Agent> {
   const child = lab.spawn(host, process.execPath, [await agentFile()], { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot() });
   const stderr: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
