@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LobbyLimits, type IceServer } from '@rallypoint/protocol';
 import * as v from 'valibot';
+import type { AllowedOrigins } from './origins.js';
 import type { TlsFiles } from './tls.js';
 import type { TurnConfig } from './turn.js';
 
@@ -32,6 +33,12 @@ export interface ServerConfig {
    * of it while connected). @default 240
    */
   restoreClaimSeconds: number;
+  /**
+   * Web pages allowed to use the lobby, by origin (`https://game.example.org`): a page from any
+   * other origin is answered 403 on matchmaking and on its WebSocket. Requests with no origin
+   * (Node players, bots) and pages the lobby serves itself are always allowed. @default '*' (any page)
+   */
+  allowOrigins: AllowedOrigins;
   /** Open TCP connections allowed from one address (0: no limit, e.g. behind a reverse proxy). @default 64 */
   connectionsPerAddress: number;
   /** Largest HTTP request body read; bigger ones are answered 413, unread. @default 4096 */
@@ -110,6 +117,7 @@ export const flags = {
   'restore-secret': { env: 'RALLYPOINT_RESTORE_SECRET', help: 'Secret (16+ characters) that restore tokens are made with; the same across restarts lets rooms re-form after one.', default: undefined },
   'restore-claim-seconds': { env: 'RALLYPOINT_RESTORE_CLAIM_SECONDS', help: 'Seconds a restore claim is honoured after it is issued (renewed every third of it).', default: String(LobbyLimits.restoreClaimSeconds) },
   'max-body-bytes': { env: 'RALLYPOINT_MAX_BODY_BYTES', help: 'Largest HTTP request body read; bigger ones get 413, unread.', default: String(LobbyLimits.httpMaxBodyBytes) },
+  'allow-origins': { env: 'RALLYPOINT_ALLOW_ORIGINS', help: 'Comma-separated origins of the game pages allowed to use the lobby (others get 403), or * for any. Pages it serves itself are always allowed.', default: '*' },
   'cors-origin': { env: 'RALLYPOINT_CORS_ORIGIN', help: 'Access-Control-Allow-Origin for /rooms/CODE (* or a game page origin) when the game is served elsewhere.', default: undefined },
   'metrics-listen': { env: 'RALLYPOINT_METRICS_LISTEN', help: 'host:port to serve /metrics on instead of the main port, e.g. 127.0.0.1:9464.', default: undefined },
   'metrics-token': { env: 'RALLYPOINT_METRICS_TOKEN', help: 'Bearer token /metrics asks for (Authorization: Bearer TOKEN).', default: undefined },
@@ -145,6 +153,11 @@ const configSchema = v.object({
   'restore-secret': v.optional(v.pipe(v.string(), v.minLength(16, 'the restore secret needs at least 16 characters'))),
   'restore-claim-seconds': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(3)),
   'max-body-bytes': v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(256), v.maxValue(16 * 1024 * 1024)),
+  'allow-origins': v.pipe(
+    v.string(),
+    v.transform((s) => (s.trim() === '*' ? '*' : s.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean))),
+    v.union([v.literal('*'), v.pipe(v.array(v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+$/, 'origins look like https://game.example.org (scheme, host, port; no path)'))), v.minLength(1, 'at least one origin, or *'))]),
+  ),
   'cors-origin': v.optional(v.pipe(v.string(), v.regex(/^(\*|https?:\/\/[^\s/]+)$/, '* or an origin (https://host[:port])'))),
   'metrics-listen': v.optional(v.pipe(v.string(), v.regex(/^(\[[0-9a-fA-F:]+\]|[^\s:/[\]]+):\d{1,5}$/, 'host:port'))),
   'metrics-token': v.optional(v.pipe(v.string(), v.minLength(16, 'the metrics token needs at least 16 characters'))),
@@ -221,6 +234,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv, def
     connectionsPerAddress: c['connections-per-address'],
     maxBodyBytes: c['max-body-bytes'],
     corsOrigin: c['cors-origin'],
+    allowOrigins: c['allow-origins'],
     metricsListen: c['metrics-listen'] === undefined ? undefined : hostPort(c['metrics-listen']),
     metricsToken: c['metrics-token'],
     relayBytesPerSecond: c['relay-bytes-per-second'],

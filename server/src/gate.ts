@@ -5,11 +5,14 @@ import { declaredTooLarge, readBody, refuseBody } from './bodies.js';
 import type { HttpLimitKind } from './config.js';
 import { tooManyConnectionsBody, type ConnectionLimit } from './connection-limit.js';
 import { tooManyRequests, unavailable, type HttpLimiter } from './http-limits.js';
+import type { OriginPolicy } from './origins.js';
 
 /** What stands in front of every HTTP request. */
 export interface RequestGate {
   limiter: HttpLimiter;
   connections: ConnectionLimit;
+  /** Which pages may matchmake (`--allow-origins`). */
+  origins: OriginPolicy;
   /** Whether matchmaking can work now (clustered: Redis is connected). */
   available: () => boolean;
   /** Largest body read (see bodies.ts). */
@@ -26,6 +29,7 @@ export interface RequestGate {
  * of our handler; this goes in front of both, so call it after Colyseus attached them):
  *
  * - a connection over its address's limit is answered 429, naming the flag, and closed;
+ * - matchmaking (and its preflight) from a page origin `--allow-origins` does not list: 403;
  * - a body over `maxBodyBytes` (or any chunked body, but to matchmaking) is answered 413 at once
  *   and never read;
  * - matchmaking takes from the per-address budgets (a `create` from both the matchmaking and the
@@ -42,6 +46,9 @@ export function gateRequests(server: Server, gate: RequestGate): void {
     if (gate.connections.refused(req.socket)) {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'access-control-allow-origin': '*' });
       return void res.end(tooManyConnectionsBody(gate.connections));
+    }
+    if (!gate.origins.allows(req) && matchmakeRoute(req.url ?? '') !== undefined) {
+      return void res.writeHead(403, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(gate.origins.refusal(req));
     }
     const route = req.method === 'POST' ? matchmakeRoute(req.url ?? '') : undefined;
     if (declaredTooLarge(req, gate.maxBodyBytes, route !== undefined)) {
@@ -77,7 +84,7 @@ function matchmakeRoute(url: string): MatchmakeRoute | undefined {
 }
 
 async function matchmake(req: IncomingMessage, res: ServerResponse, { method, roomName }: MatchmakeRoute, gate: RequestGate): Promise<void> {
-  // Colyseus' answers: CORS for any origin (game pages live anywhere), JSON, `{ code, error }` on failure.
+  // Colyseus' answers: CORS for the page's origin (allowed by now), JSON, `{ code, error }` on failure.
   const headers = { ...matchMaker.controller.DEFAULT_CORS_HEADERS, ...matchMaker.controller.getCorsHeaders(req), 'content-type': 'application/json' };
   // The body first: one too big is no matchmaking request, and spends no budget.
   const body = await readBody(req, gate.maxBodyBytes);

@@ -19,6 +19,7 @@ import { createListingRoom } from './listing-room.js';
 import { createRestoreTokens } from './restore.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { RelayAbusers, RelayActivity } from './relay.js';
+import { OriginPolicy } from './origins.js';
 import { readTlsFiles, type TlsFiles } from './tls.js';
 import { CountingTransport } from './transport.js';
 
@@ -129,8 +130,11 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   // Clustered, every room's socket must reach the process holding it: its own address.
   const publicAddress = init.publicAddress ?? (cluster === undefined ? undefined : hostPort);
 
+  const origins = new OriginPolicy(init.allowOrigins ?? '*');
+  // Colyseus' own answers (the matchmaking preflight) and ours take their CORS from the policy.
+  matchMaker.controller.getCorsHeaders = (req: IncomingMessage) => origins.corsHeaders(req);
   const transport = new CountingTransport({ server: httpServer, maxPayload: LobbyLimits.frameMaxBytes }, metrics);
-  gateUpgrades(httpServer, { connections, logger, now, onBadUpgrade: () => metrics.badUpgrades.inc() });
+  gateUpgrades(httpServer, { connections, origins, logger, now, onBadUpgrade: () => metrics.badUpgrades.inc() });
   const colyseus = new Server({
     transport,
     greet: false,
@@ -142,6 +146,7 @@ export async function startLobbyServer(init: LobbyServerInit = {}): Promise<Lobb
   gateRequests(httpServer, {
     limiter,
     connections,
+    origins,
     available,
     maxBodyBytes: init.maxBodyBytes ?? LobbyLimits.httpMaxBodyBytes,
     protocol: transport.protocol,

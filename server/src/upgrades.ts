@@ -5,6 +5,7 @@ import { LobbyCloseCode } from '@rallypoint/protocol';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { ConnectionLimit } from './connection-limit.js';
+import type { OriginPolicy } from './origins.js';
 
 /** Colyseus' close code for a join that failed (`Protocol.WS_CLOSE_WITH_ERROR`). */
 const WS_CLOSE_WITH_ERROR = 4002;
@@ -13,6 +14,8 @@ const WARN_EVERY_MS = 10_000;
 
 export interface UpgradeGate {
   connections: ConnectionLimit;
+  /** Which pages may open a room's WebSocket (`--allow-origins`): CORS does not cover WebSockets. */
+  origins: OriginPolicy;
   logger: Logger;
   now: () => number;
   onBadUpgrade: () => void;
@@ -23,6 +26,7 @@ export interface UpgradeGate {
  * takes any upgrade and logs one that names no room or no reserved seat at error level with a
  * stack trace: a log line and a trace for every stray request. Here:
  *
+ * - a page from an origin `--allow-origins` does not list is answered 403 and closed;
  * - a connection over its address's limit gets a WebSocket closed with
  *   `LobbyCloseCode.TooManyConnections` and a reason naming the flag;
  * - a target that cannot be a room's is answered 400 and closed; one for a room that is not here
@@ -46,6 +50,10 @@ export function gateUpgrades(server: Server, gate: UpgradeGate): void {
   };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (gate.connections.refused(socket)) return close(req, socket, head, LobbyCloseCode.TooManyConnections, gate.connections.reason);
+    if (!gate.origins.allows(req)) {
+      warn(req, 'origin not allowed');
+      return void socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
     const target = seatTarget(req.url ?? '');
     if (target === undefined) {
       warn(req, 'not a room target');
