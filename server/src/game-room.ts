@@ -156,10 +156,12 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
       if (!consented && !member.guard.expelled) {
         member.connected = false;
         ctx.logger.debug({ code: this.code, member: member.id }, 'member connection lost; its seat waits');
+        this.broadcastExcept(member, ServerMessage.MemberChanged, publicMember(member));
         try {
           await this.allowReconnection(client, LobbyLimits.reconnectWindowSeconds);
           // The client asks for a fresh welcome (`sync`) once its handlers are in place.
           member.connected = true;
+          this.broadcastExcept(member, ServerMessage.MemberChanged, publicMember(member));
           ctx.logger.debug({ code: this.code, member: member.id }, 'member reconnected');
           return;
         } catch {
@@ -210,11 +212,11 @@ export function createGameRoom(ctx: GameRoomContext): new () => Room {
     readonly handlers: Handlers = {
       signal: (from, { to, data }) => {
         const target = this.members.get(to);
-        if (target === undefined || target === from || !target.connected) {
-          ctx.metrics.reject('signal_target');
-          sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.SignalTargetUnknown, message: `no member ${to} in this room`, type: 'signal' });
-          return;
-        }
+        const missing = target === undefined || target === from || !target.connected;
+        if (missing) ctx.metrics.reject('signal_target');
+        // One away (its seat held for a reconnection) is not the sender's mistake: dropped, as the network would.
+        if (missing && target?.connected !== false) sendTo(from.client, ServerMessage.Error, { code: LobbyErrorCode.SignalTargetUnknown, message: `no member ${to} in this room`, type: 'signal' });
+        if (missing) return;
         sendTo(target.client, ServerMessage.Signal, { from: from.id, data });
         ctx.metrics.signals.inc();
       },

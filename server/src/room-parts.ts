@@ -63,8 +63,8 @@ export function newMember(ctx: GameRoomContext, client: Client, member: Member, 
   return record;
 }
 
-export function publicMember({ id, name, ready, order }: MemberRecord): Member {
-  return { id, name, ready, order };
+export function publicMember({ id, name, ready, order, connected }: MemberRecord): Member {
+  return connected ? { id, name, ready, order } : { id, name, ready, order, away: true };
 }
 
 /** A server message to one client, typed. */

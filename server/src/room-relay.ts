@@ -60,8 +60,8 @@ export class RoomRelay {
     if (dropped === 'backlog' && frame.lane === 'state' && target !== undefined) return this.#holdState(target, from, frame.frame);
     if (dropped !== undefined || target === undefined) {
       ctx.metrics.dropRelay(dropped ?? 'target');
-      // Left lately, or not back yet in a room that is re-forming: nothing the sender did wrong.
-      if (dropped === 'target' && (this.#leftLately(frame.memberId) || this.deps.restoring())) return;
+      // Away, left lately, or not back yet in a room that is re-forming: nothing the sender did wrong.
+      if (dropped === 'target' && (target?.connected === false || this.#leftLately(frame.memberId) || this.deps.restoring())) return;
       // A backed-up recipient is not the sender's doing, and it drops state on purpose: no reply.
       if (dropped === 'backlog') return;
       this.#tellRefused(from, dropped === 'off' ? 'relaying is off on this server' : `no member ${frame.memberId.slice(0, 64)} in this room`);

@@ -56,7 +56,7 @@ export class RoomScene extends Phaser.Scene {
       dot.style.background = cssColorOf(i);
       const badge = el('span', { className: 'badge', 'data-member': m.id });
       this.#badges.set(m.id, badge);
-      const state = m.id === session.hostId ? 'host' : m.ready ? 'ready' : 'not ready';
+      const state = m.away === true ? 'away…' : m.id === session.hostId ? 'host' : m.ready ? 'ready' : 'not ready';
       list.append(el('li', {}, dot, el('span', { className: 'name' }, `${m.name}${m.id === me.id ? ' (you)' : ''}`), badge, el('span', { className: m.ready || m.id === session.hostId ? 'ready' : 'waiting' }, state)));
     });
     this.#refreshBadges();

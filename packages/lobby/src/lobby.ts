@@ -56,6 +56,14 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   createLink?: (init: LinkInit) => Link<T>;
   /** Origin for invite links. @default the lobby URL's origin (the server serves the game) */
   origin?: string;
+  /**
+   * In a browser, leave the room when the page goes away (`pagehide`: the tab closed, the page
+   * navigated, a phone dropped it): the links' goodbyes and the lobby's leave go out while the
+   * page can still send, so the others see `memberLeft` (reason `left`) at once instead of the
+   * lobby keeping the seat for a reconnection. A page restored from the back/forward cache then
+   * finds its session closed and joins again. @default true
+   */
+  leaveOnPageHide?: boolean;
   /** Where the lobby and its links write; an `error` nobody listens for is written here too. @default warnings to the console */
   logger?: Logger;
   /**
@@ -176,7 +184,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
       httpOrigin,
       join,
       fail,
-      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs, relay, voice: init.voice ?? {} }),
+      (room) => new RoomSession<T>(room, { connector, createLink: makeLink, linkInit, logger, origin: init.origin ?? httpOrigin, displayName: name, linkRetry, random, turnFallbackMs, relay, voice: init.voice ?? {}, leaveOnPageHide: init.leaveOnPageHide ?? true }),
       (session) => session.leave(),
     );
 

@@ -46,6 +46,8 @@ export interface SessionDeps<T extends LinkTypes> {
   relay: LobbyRelayMode;
   /** See `LobbyInit.voice`. */
   voice: VoiceInit;
+  /** See `LobbyInit.leaveOnPageHide`. */
+  leaveOnPageHide: boolean;
 }
 
 /**

@@ -42,6 +42,8 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
   readonly #unheard: UnheardErrors;
   /** Rejects ready() when the session ends before the first welcome. */
   #notWelcomed: ((error: Error) => void) | undefined;
+  /** Stops listening for the page going away (see LobbyInit.leaveOnPageHide). */
+  #stopWatchingPage: (() => void) | undefined;
   /**
    * Voice chat with the other players, on the links' own connections: `start()` it from a click.
    * See `SessionVoice`.
@@ -100,6 +102,13 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
     });
     // ready() may never be called; the rejection is still handled there when it is.
     this.#welcomed.catch(() => undefined);
+    // The page going away: leave now, while it can still send (the goodbyes and the leave all go
+    // out in this turn). See LobbyInit.leaveOnPageHide.
+    if (deps.leaveOnPageHide && typeof globalThis.addEventListener === 'function' && 'onpagehide' in globalThis) {
+      const onPageHide = () => void this.leave();
+      globalThis.addEventListener('pagehide', onPageHide);
+      this.#stopWatchingPage = () => globalThis.removeEventListener('pagehide', onPageHide);
+    }
   }
 
   /**
@@ -327,6 +336,7 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
 
   #end(reason: 'left' | 'lobby-lost', beforeWelcome?: Error): void {
     this.#status = 'closed';
+    this.#stopWatchingPage?.();
     this.#notWelcomed?.(beforeWelcome ?? new LobbyUnavailableError('the session ended before the room was joined'));
     this.#notWelcomed = undefined;
     this.#roster.close();

@@ -11,6 +11,13 @@ export interface Member {
   ready: boolean;
   /** Join order: 0 for the creator, growing; the lowest present member is the next host. */
   order: number;
+  /**
+   * True while its connection to the lobby is gone without a goodbye (a crashed tab, a network
+   * drop): its seat is held for `LobbyLimits.reconnectWindowSeconds`, and it comes back (`away`
+   * false again, in a `memberChanged`) or leaves with reason `lost`. Signals and relayed
+   * traffic for it meanwhile are dropped, not refused. Absent: here.
+   */
+  away?: boolean;
 }
 
 /**

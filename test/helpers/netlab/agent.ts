@@ -27,6 +27,9 @@ const received: number[] = [];
 let receivedState = 0;
 /** Every transportChanged of the session's links, in order. */
 const closes: string[] = [];
+/** Members who left (`memberLeft`), with the reason and when (performance.now()), and the session's error events. */
+const departures: Array<{ id: string; reason: string; atMs: number }> = [];
+const sessionErrors: string[] = [];
 const transportChanges: Array<{ transport: string; previous: string; reason: string; atMs: number }> = [];
 /** The links' races (connections.ts's debug lines about them), ms after join. */
 const races: Array<{ message: string; atMs: number; [key: string]: unknown }> = [];
@@ -67,6 +70,8 @@ async function join(args: Command): Promise<unknown> {
     opened.on('transportChanged', (change) => transportChanges.push({ ...change, atMs: performance.now() - startedAt }));
   });
   session.on('linkClose', ({ reason }) => closes.push(reason));
+  session.on('memberLeft', ({ member, reason }) => departures.push({ id: member.id, reason, atMs: performance.now() }));
+  session.on('error', ({ error }) => sessionErrors.push(`${error.name}: ${error.message}`));
   session.on('linkFailed', ({ peerId, attempts, reason }) => process.stderr.write(`link to ${peerId} failed ${attempts}× (${reason})\n`));
   return { code: session.code, me: session.me.id };
 }
@@ -121,6 +126,8 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
   stats: () => link().stats(),
   /** The transport changes seen so far (see `transportChanged`), and the links' close events. */
   transports: () => ({ changes: transportChanges, closes, transport: session?.links.values().next().value?.transport ?? null }),
+  /** Who left so far and why, ms ago, and every error event the session has emitted. */
+  departures: () => ({ left: departures.map((d) => ({ ...d, msAgo: performance.now() - d.atMs })), errors: sessionErrors }),
   /** The races of this side's links so far (see `races`). */
   races: () => races,
   /** Sends `count` numbered events, respecting the lane's queue, then resolves. */
