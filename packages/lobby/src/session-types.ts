@@ -1,5 +1,5 @@
 /** The types of a room session: its events, what it is made with, and the relay modes. */
-import type { CloseReason, Link, LinkInit, LinkTypes, Logger } from '@rallypoint/core';
+import type { CloseReason, Link, LinkInit, LinkTypes, Logger, OpenLink } from '@rallypoint/core';
 import type { Member } from '@rallypoint/protocol';
 import type { LobbyError } from './errors.js';
 import type { LinkRetryPolicy } from './peer-links.js';
@@ -13,7 +13,8 @@ export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
   memberChanged: Member;
   hostChanged: { hostId: string; previousHostId: string };
   /** A link to another member opened: both lanes are usable. */
-  linkOpen: { peerId: string; link: Link<T> };
+  /** A link opened: `link.transport` is known from here on (`OpenLink`). */
+  linkOpen: { peerId: string; link: OpenLink<T> };
   linkClose: { peerId: string; reason: CloseReason };
   /**
    * A link to a member failed `maxAttempts` times in a row (see `LobbyInit.linkRetry`) and is not

@@ -1,4 +1,4 @@
-import { Emitter, UnheardErrors, type Link, type LinkTypes } from '@rallypoint/core';
+import { Emitter, UnheardErrors, type Link, type LinkTypes, type OpenLink } from '@rallypoint/core';
 import {
   ClientMessage,
   LobbyCloseCode,
@@ -80,7 +80,8 @@ export class RoomSession<T extends LinkTypes = LinkTypes> {
       onOpen: (peerId, link) => {
         this.#outbox.opened(peerId, link, (error) => this.#error(error, peerId));
         this.voice.linkOpened(peerId, link);
-        this.#emitter.emit('linkOpen', { peerId, link });
+        // Open now: its transport is set (see OpenLink).
+        this.#emitter.emit('linkOpen', { peerId, link: link as OpenLink<T> });
       },
       onClose: (peerId, reason) => {
         this.voice.linkClosed(peerId);

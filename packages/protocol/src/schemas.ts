@@ -41,11 +41,19 @@ export function plainDataSize(value: unknown, maxDepth: number): number | undefi
 export const RoomOptionsSchema = v.object({
   /** Game mode; quick match only pairs players of one mode. @default 'default' */
   mode: v.optional(mode, 'default'),
-  /** @default 2 */
+  /**
+   * How many players the room takes, the creator included: an integer from
+   * `LobbyLimits.roomSizeMin` (2) to `LobbyLimits.roomSizeMax` (16); a join past it is refused
+   * with `RoomFullError`. @default 2
+   */
   maxPlayers: v.optional(maxPlayers, 2),
   /** Private rooms are joinable only by code: never listed, never quick-matched. @default false */
   private: v.optional(v.boolean(), false),
-  /** @default 'star' */
+  /**
+   * Which members link to each other: `'star'`, the host to everyone (the others reach each other
+   * through the host's game, which suits a host-authoritative game: n − 1 links); `'mesh'`, every
+   * pair (peer-to-peer games, voice between everyone: n(n − 1)/2 links). @default 'star'
+   */
   topology: v.optional(topology, Topology.Star),
 });
 /** Room settings as a client may give them (every field optional). */
@@ -89,6 +97,7 @@ export type Restore = v.InferOutput<typeof RestoreSchema>;
 
 /** Options sent with every create / join / quick match. */
 export const JoinOptionsSchema = v.object({
+  /** The name the others see: trimmed, 1 to `LobbyLimits.displayNameMaxLength` (32) characters. @default 'Player' */
   name: v.optional(displayName, 'Player'),
   restore: v.optional(RestoreSchema),
 });
