@@ -49,7 +49,8 @@ export { silentLogger } from './types.js';
 export { UnheardErrors, consoleLogger } from './unheard.js';
 export { Emitter } from './emitter.js';
 
-export type { Link, OpenLink } from './link/link.js';
+export type { Link } from './link/link.js';
+export type { OpenLink } from './link/open-link.js';
 export type { Listener } from './emitter.js';
 export type { EventsLaneApi, RequestOptions, StateLaneApi } from './lanes/types.js';
 export type { CandidateType, LaneChannel, LinkDiagnostic, LinkRelay, RelayLane, RtcImplementation } from './paths/types.js';

@@ -34,14 +34,6 @@ import { PathChoice } from './path-choice.js';
 import { PathProbes } from './probes.js';
 import { linkStats } from './stats.js';
 
-/**
- * A link that has opened (a lobby session's `linkOpen` hands these out): how it travels is known
- * from then on, and stays the last one known after it closes.
- */
-export interface OpenLink<T extends LinkTypes = LinkTypes> extends Link<T> {
-  readonly transport: LinkTransport;
-}
-
 /** One peer link: the events lane and the state lane to one other player, over WebRTC, TURN or the lobby relay. Made by `createLink` (or by a lobby session). */
 export interface Link<T extends LinkTypes = LinkTypes> {
   /** `connecting` until both sides have exchanged hellos, then `open`, then `closed` for good. */
