@@ -1,8 +1,8 @@
 /**
  * The examples, run the way the README's "Use it in your game" tells a new user to, in a scratch
- * project from the packed tarballs (the one difference: tarballs where the README names the
- * packages): install, bundle examples/dots with `npx esbuild`, serve it with
- * `npx rallypoint-server --static .`, open it in two Chromium pages (the second by the invite
+ * project with the four tarballs it names (packed once by the suite, as `npm run pack` does),
+ * bundle examples/dots with `npx esbuild`, serve the folder with the clone's server (what
+ * `npm start -- --static DIR` runs once built: `npm test` has built it), open it in two Chromium pages (the second by the invite
  * link), and send in the headless bot of examples/bot. Every player sees every other's dot move.
  * The README's code blocks are these files, word for word.
  */
@@ -20,9 +20,10 @@ import { deadline } from '../helpers/wait.js';
 const example = (path: string) => readFileSync(join(repoRoot(), 'examples', path), 'utf8');
 /** The README's steps; the test runs these (with the tarballs for the package names). */
 const STEPS = {
-  install: 'npm install @rallypoint/lobby @rallypoint/server esbuild',
+  pack: 'npm --prefix ../rallypoint install && npm --prefix ../rallypoint run pack',
+  install: 'npm install ../rallypoint/packs/rallypoint-{lobby,core,protocol,msgpack-guard}-*.tgz esbuild',
   bundle: 'npx esbuild main.js --bundle --format=esm --outfile=dist/main.js',
-  serve: 'npx rallypoint-server --static .',
+  serve: 'npm --prefix ../rallypoint start -- --static "$PWD"',
 };
 const version = (name: string) => (JSON.parse(readFileSync(join(repoRoot(), 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -32,10 +33,10 @@ let bot: ChildProcess | undefined;
 let browser: Browser;
 let url = '';
 
-/** `npx rallypoint-server …` in the scratch project; resolves with the URL it prints. */
-function startInstalledServer(args: string[]): Promise<string> {
-  // Its own process group: npx starts the server as a child, and both must go at the end.
-  server = spawn('npx', ['--no-install', 'rallypoint-server', ...args], { cwd: project.dir, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+/** The clone's server (`npm start`'s `node server/dist/cli.js`) from the scratch project; resolves with the URL it prints. */
+function startCloneServer(args: string[]): Promise<string> {
+  // Its own process group, so that it and anything it starts go at the end.
+  server = spawn(process.execPath, [join(repoRoot(), 'server/dist/cli.js'), ...args], { cwd: project.dir, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('rallypoint-server did not start')), deadline(20_000));
     createInterface({ input: server!.stdout! }).on('line', (line) => {
@@ -49,13 +50,12 @@ function startInstalledServer(args: string[]): Promise<string> {
 }
 
 beforeAll(async () => {
-  project = await scratchProject('examples', ['lobby', 'server'], [`esbuild@${version('esbuild')}`, `node-datachannel@${version('node-datachannel')}`]);
+  project = await scratchProject('examples', ['lobby'], [`esbuild@${version('esbuild')}`, `node-datachannel@${version('node-datachannel')}`]);
   for (const file of ['dots/index.html', 'dots/main.js', 'bot/bot.mjs']) project.write(file.replace(/^dots\//, ''), example(file));
   const [, ...bundle] = STEPS.bundle.split(' ');
   execFileSync('npx', ['--no-install', ...bundle, '--log-level=warning'], { cwd: project.dir, stdio: 'inherit' });
-  const serve = STEPS.serve.split(' ').slice(2); // startInstalledServer runs npx rallypoint-server
-  // A free port and loopback only, for the test; the rest as the README has it.
-  url = await startInstalledServer([...serve, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn']);
+  // `--static "$PWD"`: the game folder; a free port and loopback only, for the test.
+  url = await startCloneServer(['--static', project.dir, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn']);
   browser = await launchChromium();
 }, deadline(180_000));
 
