@@ -19,6 +19,7 @@ const systemRequirements = [
   { command: 'nft', apt: 'nftables', for: 'the network lab (NAT, loss, blocked UDP)' },
   { command: 'turnserver', apt: 'coturn', for: 'the TURN tests (real coturn in the network lab)' },
   { command: 'redis-server', apt: 'redis-server', for: 'the cluster tests (three lobby processes on a real Redis)' },
+  { command: 'openssl', apt: 'openssl', for: 'the TLS tests (self-signed certificates made per run)' },
   { command: 'systemd-analyze', apt: 'systemd', for: "the deploy guide's systemd unit check" },
   { command: 'nginx', apt: 'nginx-light', for: "the reverse-proxy test (the deploy guide's nginx in front of the lobby)" },
 ];

@@ -2,7 +2,8 @@
  * A player who closes the tab says goodbye: the real lobby serving the demo, a Node player hosting
  * and a Chromium page that joined by the invite link and linked with it. The page is closed; the
  * host sees `memberLeft` with reason `left` (said, not inferred after the lobby's 20 s reconnection
- * window, which reads `lost`) and no error events about the one who left.
+ * window, which reads `lost`) and no error events about the one who left. A tab that crashes
+ * says nothing: the host sees it away at once, then gone (`lost`) after the window, and no errors.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -13,6 +14,8 @@ import type { ServerProcess } from '../helpers/lobby-server.js';
 import { startAgent, stopAgents } from '../helpers/netlab/agents.js';
 import { deadline } from '../helpers/wait.js';
 import { spawn } from 'node:child_process';
+
+import { LobbyLimits } from '@rallypoint/protocol';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -25,7 +28,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-type Departures = { left: Array<{ id: string; reason: string; msAgo: number }>; errors: string[] };
+type Departures = { left: Array<{ id: string; reason: string; msAgo: number }>; away: Array<{ id: string; msAgo: number }>; errors: string[] };
 
 test('a closed tab leaves at once: the host sees memberLeft "left", and no errors about it', async () => {
   const host = await startAgent({ spawn: (_host, command, args, options) => spawn(command, args, options ?? {}) }, 'host');
@@ -38,7 +41,7 @@ test('a closed tab leaves at once: the host sees memberLeft "left", and no error
 
   const closedAt = Date.now();
   await page.close({ runBeforeUnload: true });
-  let departures: Departures = { left: [], errors: [] };
+  let departures: Departures = { left: [], away: [], errors: [] };
   await expect.poll(async () => (departures = await host.call<Departures>('departures')).left.length, { timeout: 15_000 }).toBe(1);
   console.log(`goodbye-chromium: memberLeft after ${Date.now() - closedAt - departures.left[0]!.msAgo} ms`);
   expect(departures.left[0]!.reason).toBe('left');
@@ -46,3 +49,24 @@ test('a closed tab leaves at once: the host sees memberLeft "left", and no error
   await new Promise((resolve) => setTimeout(resolve, 2000));
   expect((await host.call<Departures>('departures')).errors).toEqual([]);
 }, 60_000);
+
+test('a crashed tab is away at once, gone after the reconnection window, and makes no errors', async () => {
+  const host = await startAgent({ spawn: (_host, command, args, options) => spawn(command, args, options ?? {}) }, 'host');
+  const { code } = await host.call<{ code: string }>('join', { url: server.url });
+  const page = await (await browser.newContext()).newPage();
+  const game = playwrightPage(page, 'Chromium');
+  await game.goto(`${server.url}/?room=${code}`);
+  await until(game, (s) => s.scene === 'room' && s.members.length === 2, 'the page is in the room');
+  await host.call('waitOpen', { timeoutMs: 20_000 });
+
+  const cdp = await page.context().newCDPSession(page);
+  const crashedAt = Date.now();
+  void cdp.send('Page.crash').catch(() => undefined); // the renderer dies: no answer comes
+  let departures: Departures = { left: [], away: [], errors: [] };
+  await expect.poll(async () => (departures = await host.call<Departures>('departures')).away.length, { timeout: 10_000 }).toBe(1);
+  console.log(`goodbye-chromium: away after ${Date.now() - crashedAt - departures.away[0]!.msAgo} ms`);
+  expect(departures.left).toEqual([]);
+  await expect.poll(async () => (departures = await host.call<Departures>('departures')).left.length, { timeout: (LobbyLimits.reconnectWindowSeconds + 10) * 1000, interval: 500 }).toBe(1);
+  expect(departures.left[0]!.reason).toBe('lost');
+  expect(departures.errors).toEqual([]);
+}, 90_000);

@@ -30,6 +30,8 @@ const closes: string[] = [];
 /** Members who left (`memberLeft`), with the reason and when (performance.now()), and the session's error events. */
 const departures: Array<{ id: string; reason: string; atMs: number }> = [];
 const sessionErrors: string[] = [];
+/** Members seen away (`memberChanged` with `away`), and when. */
+const aways: Array<{ id: string; atMs: number }> = [];
 const transportChanges: Array<{ transport: string; previous: string; reason: string; atMs: number }> = [];
 /** The links' races (connections.ts's debug lines about them), ms after join. */
 const races: Array<{ message: string; atMs: number; [key: string]: unknown }> = [];
@@ -71,6 +73,7 @@ async function join(args: Command): Promise<unknown> {
   });
   session.on('linkClose', ({ reason }) => closes.push(reason));
   session.on('memberLeft', ({ member, reason }) => departures.push({ id: member.id, reason, atMs: performance.now() }));
+  session.on('memberChanged', (member) => member.away === true && aways.push({ id: member.id, atMs: performance.now() }));
   session.on('error', ({ error }) => sessionErrors.push(`${error.name}: ${error.message}`));
   session.on('linkFailed', ({ peerId, attempts, reason }) => process.stderr.write(`link to ${peerId} failed ${attempts}× (${reason})\n`));
   return { code: session.code, me: session.me.id };
@@ -127,7 +130,7 @@ const commands: Record<string, (args: Command) => Promise<unknown> | unknown> = 
   /** The transport changes seen so far (see `transportChanged`), and the links' close events. */
   transports: () => ({ changes: transportChanges, closes, transport: session?.links.values().next().value?.transport ?? null }),
   /** Who left so far and why, ms ago, and every error event the session has emitted. */
-  departures: () => ({ left: departures.map((d) => ({ ...d, msAgo: performance.now() - d.atMs })), errors: sessionErrors }),
+  departures: () => ({ left: departures.map((d) => ({ ...d, msAgo: performance.now() - d.atMs })), away: aways.map((a) => ({ ...a, msAgo: performance.now() - a.atMs })), errors: sessionErrors }),
   /** The races of this side's links so far (see `races`). */
   races: () => races,
   /** Sends `count` numbered events, respecting the lane's queue, then resolves. */
