@@ -109,7 +109,7 @@ export const flags = {
   host: { env: 'RALLYPOINT_HOST', help: 'Interface to listen on.', default: '0.0.0.0' },
   'tls-cert': { env: 'RALLYPOINT_TLS_CERT', help: 'PEM certificate (with its chain) to serve https and wss with; read again on SIGHUP. Goes with --tls-key.', default: undefined },
   'tls-key': { env: 'RALLYPOINT_TLS_KEY', help: 'PEM private key of --tls-cert.', default: undefined },
-  static: { env: 'RALLYPOINT_STATIC', help: 'Folder served at / (default: the demo game build; a status page if none).', default: undefined },
+  static: { env: 'RALLYPOINT_STATIC', help: 'Folder served at / (default: the demo game build in a clone; a status page if none).', default: undefined },
   'ice-servers': { env: 'RALLYPOINT_ICE_SERVERS', help: 'JSON array of ICE servers (RTCIceServer) given to every player, e.g. [{"urls":"stun:stun.example.org:3478"}].', default: '[]' },
   'turn-secret': { env: 'RALLYPOINT_TURN_SECRET', help: 'TURN REST API shared secret (coturn static-auth-secret); enables ephemeral TURN credentials.', default: undefined },
   'turn-urls': { env: 'RALLYPOINT_TURN_URLS', help: 'Comma-separated turn:/turns: URLs of that TURN server.', default: undefined },
