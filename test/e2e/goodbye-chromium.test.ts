@@ -5,15 +5,14 @@
  * window, which reads `lost`) and no error events about the one who left. A tab that crashes
  * says nothing: the host sees it away at once, then gone (`lost`) after the window, and no errors.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { launchChromium, playwrightPage } from '../helpers/browsers.js';
 import { until } from '../helpers/demo.js';
 import { startDemoServer } from '../helpers/demo-server.js';
 import type { ServerProcess } from '../helpers/lobby-server.js';
-import { startAgent, stopAgents } from '../helpers/netlab/agents.js';
+import { startLocalAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
 import { deadline } from '../helpers/wait.js';
-import { spawn } from 'node:child_process';
 
 import { LobbyLimits } from '@rallypoint/protocol';
 
@@ -28,16 +27,22 @@ afterAll(async () => {
   await server?.stop();
 });
 
-type Departures = { left: Array<{ id: string; reason: string; msAgo: number }>; away: Array<{ id: string; msAgo: number }>; errors: string[] };
-
-test('a closed tab leaves at once: the host sees memberLeft "left", and no errors about it', async () => {
-  const host = await startAgent({ spawn: (_host, command, args, options) => spawn(command, args, options ?? {}) }, 'host');
+/** A Node player hosting, and a Chromium page that joined by the invite link and linked with it. */
+async function hostWithAPage(): Promise<{ host: Agent; page: Page }> {
+  const host = await startLocalAgent('host');
   const { code } = await host.call<{ code: string }>('join', { url: server.url });
   const page = await (await browser.newContext()).newPage();
   const game = playwrightPage(page, 'Chromium');
   await game.goto(`${server.url}/?room=${code}`);
   await until(game, (s) => s.scene === 'room' && s.members.length === 2, 'the page is in the room');
   await host.call('waitOpen', { timeoutMs: 20_000 });
+  return { host, page };
+}
+
+type Departures = { left: Array<{ id: string; reason: string; msAgo: number }>; away: Array<{ id: string; msAgo: number }>; errors: string[] };
+
+test('a closed tab leaves at once: the host sees memberLeft "left", and no errors about it', async () => {
+  const { host, page } = await hostWithAPage();
 
   const closedAt = Date.now();
   await page.close({ runBeforeUnload: true });
@@ -51,13 +56,7 @@ test('a closed tab leaves at once: the host sees memberLeft "left", and no error
 }, 60_000);
 
 test('a crashed tab is away at once, gone after the reconnection window, and makes no errors', async () => {
-  const host = await startAgent({ spawn: (_host, command, args, options) => spawn(command, args, options ?? {}) }, 'host');
-  const { code } = await host.call<{ code: string }>('join', { url: server.url });
-  const page = await (await browser.newContext()).newPage();
-  const game = playwrightPage(page, 'Chromium');
-  await game.goto(`${server.url}/?room=${code}`);
-  await until(game, (s) => s.scene === 'room' && s.members.length === 2, 'the page is in the room');
-  await host.call('waitOpen', { timeoutMs: 20_000 });
+  const { host, page } = await hostWithAPage();
 
   const cdp = await page.context().newCDPSession(page);
   const crashedAt = Date.now();

@@ -4,7 +4,6 @@
  * the page is a secure context, creates a room over wss, and a Node player joining by code links
  * with it. See test/integration/lobby-tls.test.ts for the server side.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { launchChromium, playwrightPage } from '../helpers/browsers.js';
 import { until } from '../helpers/demo.js';
 import { buildDemo } from '../helpers/demo-server.js';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
-import { startAgent, stopAgents } from '../helpers/netlab/agents.js';
+import { startLocalAgent, stopAgents } from '../helpers/netlab/agents.js';
 import { makeCertificate } from '../helpers/tls.js';
 import { deadline } from '../helpers/wait.js';
 
@@ -44,7 +43,7 @@ test('the demo over https: a secure context, a room made over wss, and a Node pl
   await game.click('Create room');
   const { code } = await until(game, (s) => s.scene === 'room' && s.code !== undefined, 'Chromium is in a room');
 
-  const node = await startAgent({ spawn: (_host, command, args, options) => spawn(command, args, { ...options, env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certFile } }) }, 'node');
+  const node = await startLocalAgent('node', { NODE_EXTRA_CA_CERTS: certificate.certFile });
   await node.call('join', { url: server.url, code });
   await until(game, (s) => s.members.length === 2, 'Chromium sees the Node player');
   // A link opens only once each side's hello came across it: traffic both ways, signaled over wss.

@@ -6,11 +6,10 @@
  * host's link tries to reach it, and no error event comes of that (signals and relayed traffic
  * for an away member are dropped, not refused).
  */
-import { spawn } from 'node:child_process';
 import { LobbyLimits } from '@rallypoint/protocol';
 import { createLobby } from '@rallypoint/lobby/node';
 import { afterEach, expect, test } from 'vitest';
-import { startAgent, stopAgents } from '../helpers/netlab/agents.js';
+import { startLocalAgent, stopAgents } from '../helpers/netlab/agents.js';
 import { serverForFile } from '../helpers/server-per-file.js';
 import { linksOpen, nextEvent } from '../helpers/session.js';
 import { deadline } from '../helpers/wait.js';
@@ -23,7 +22,7 @@ test('a player killed mid-game is away at once, held for the window, then lost; 
   const errors: string[] = [];
   host.on('error', ({ error }) => errors.push(`${error.name}: ${error.message}`));
   try {
-    const guest = await startAgent({ spawn: (_host, command, args, options) => spawn(command, args, options ?? {}) }, 'guest');
+    const guest = await startLocalAgent('guest');
     const { me } = await guest.call<{ me: string }>('join', { url: server().url, code: host.code });
     await linksOpen(host, [me]);
 

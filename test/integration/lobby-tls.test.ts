@@ -5,7 +5,6 @@
  * while the room plays on; files that cannot be used stop the server (or a reload) with a sentence
  * that names them. Chromium through TLS is in test/e2e/tls-chromium.test.ts.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { connect, type PeerCertificate } from 'node:tls';
 import { afterAll, afterEach, expect, test } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
-import { startAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
+import { startLocalAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
 import { makeCertificate, type Certificate } from '../helpers/tls.js';
 import { until } from '../helpers/wait.js';
 
@@ -41,7 +40,7 @@ function serve(certificate: Certificate): Promise<ServerProcess> {
 }
 
 /** A Node player in a process of its own that trusts the test certificates. */
-const player = (name: string): Promise<Agent> => startAgent({ spawn: (_host, command, args, options) => spawn(command, args, { ...options, env: { ...process.env, NODE_EXTRA_CA_CERTS: trusted } }) }, name);
+const player = (name: string): Promise<Agent> => startLocalAgent(name, { NODE_EXTRA_CA_CERTS: trusted });
 
 /** The certificate a new TLS connection to the server is shown. */
 function servedCertificate(url: string): Promise<PeerCertificate> {

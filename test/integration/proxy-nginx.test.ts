@@ -5,7 +5,6 @@
  * on the lobby relay (a WebSocket through the proxy); the per-address budgets count each
  * player's own address from X-Forwarded-For, and a player cannot pick another by sending one.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
 import { startNginx, type Nginx } from '../helpers/nginx.js';
-import { startAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
+import { startLocalAgent, stopAgents, type Agent } from '../helpers/netlab/agents.js';
 import { makeCertificate } from '../helpers/tls.js';
 import { deadline } from '../helpers/wait.js';
 
@@ -35,7 +34,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const player = (name: string): Promise<Agent> => startAgent({ spawn: (_host, command, args, options) => spawn(command, args, { ...options, env: { ...process.env, NODE_EXTRA_CA_CERTS: certificate.certFile } }) }, name);
+const player = (name: string): Promise<Agent> => startLocalAgent(name, { NODE_EXTRA_CA_CERTS: certificate.certFile });
 
 /** A matchmaking request through nginx from `localAddress`, with an X-Forwarded-For of its own if given: the status. */
 function matchmake(localAddress: string, forwardedFor?: string): Promise<number> {

@@ -1,6 +1,7 @@
 /**
  * Test side of ./agent.ts: starts a player in a lab host's namespace and calls its commands.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { bundleForNode } from '../../../scripts/bundle-node.mjs';
@@ -27,6 +28,14 @@ export async function stopAgents(): Promise<void> {
 }
 
 /** `lab`: where the agent runs (a lab namespace), or anything that spawns a process the same way. */
+/**
+ * A player on this machine, outside the lab: a plain child process, with `env` added to this
+ * process's (say `NODE_EXTRA_CA_CERTS`, to trust a test certificate).
+ */
+export function startLocalAgent(name: string, env: NodeJS.ProcessEnv = {}): Promise<Agent> {
+  return startAgent({ spawn: (_host, command, args, options) => spawn(command, args, { ...options, env: { ...process.env, ...env } }) }, name);
+}
+
 export async function startAgent(lab: Pick<Lab, 'spawn'>, host: string): Promise<Agent> {
   const child = lab.spawn(host, process.execPath, [await agentFile()], { stdio: ['pipe', 'pipe', 'pipe'], cwd: repoRoot() });
   const stderr: string[] = [];
