@@ -1,11 +1,12 @@
 /**
  * Real nginx (Debian's) in front of the lobby, with the configuration the deploy guide hands out
- * (deploy/nginx-rallypoint.conf), changed only where a test must: its port on loopback, the
- * lobby's port, a test certificate, no IPv6 or port 80, and (`proxyFrom`) the address it connects
- * to the lobby from, so the lobby can tell the proxy from the players.
+ * (deploy/nginx-rallypoint.conf), changed only where a test must: its ports on loopback (https and
+ * plain http), the lobby's port, a test certificate, its own webroot for Let's Encrypt's
+ * challenges, no IPv6, and (`proxyFrom`) the address it connects to the lobby from, so the lobby
+ * can tell the proxy from the players.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,10 @@ import { until } from './wait.js';
 export interface Nginx {
   readonly url: string;
   readonly port: number;
+  /** Its plain-http server, which answers ACME challenges from `webroot` and redirects the rest. */
+  readonly httpUrl: string;
+  /** Where certbot --webroot would write its challenge files. */
+  readonly webroot: string;
   stop(): Promise<void>;
 }
 
@@ -28,7 +33,7 @@ const freePort = (): Promise<number> =>
   });
 
 /** The deploy guide's file with the test's names: every change is an exact line, or this throws. */
-export function testConfig(options: { port: number; lobbyPort: number; certFile: string; keyFile: string; proxyFrom: string }): string {
+export function testConfig(options: { port: number; httpPort: number; webroot: string; lobbyPort: number; certFile: string; keyFile: string; proxyFrom: string }): string {
   let text = readFileSync(join(repoRoot(), 'deploy/nginx-rallypoint.conf'), 'utf8');
   const swap = (line: string, by: string) => {
     if (!text.includes(line)) throw new Error(`deploy/nginx-rallypoint.conf no longer has "${line.trim()}"`);
@@ -41,8 +46,9 @@ export function testConfig(options: { port: number; lobbyPort: number; certFile:
   swap('    ssl_certificate     /etc/letsencrypt/live/lobby.example.org/fullchain.pem;', `    ssl_certificate     ${options.certFile};`);
   swap('    ssl_certificate_key /etc/letsencrypt/live/lobby.example.org/privkey.pem;', `    ssl_certificate_key ${options.keyFile};`);
   swap('        proxy_buffering off;', `        proxy_buffering off;\n        proxy_bind ${options.proxyFrom};`);
-  // The port-80 redirect needs port 80: not in a test.
-  text = text.slice(0, text.indexOf('# Plain http only sends people to https.'));
+  swap('    listen 80 default_server;', `    listen 127.0.0.1:${options.httpPort} default_server;`);
+  swap('    listen [::]:80 default_server;\n', '');
+  swap('        root /var/www/html;', `        root ${options.webroot};`);
   return text;
 }
 
@@ -50,6 +56,12 @@ export async function startNginx(options: { lobbyPort: number; certFile: string;
   const dir = mkdtempSync(join(tmpdir(), 'rallypoint-nginx-'));
   for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
   const port = await freePort();
+  let httpPort = await freePort();
+  while (httpPort === port) httpPort = await freePort();
+  // Its workers run as nobody: they read the webroot as they would /var/www/html.
+  chmodSync(dir, 0o755);
+  const webroot = join(dir, 'www');
+  mkdirSync(webroot);
   const main = `worker_processes 1;
 error_log ${join(dir, 'error.log')} warn;
 pid ${join(dir, 'nginx.pid')};
@@ -61,7 +73,7 @@ http {
   fastcgi_temp_path ${join(dir, 'fastcgi')};
   uwsgi_temp_path ${join(dir, 'uwsgi')};
   scgi_temp_path ${join(dir, 'scgi')};
-${testConfig({ ...options, port })}
+${testConfig({ ...options, port, httpPort, webroot })}
 }
 `;
   writeFileSync(join(dir, 'nginx.conf'), main);
@@ -77,6 +89,8 @@ ${testConfig({ ...options, port })}
   return {
     url: `https://127.0.0.1:${port}`,
     port,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    webroot,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
