@@ -11,7 +11,7 @@ export interface DemoState {
   me?: string;
   hostId?: string;
   members: { id: string; name: string; ready: boolean }[];
-  links: { id: string; status: string; candidateType: string | null; transport: string | null }[];
+  links: { id: string; status: string; candidateType: string | null; transport: string | null; stateBytesIn: number }[];
   entities: Record<string, { x: number; y: number; kind: number }>;
   myEntity?: number;
   /** Until the round starts; 0 once it has (undefined outside a round). */

@@ -15,11 +15,14 @@ export interface Certificate {
   spki: string;
 }
 
-/** A P-256 certificate for localhost and 127.0.0.1, valid two days, as `NAME-cert.pem` and `NAME-key.pem` in `dir`. */
-export function makeCertificate(dir: string, name: string): Certificate {
+/**
+ * A P-256 certificate for localhost and 127.0.0.1 (and `moreAddresses`, IPs), valid two days, as
+ * `NAME-cert.pem` and `NAME-key.pem` in `dir`.
+ */
+export function makeCertificate(dir: string, name: string, moreAddresses: readonly string[] = []): Certificate {
   const certFile = join(dir, `${name}-cert.pem`);
   const keyFile = join(dir, `${name}-key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=rallypoint test ${name}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=rallypoint test ${name}`, '-addext', `subjectAltName=${['DNS:localhost', 'IP:127.0.0.1', ...moreAddresses.map((ip) => `IP:${ip}`)].join(',')}`, '-keyout', keyFile, '-out', certFile], { stdio: 'pipe' });
   const pem = readFileSync(certFile, 'utf8');
   const x509 = new X509Certificate(pem);
   const spki = createHash('sha256').update(x509.publicKey.export({ type: 'spki', format: 'der' })).digest('base64');

@@ -31,7 +31,7 @@
  * router's next mapping took another port, and hole punching failed even between cone NATs.
  *
  * Knobs per home (`setHome`): UDP loss in percent (nftables `numgen random`, applied to UDP the
- * router forwards, each direction) and UDP blocked entirely. There is no added delay: `sch_netem`
+ * router forwards, each direction), UDP blocked entirely, and only some TCP ports let out. There is no added delay: `sch_netem`
  * does not load on this kernel (see `netemAvailable`), and the lab does without it.
  *
  * Cleanup: `close()` deletes every namespace (which kills nothing by itself: stop processes
@@ -53,6 +53,11 @@ export interface HomeConditions {
   udpLossPercent?: number;
   /** Drop all forwarded UDP (TCP still passes). @default false */
   udpBlocked?: boolean;
+  /**
+   * Let out only TCP connections to these ports, and no UDP at all: a hotel's or an office's
+   * network that passes web traffic and little else. @default undefined (any port)
+   */
+  tcpPortsOnly?: readonly number[];
 }
 
 export const PUBLIC_ADDRESS = '203.0.113.10';
@@ -65,6 +70,8 @@ export interface Lab {
   ns(name: string): string;
   /** The LAN address of a host. */
   address(host: string): string;
+  /** The address a home's router puts its hosts' traffic out on (homes count from 1). */
+  wanAddress(home: number): string;
   /** Start a process inside a namespace (`ip netns exec`). */
   spawn(name: string, command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Run a command inside a namespace and return its output; throws on failure. */
@@ -79,6 +86,9 @@ export interface Lab {
   /** Delete every namespace of the lab. Safe to call more than once. */
   close(): void;
 }
+
+/** Home N's router's side of its /30 WAN link (198.51.100.4(N-1)+2). */
+const wanAddress = (home: number) => `198.51.100.${4 * (home - 1) + 2}`;
 
 /** Runs a command and returns its output; throws, with its stderr, on failure. */
 export function sh(args: string[], input?: string): string {
@@ -193,7 +203,7 @@ export function createLab(homes: HomeSpec[]): Lab {
       inNs(router, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']);
       // WAN: a /30 per home on pub's side.
       const pubSide = `198.51.100.${4 * index + 1}`;
-      const wanSide = `198.51.100.${4 * index + 2}`;
+      const wanSide = wanAddress(n);
       const [wan, pubEnd] = [vethName(), vethName()];
       sh(['ip', 'link', 'add', wan, 'type', 'veth', 'peer', 'name', pubEnd]);
       sh(['ip', 'link', 'set', wan, 'netns', router, 'name', 'wan']);
@@ -248,6 +258,10 @@ export function createLab(homes: HomeSpec[]): Lab {
       if (entry === undefined) throw new Error(`no host ${host} in this lab`);
       return entry.address;
     },
+    wanAddress(home) {
+      if (!(Number.isInteger(home) && home >= 1 && home <= homes.length)) throw new RangeError(`no home ${home} in this lab`);
+      return wanAddress(home);
+    },
     spawn(name, command, args, options = {}) {
       return spawn('ip', ['netns', 'exec', nsName(name), command, ...args], options);
     },
@@ -256,7 +270,12 @@ export function createLab(homes: HomeSpec[]): Lab {
     },
     setHome(home, conditions) {
       const rules: string[] = [`flush chain ip lab knobs`];
-      if (conditions.udpBlocked === true) rules.push('add rule ip lab knobs meta l4proto udp drop');
+      const ports = conditions.tcpPortsOnly;
+      if (conditions.udpBlocked === true || ports !== undefined) rules.push('add rule ip lab knobs meta l4proto udp drop');
+      if (ports !== undefined) {
+        if (ports.length === 0 || !ports.every((port) => Number.isInteger(port) && port > 0 && port < 65536)) throw new RangeError('tcpPortsOnly lists one or more TCP ports, 1..65535');
+        rules.push(`add rule ip lab knobs ct state new tcp dport != { ${ports.join(', ')} } drop`);
+      }
       const loss = conditions.udpLossPercent ?? 0;
       if (!(loss >= 0 && loss <= 100)) throw new RangeError('udpLossPercent is 0..100');
       if (loss > 0) rules.push(`add rule ip lab knobs meta l4proto udp numgen random mod 100 < ${Math.round(loss)} drop`);
