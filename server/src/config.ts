@@ -6,9 +6,12 @@ import type { AllowedOrigins } from './origins.js';
 import type { TlsFiles } from './tls.js';
 import type { TurnConfig } from './turn.js';
 
-/** The server's settings, as the CLI reads them from flags and variables. */
+/**
+ * The server's settings, as the CLI reads them from flags and variables. The ranges given here are
+ * the CLI's: it refuses a value outside one with a `ConfigError` naming the flag.
+ */
 export interface ServerConfig {
-  /** TCP port to listen on; 0: any free port. @default 2567 */
+  /** TCP port to listen on, 0 to 65535; 0: any free port. @default 2567 */
   port: number;
   /** Interface to listen on. @default '0.0.0.0' (every interface, so players on the LAN can reach it) */
   host: string;
@@ -25,12 +28,12 @@ export interface ServerConfig {
   turn: TurnConfig | undefined;
   /**
    * Key of the restore tokens members prove their place with after a restart. Give every process
-   * (and every restart) of one lobby the same secret. @default a random one per process
+   * (and every restart) of one lobby the same secret; 16 characters or more. @default a random one per process
    */
   restoreSecret: string | undefined;
   /**
    * Seconds a restore claim is honoured after it is issued (members get a fresh one every third
-   * of it while connected). @default 240
+   * of it while connected); whole seconds, 3 or more. @default 240
    */
   restoreClaimSeconds: number;
   /**
@@ -39,9 +42,9 @@ export interface ServerConfig {
    * (Node players, bots) and pages the lobby serves itself are always allowed. @default '*' (any page)
    */
   allowOrigins: AllowedOrigins;
-  /** Open TCP connections allowed from one address (0: no limit, e.g. behind a reverse proxy). @default 64 */
+  /** Open TCP connections allowed from one address, a whole number (0: no limit, e.g. behind a reverse proxy). @default 64 */
   connectionsPerAddress: number;
-  /** Largest HTTP request body read; bigger ones are answered 413, unread. @default 4096 */
+  /** Largest HTTP request body read, 256 bytes to 16 MiB; bigger ones are answered 413, unread. @default 4096 */
   maxBodyBytes: number;
   /**
    * `Access-Control-Allow-Origin` on `/rooms/CODE` answers, for a game page served from another
@@ -54,11 +57,11 @@ export interface ServerConfig {
    * only the machine or its monitoring network can read it. `undefined`: on the main port. @default undefined
    */
   metricsListen: { host: string; port: number } | undefined;
-  /** Bearer token `/metrics` asks for (`Authorization: Bearer TOKEN`). `undefined`: none. @default undefined */
+  /** Bearer token `/metrics` asks for (`Authorization: Bearer TOKEN`), 16 characters or more. `undefined`: none. @default undefined */
   metricsToken: string | undefined;
   /**
    * Relay budget per member, in bytes a second, for links with no direct path (they carry their
-   * lanes through this server instead). 0: no relaying. @default 524288 (512 KiB/s)
+   * lanes through this server instead); a whole number, 0: no relaying. @default 524288 (512 KiB/s)
    */
   relayBytesPerSecond: number;
   /**
@@ -92,11 +95,11 @@ export interface ServerConfig {
 
 /** What one address may ask of the lobby over HTTP in each `LobbyLimits.httpLimitWindowSeconds`. */
 export interface HttpLimits {
-  /** Matchmaking requests (create, join by code, quick match, reconnect, the live list); 0: no limit. */
+  /** Matchmaking requests (create, join by code, quick match, reconnect, the live list); a whole number, 0: no limit. */
   matchmake: number;
-  /** `/rooms/CODE` look-ups; 0: no limit. */
+  /** `/rooms/CODE` look-ups; a whole number, 0: no limit. */
   probes: number;
-  /** Rooms created (`create` requests, counted on top of `matchmake`); 0: no limit. */
+  /** Rooms created (`create` requests, counted on top of `matchmake`); a whole number, 0: no limit. */
   creates: number;
 }
 

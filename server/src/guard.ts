@@ -5,9 +5,13 @@ export type RefusalReason = 'rate_limited' | 'too_large' | 'undecodable' | 'unkn
 
 /** One client's message budget and strike allowance. */
 export interface GuardLimits {
+  /** Messages a client may send at once after being quiet (the bucket's size); 1 or more. */
   messageBurst: number;
+  /** Messages a second the bucket refills with; more than 0. */
   messagesPerSecond: number;
+  /** Refused messages (one forgiven a second) after which the client is disconnected (code 4429); 1 or more. */
   abuseStrikes: number;
+  /** Relay frames dropped for being over budget that count as one strike; 1 or more. */
   relayDropsPerStrike: number;
 }
 

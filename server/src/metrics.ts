@@ -40,22 +40,39 @@ export function createMetrics(live: { rooms: () => number; clients: () => number
   void rooms;
   void clients;
   return {
+    /** prom-client's registry of every metric below and Node's defaults: what `/metrics` serves. */
     registry,
+    /** `rallypoint_joins_total` (its help text says what it counts). */
     joins,
+    /** `rallypoint_signals_relayed_total` (its help text says what it counts). */
     signals,
+    /** `rallypoint_clients_disconnected_for_abuse_total` (its help text says what it counts). */
     disconnectedForAbuse,
+    /** `rallypoint_connections_refused_total` (its help text says what it counts). */
     connectionsRefused,
+    /** `rallypoint_http_bodies_refused_total` (its help text says what it counts). */
     bodiesRefused,
+    /** `rallypoint_bad_upgrades_total` (its help text says what it counts). */
     badUpgrades,
+    /** `rallypoint_http_bad_requests_total` (its help text says what it counts). */
     badRequests,
+    /** `rallypoint_restores_refused_total` (its help text says what it counts). */
     restoresRefused,
+    /** `rallypoint_bytes_in_total` (its help text says what it counts). */
     bytesIn,
+    /** `rallypoint_bytes_out_total` (its help text says what it counts). */
     bytesOut,
+    /** `rallypoint_relay_bytes_total` (its help text says what it counts). */
     relayBytes,
+    /** `rallypoint_relay_bytes_before_direct_total` (its help text says what it counts). */
     relayBytesBeforeDirect,
+    /** `rallypoint_relay_moves_to_direct_total` (its help text says what it counts). */
     relayMovesToDirect,
+    /** `rallypoint_relay_messages_total` (its help text says what it counts). */
     relayMessages,
+    /** `rallypoint_http_limited_total` (its help text says what it counts). */
     httpLimited,
+    /** `rallypoint_cluster_processes_reaped_total` (its help text says what it counts). */
     processesReaped,
     dropRelay(reason: RelayDropReason): void {
       relayDropped.inc({ reason });
@@ -71,8 +88,11 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /** A clustered lobby's figures: its live processes, and the rooms and members they hold. */
 export interface ClusterTotals {
+  /** Lobby processes with a live heartbeat in Redis. */
   processes: number;
+  /** Game rooms in all of them. */
   rooms: number;
+  /** Members connected to all of them. */
   clients: number;
 }
 

@@ -37,7 +37,9 @@ export interface LobbyServerInit extends Partial<ServerConfig> {
 export interface LobbyServer {
   /** `http://host:port` as bound (port resolved when 0 was asked for); `https://` with `tls`. */
   readonly url: string;
+  /** The port it listens on (resolved when 0 was asked for). */
   readonly port: number;
+  /** Its Prometheus metrics (served at `/metrics`, or on `metricsListen`). */
   readonly metrics: Metrics;
   /**
    * Read the `tls` files again and serve new connections with them (a renewed certificate);

@@ -8,7 +8,9 @@ import { createSecureContext } from 'node:tls';
 
 /** Where the certificate (PEM, with its chain) and its private key (PEM) are. */
 export interface TlsFiles {
+  /** PEM certificate, its chain after it (Let's Encrypt's `fullchain.pem`). */
   certFile: string;
+  /** PEM private key of that certificate (`privkey.pem`). */
   keyFile: string;
 }
 

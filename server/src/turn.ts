@@ -7,7 +7,7 @@ export interface TurnConfig {
   secret: string;
   /** `turn:` / `turns:` URLs of that server. */
   urls: string[];
-  /** Credential lifetime. @default 3600 */
+  /** Credential lifetime, whole seconds, 60 or more. @default 3600 */
   ttlSeconds: number;
 }
 

@@ -104,6 +104,18 @@ describe('a WebRTC link on its own', () => {
     expect(() => createLink({ initiator: true, decodeLimits: { maxNodes: 1.5 } })).toThrow(/decodeLimits/);
   });
 
+  it('refuses numeric options out of their documented range, naming the option, its unit and its range', () => {
+    expect(() => createLink({ initiator: true, heartbeatIntervalMs: 0 })).toThrow('heartbeatIntervalMs must be a number (milliseconds), more than 0; got 0');
+    expect(() => createLink({ initiator: true, connectTimeoutMs: Number.NaN })).toThrow(/connectTimeoutMs .* got NaN/);
+    expect(() => createLink({ initiator: true, maxPendingRequests: 2.5 })).toThrow('maxPendingRequests must be a whole number (requests), at least 1; got 2.5');
+    expect(() => createLink({ initiator: true, maxEventBytes: '1000' as unknown as number })).toThrow(/maxEventBytes/);
+    expect(() => createLink({ initiator: true, stateChannelId: 1 })).toThrow('stateChannelId must be a whole number (a data channel id), 2 to 255; got 1');
+    expect(() => createLink({ initiator: true, stateChannelId: 1000 })).toThrow(/stateChannelId/);
+    expect(() => createLink({ initiator: true, pathTimeoutMs: -1 })).toThrow(/pathTimeoutMs .* at least 0/);
+    // The edges are in: 0 where 0 means "off" or "at once", and the channel ids at both ends.
+    for (const init of [{ pathTimeoutMs: 0 }, { eventsHighWaterMarkBytes: 0 }, { stateChannelId: 2 }, { stateChannelId: 255 }]) createLink({ initiator: true, ...init }).close();
+  });
+
   it('says where to find WebRTC when there is none', () => {
     expect(() => createBrowserLink({ initiator: true })).toThrow(/@rallypoint\/core\/node/);
   });

@@ -299,3 +299,15 @@ test('createLobby refuses, by name, a URL without a scheme and a place with no W
   expect(() => createBrowserLobby({ url: server().url })).toThrow(/@rallypoint\/lobby\/node/);
   expect(() => createBrowserLobby({ url: server().url, createLink: (init) => createNodeLink(init) })).not.toThrow();
 });
+
+test('createLobby refuses numeric options out of their documented range, by name, and takes the edges', () => {
+  const url = 'http://127.0.0.1:2567';
+  const refused = (init: Omit<Parameters<typeof createLobby>[0], 'url'>) => () => createLobby({ url, ...init });
+  expect(refused({ joinTimeoutMs: 0 })).toThrow(new InvalidOptionsError('joinTimeoutMs must be a number (milliseconds), more than 0; got 0'));
+  expect(refused({ turnFallbackMs: -1 })).toThrow(/turnFallbackMs .* at least 0; got -1/);
+  expect(refused({ linkRetry: { maxAttempts: 0 } })).toThrow(/linkRetry.maxAttempts must be a whole number/);
+  expect(refused({ linkRetry: { baseDelayMs: Number.POSITIVE_INFINITY } })).toThrow(/linkRetry.baseDelayMs/);
+  expect(refused({ voice: { speakingLevel: 2 } })).toThrow(/voice.speakingLevel .* 0 to 1; got 2/);
+  expect(refused({ voice: { levelIntervalMs: 0 } })).toThrow(/voice.levelIntervalMs/);
+  for (const init of [{ turnFallbackMs: 0 }, { linkRetry: { maxAttempts: 1, baseDelayMs: 0 } }, { voice: { speakingLevel: 0, speakingHoldMs: 0 } }, { voice: { speakingLevel: 1 } }]) expect(refused(init)).not.toThrow();
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ClockSync, SyncClient, SyncHost, Ticker, defineSchema } from '@rallypoint/sync';
+import { ClockSync, Predictor, SnapshotEncoder, SnapshotInterpolator, SyncClient, SyncHost, Ticker, defineSchema } from '@rallypoint/sync';
 import { SimClock, simLane } from '../helpers/sim-net.js';
 
 describe('Ticker', () => {
@@ -118,4 +118,32 @@ describe('host and client with clocks of different origins', () => {
       expect((last.x - first.x) / (last.at - first.at)).toBeCloseTo(SPEED, 1);
     });
   }
+});
+
+describe('numeric options', () => {
+  const schema = defineSchema({ x: { type: 'int' } });
+  test('out of their documented range, each is refused by a RangeError naming the class, the option, its range and the value', () => {
+    expect(() => new Ticker({ tickRateHz: 0, onTick: () => undefined })).toThrow(new RangeError('Ticker: tickRateHz must be a number, more than 0; got 0'));
+    expect(() => new Ticker({ tickRateHz: 60, maxCatchUpTicks: 0.5, onTick: () => undefined })).toThrow(/maxCatchUpTicks must be a whole number, at least 1/);
+    expect(() => new ClockSync({ bestShare: 0 })).toThrow('ClockSync: bestShare must be a number, 0 to 1; got 0');
+    expect(() => new ClockSync({ windowSize: Number.NaN })).toThrow(/windowSize .* got NaN/);
+    expect(() => new SnapshotInterpolator({ extrapolationShare: 1.5 })).toThrow('SnapshotInterpolator: extrapolationShare must be a number, 0 to 1; got 1.5');
+    expect(() => new SnapshotInterpolator({ bufferSize: 1 })).toThrow(/bufferSize must be a whole number, at least 2/);
+    expect(() => new Predictor({ initial: { x: 0 }, step: (s) => s, dtMs: 0 })).toThrow(/Predictor: dtMs/);
+    expect(() => new Predictor({ initial: { x: 0 }, step: (s) => s, dtMs: 16, redundancy: 0 })).toThrow(/redundancy/);
+    expect(() => new SnapshotEncoder(schema, { historySize: 1 })).toThrow(/historySize/);
+    expect(() => new SyncHost({ schema, world: {}, entities: () => new Map(), step: () => undefined, now: () => 0, snapshotRateHz: -30 } as never)).toThrow(/SyncHost: snapshotRateHz/);
+  });
+
+  test('the edges of each range are taken, and a smoothing half-life of 0 shows a correction at once', () => {
+    new Ticker({ tickRateHz: 0.5, maxCatchUpTicks: 1, onTick: () => undefined });
+    new ClockSync({ bestShare: 1, windowSize: 1, directSamples: 0, maxSlewedCorrectionMs: 0 });
+    new SnapshotInterpolator({ extrapolationShare: 0, bufferSize: 2, minDelayMs: 0, maxExtrapolationMs: 0 });
+    new SnapshotEncoder(schema, { historySize: 2 });
+    const predictor = new Predictor<{ x: number }, number>({ initial: { x: 0 }, step: (s, dx) => ({ x: s.x + dx }), dtMs: 16, smoothingHalfLifeMs: 0, smooth: ['x'] });
+    predictor.apply(1);
+    predictor.reconcile({ x: 5 }, 0);
+    // Input 1 not applied by the host yet: 5 + 1 replayed. No offset left to decay, even at 0 ms.
+    expect(predictor.visual(0)).toEqual({ x: 6 });
+  });
 });

@@ -46,6 +46,7 @@ export {
   withCause,
 } from './errors.js';
 export { silentLogger } from './types.js';
+export { outOfRange, type NumberRange } from './ranges.js';
 export { UnheardErrors, consoleLogger } from './unheard.js';
 export { Emitter } from './emitter.js';
 
@@ -58,28 +59,25 @@ export type { InboundMediaStats, LinkMediaApi, MediaStats, OutboundMediaStats, R
 export type { Scheduler } from './lanes/conditioner.js';
 export type { PendingEventsLimits } from './lanes/pending-events.js';
 export type { RemoteRequestFailure } from './errors.js';
+export type { EventsLaneStats, LaneStats, LinkStats, StateLaneStats } from './stats-types.js';
 export type {
   CloseReason,
   DecodeLimits,
   EventsLaneConditions,
-  EventsLaneStats,
   EventsOf,
   Lane,
-  LaneStats,
   LinkCloseEvent,
   LinkConditions,
   LinkEvents,
   LinkInit,
   LinkOpenEvent,
   LinkSignal,
-  LinkStats,
   LinkStatus,
   LinkTransport,
   LinkTypes,
   Logger,
   RequestType,
   RequestsOf,
-  StateLaneStats,
   StateMessage,
   StateOf,
   StateLaneConditions,

@@ -9,7 +9,9 @@ export type { Lane, LinkSignal };
 
 /** What a request sends and what its handler answers. */
 export interface RequestType {
+  /** What `events.request(name, …)` sends. */
   request: unknown;
+  /** What the peer's handler answers with. */
   response: unknown;
 }
 
@@ -18,8 +20,11 @@ export interface RequestType {
  * `createLink<{ events: { hit: { by: string } }; state: { x: number } }>(…)`.
  */
 export interface LinkTypes {
+  /** Each event's name and payload (`events.emit(name, payload)`). */
   events?: Record<string, unknown>;
+  /** Each request's name, what it sends and what its answer is (`events.request(name, …)`). */
   requests?: Record<string, RequestType>;
+  /** The one payload type the state lane carries (`state.send(payload)`). */
   state?: unknown;
 }
 
@@ -46,6 +51,7 @@ export type CloseReason =
 
 /** The `close` event: why the link closed. */
 export interface LinkCloseEvent {
+  /** Why it closed (see `CloseReason`). */
   reason: CloseReason;
   /** The named error behind the close, for every reason but `local` and a clean `remote`. */
   error?: Error;
@@ -71,8 +77,11 @@ export type TransportChangeReason = 'path-lost' | 'direct-path' | 'candidate';
 
 /** The `transportChanged` event: how the lanes travel now, how they did, and why it changed. */
 export interface TransportChangedEvent {
+  /** How the lanes travel now. */
   transport: LinkTransport;
+  /** How they travelled before. */
   previous: LinkTransport;
+  /** Why they moved. */
   reason: TransportChangeReason;
 }
 
@@ -82,6 +91,7 @@ export interface LinkEvents {
   signal: LinkSignal;
   /** Both lanes are open on both sides and the hello has been exchanged. */
   open: LinkOpenEvent;
+  /** The link closed for good (once; nothing is sent or received after it). */
   close: LinkCloseEvent;
   /** Bad input from the peer or a throwing handler; the link stays open. */
   error: Error;
@@ -102,6 +112,7 @@ export interface LinkEvents {
 
 /** One state-lane message as received. */
 export interface StateMessage<S> {
+  /** The state, as the sender passed it to `state.send()`. */
   payload: S;
   /** The sender's state-lane sequence number (newer is larger). */
   seq: number;
@@ -116,80 +127,6 @@ export interface StateMessage<S> {
  * replaces any older unsent state. `not-open`: the link is not open (yet, or any more); dropped.
  */
 export type StateSendResult = 'sent' | 'queued' | 'not-open';
-
-/** Traffic of one lane: totals since the link was made, and rates over the last heartbeat interval. */
-export interface LaneStats {
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  messagesInPerSec: number;
-  messagesOutPerSec: number;
-  bytesInPerSec: number;
-  bytesOutPerSec: number;
-  /** Bytes handed to the data channel and not yet sent. */
-  bufferedAmount: number;
-  /** Malformed, unknown or wrongly shaped messages received and dropped. */
-  badInput: number;
-}
-
-/** The state lane's traffic, with its loss, staleness and backpressure counts. */
-export interface StateLaneStats extends LaneStats {
-  /** Frames that never arrived (sequence gaps not filled by late arrivals). */
-  lost: number;
-  /** Share of frames lost over the last second, 0..1. */
-  lossRate: number;
-  /** State messages dropped because a newer one had already arrived. */
-  stale: number;
-  duplicates: number;
-  /** Unsent state replaced by newer state while the channel was backed up. */
-  replaced: number;
-}
-
-/** The events lane's traffic, with its queue, requests, reassembly and resends. */
-export interface EventsLaneStats extends LaneStats {
-  /** Bytes waiting in the link's own queue (behind the channel's high-water mark or the handshake). */
-  queuedBytes: number;
-  /** Requests sent and not yet answered. */
-  pendingRequests: number;
-  /** The peer's requests being answered (handler running). */
-  answeringRequests: number;
-  /** Bytes held in the peer's fragmented events still being reassembled. */
-  reassemblyBytes: number;
-  /** Bytes sent and not yet acknowledged by the peer (kept to send again if the path fails). */
-  unacknowledgedBytes: number;
-  /** Events frames sent again: after a change of path, or a loss on the relay. */
-  retransmitted: number;
-  /** Events frames that arrived twice and were dropped (a resend overlapping the old path). */
-  duplicates: number;
-}
-
-/** What `link.stats()` reports: RTT, jitter, transport and both lanes' traffic. */
-export interface LinkStats {
-  status: LinkStatus;
-  /**
-   * Smoothed round-trip time from heartbeats; null until the first heartbeat returns. Heartbeats
-   * that waited behind a backlog of outgoing data on either side are left out (see `rttSamplesSkipped`).
-   */
-  rttMs: number | null;
-  /** Smoothed variation between successive RTT samples. */
-  jitterMs: number | null;
-  /** Heartbeats left out of the RTT because they waited behind our own (or the peer's) backlog of outgoing data. */
-  rttSamplesSkipped: number;
-  /** Local candidate type of the selected ICE pair; null until known, and on the lobby relay. */
-  candidateType: CandidateType | null;
-  /** How the lanes travel now; null until open. */
-  transport: LinkTransport | null;
-  /** Times the lanes moved to another path. */
-  pathChanges: number;
-  /**
-   * Bytes this side has sent through the lobby relay (lanes, probes and the relay's handshake):
-   * what relaying the link cost the server, one way. 0 without a relay.
-   */
-  relaySentBytes: number;
-  state: StateLaneStats;
-  events: EventsLaneStats;
-}
 
 /** A link's life: `connecting`, then `open`, then `closed` for good. */
 export type LinkStatus = 'connecting' | 'open' | 'closed';
@@ -243,7 +180,9 @@ export interface EventsLaneConditions {
 export interface LinkConditions {
   /** Seed for the conditioner's random choices. @default 1 */
   seed?: number;
+  /** The state lane's delay, jitter, loss, duplication and reordering. @default none (sent as is) */
   state?: StateLaneConditions;
+  /** The events lane's delay, jitter and retransmissions. @default none (sent as is) */
   events?: EventsLaneConditions;
 }
 
@@ -259,23 +198,24 @@ export interface LinkInit {
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Object shapes (key lists) both lanes encode as a one-byte id instead of keys; at most 32. @default [] */
   structures?: readonly (readonly string[])[];
-  /** How often a heartbeat is sent on the state lane. @default 1000 */
+  /** How often a heartbeat is sent on the state lane, in ms; more than 0. @default 1000 */
   heartbeatIntervalMs?: number;
-  /** Close with reason `timeout` after this long without any traffic from the peer. @default 5000 */
+  /** Close with reason `timeout` after this long without any traffic from the peer, in ms; more than 0 (keep it several heartbeats). @default 5000 */
   heartbeatTimeoutMs?: number;
-  /** Close with reason `timeout` if the link is not open this long after creation. @default 20000 */
+  /** Close with reason `timeout` if the link is not open this long after creation, in ms; more than 0. @default 20000 */
   connectTimeoutMs?: number;
-  /** Largest event accepted in either direction, after encoding. @default 16 MiB */
+  /** Largest event accepted in either direction, after encoding, in bytes; a whole number, 1 or more. @default 16 MiB */
   maxEventBytes?: number;
   /**
    * Bytes the events lane's own queue may hold (behind the channel's high-water mark or the
    * handshake): past it `emit()` throws `SendBufferFullError`, and answers to a peer that does not
-   * read are dropped and reported. @default 2 × maxEventBytes (32 MiB)
+   * read are dropped and reported. A whole number, 1 or more. @default 2 × maxEventBytes (32 MiB)
    */
   maxQueuedBytes?: number;
   /**
    * Requests awaiting an answer, in each direction: past it our `request()` rejects with
-   * `TooManyRequestsError`, and the peer's further requests are dropped and reported. @default 256
+   * `TooManyRequestsError`, and the peer's further requests are dropped and reported. A whole
+   * number, 1 or more. @default 256
    */
   maxPendingRequests?: number;
   /**
@@ -284,13 +224,17 @@ export interface LinkInit {
    * @default { maxDepth: 64, maxNodes: 131072 }
    */
   decodeLimits?: Partial<DecodeLimits>;
-  /** Events wait in the link's queue while the channel buffers more than this. @default 1 MiB */
+  /** Events wait in the link's queue while the channel buffers more than this many bytes; 0 or more. @default 1 MiB */
   eventsHighWaterMarkBytes?: number;
-  /** State waits (newest replacing older) while the channel buffers more than this. @default 64 KiB */
+  /** State waits (newest replacing older) while the channel buffers more than this many bytes; 0 or more. @default 64 KiB */
   stateHighWaterMarkBytes?: number;
-  /** Default `timeoutMs` of `events.request()`. @default 10000 */
+  /** Default `timeoutMs` of `events.request()`, in ms; more than 0. @default 10000 */
   requestTimeoutMs?: number;
-  /** Data channel id of the negotiated state lane (both sides must agree; keep it under 256, see link.ts). @default 100 */
+  /**
+   * Data channel id of the negotiated state lane: a whole number from 2 to 255, the same on both
+   * sides (0 and 1 are the events channel's; with 1000, Firefox's state never reached Chromium:
+   * see connections.ts). @default 100
+   */
   stateChannelId?: number;
   /** Simulated network conditions on this side's sends. @default none */
   conditions?: LinkConditions;
@@ -311,7 +255,7 @@ export interface LinkInit {
   /**
    * With a `relay` and `relayFirst: false`: if no connection has opened this long after
    * creation, the link opens on the relay (and keeps trying for a direct connection, moving to
-   * it when it is confirmed). @default 5000
+   * it when it is confirmed). In ms, 0 or more. @default 5000
    */
   relayAfterMs?: number;
   /**
@@ -320,7 +264,7 @@ export interface LinkInit {
    */
   direct?: boolean;
   /**
-   * An open connection not heard from this long is taken for dead: the link moves to the relay
+   * An open connection not heard from this long (ms, 0 or more) is taken for dead: the link moves to the relay
    * (if it has one) and makes a new connection through the same signaling. 0: never (the
    * connection's own failure still counts). @default 2000
    */

@@ -5,7 +5,9 @@
  * fits it; lobby.ts, where rooms are made, is where the compiler checks that.
  */
 export interface LobbyRoom {
+  /** Colyseus' room id (the room code is the lobby's own, in the welcome). */
   readonly roomId: string;
+  /** What Colyseus reconnects with after a dropped connection; never shown to other members. */
   readonly reconnectionToken: string;
   /** colyseus.js' connection (the relay reads its WebSocket's backlog). */
   readonly connection: unknown;

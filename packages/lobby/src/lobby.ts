@@ -1,4 +1,4 @@
-import { consoleLogger, createLink as createBrowserLink, globalRtc, type Link, type LinkInit, type LinkTypes, type Logger } from '@rallypoint/core';
+import { consoleLogger, createLink as createBrowserLink, globalRtc, outOfRange, type Link, type LinkInit, type LinkTypes, type Logger, type NumberRange } from '@rallypoint/core';
 import {
   CreateOptionsSchema,
   JoinOptionsSchema,
@@ -37,7 +37,7 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   /**
    * When the room has a TURN server and a link is not open this long, it starts over through
    * TURN only (both sides), which connects where ICE with every candidate type did not converge
-   * (seen between symmetric NATs). 0 turns it off. @default 4000
+   * (seen between symmetric NATs). In ms, 0 or more; 0 turns it off. @default 4000
    */
   turnFallbackMs?: number;
   /**
@@ -68,7 +68,7 @@ export interface LobbyInit<T extends LinkTypes = LinkTypes> {
   logger?: Logger;
   /**
    * How long create / join / quickMatch / list may take, from the first request to the welcome
-   * (or the first list); after that they reject with `LobbyUnavailableError`. @default 15000
+   * (or the first list), in ms (more than 0); after that they reject with `LobbyUnavailableError`. @default 15000
    */
   joinTimeoutMs?: number;
   /** How a failed link to a member is tried again. @default { baseDelayMs: 500, maxDelayMs: 8000, maxAttempts: 6 } */
@@ -150,6 +150,28 @@ function settleWithin<W extends { ready(): Promise<W> }>(
   });
 }
 
+const MS_AT_LEAST_0: NumberRange = { min: 0, unit: 'milliseconds' };
+const MS_ABOVE_0: NumberRange = { min: 0, above: true, unit: 'milliseconds' };
+
+/** The numeric options, each in the range its doc gives, or an `InvalidOptionsError` naming it. */
+function checkNumbers(init: Pick<LobbyInit, 'turnFallbackMs' | 'joinTimeoutMs' | 'linkRetry' | 'voice'>): void {
+  const { linkRetry = {}, voice = {} } = init;
+  const checks: [string, unknown, NumberRange][] = [
+    ['turnFallbackMs', init.turnFallbackMs, MS_AT_LEAST_0],
+    ['joinTimeoutMs', init.joinTimeoutMs, MS_ABOVE_0],
+    ['linkRetry.baseDelayMs', linkRetry.baseDelayMs, MS_AT_LEAST_0],
+    ['linkRetry.maxDelayMs', linkRetry.maxDelayMs, MS_AT_LEAST_0],
+    ['linkRetry.maxAttempts', linkRetry.maxAttempts, { min: 1, whole: true, unit: 'attempts' }],
+    ['voice.levelIntervalMs', voice.levelIntervalMs, MS_ABOVE_0],
+    ['voice.speakingLevel', voice.speakingLevel, { min: 0, max: 1, unit: 'an RMS level' }],
+    ['voice.speakingHoldMs', voice.speakingHoldMs, MS_AT_LEAST_0],
+  ];
+  for (const [name, value, range] of checks) {
+    const problem = outOfRange(name, value, range);
+    if (problem !== undefined) throw new InvalidOptionsError(problem);
+  }
+}
+
 /**
  * A client of the rallypoint lobby server. Throws `InvalidOptionsError` for a URL that is not
  * `http(s)://` or `ws(s)://`, and `WebRtcUnavailableError` where there is no WebRTC to make links
@@ -171,8 +193,8 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     throw new InvalidOptionsError(`iceTransportPolicy must be 'all' or 'relay' (got ${JSON.stringify(String(init.iceTransportPolicy)).slice(0, 40)})`);
   }
   const linkInit = init.iceTransportPolicy === undefined ? (init.link ?? {}) : { ...init.link, iceTransportPolicy: init.iceTransportPolicy };
+  checkNumbers(init);
   const turnFallbackMs = init.turnFallbackMs ?? 4000;
-  if (!(Number.isFinite(turnFallbackMs) && turnFallbackMs >= 0)) throw new InvalidOptionsError(`turnFallbackMs must be 0 or more (got ${String(turnFallbackMs)})`);
   const relay = init.relay ?? 'auto';
   if (relay !== 'auto' && relay !== 'off' && relay !== 'always') throw new InvalidOptionsError(`relay must be 'auto', 'off' or 'always' (got ${JSON.stringify(String(relay)).slice(0, 40)})`);
   const joinTimeoutMs = init.joinTimeoutMs ?? 15_000;

@@ -31,11 +31,11 @@ interface LinkMeta {
 
 /** How a failed link to a member who is still there is tried again. */
 export interface LinkRetryPolicy {
-  /** Wait before the first retry; each next one waits twice as long. @default 500 */
+  /** Wait before the first retry, in ms (0 or more); each next one waits twice as long. @default 500 */
   baseDelayMs: number;
-  /** The longest wait. @default 8000 */
+  /** The longest wait, in ms (0 or more). @default 8000 */
   maxDelayMs: number;
-  /** Failures in a row before giving up and telling the game (`linkFailed`). @default 6 */
+  /** Failures in a row before giving up and telling the game (`linkFailed`); a whole number, 1 or more. @default 6 */
   maxAttempts: number;
 }
 
@@ -48,6 +48,7 @@ export interface LinkFailure {
   attempts: number;
   /** How the last one closed. */
   reason: CloseReason;
+  /** The named error behind the last close, when there was one. */
   error?: Error;
 }
 

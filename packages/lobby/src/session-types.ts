@@ -8,13 +8,17 @@ import type { VoiceInit } from './voice-types.js';
 
 /** The events a room session emits (`session.on(name, fn)`). */
 export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
+  /** Someone joined the room (this member's own joining is the session itself). */
   memberJoined: Member;
+  /** Someone left: `left` on purpose (its goodbye, or a closed tab), `lost` when its seat's reconnection window ran out. */
   memberLeft: { member: Member; reason: 'left' | 'lost' };
+  /** A member's name, ready flag or `away` changed; `member` is how it is now. */
   memberChanged: Member;
+  /** The host left; the next member in join order hosts now. */
   hostChanged: { hostId: string; previousHostId: string };
-  /** A link to another member opened: both lanes are usable. */
-  /** A link opened: `link.transport` is known from here on (`OpenLink`). */
+  /** A link to another member opened: both lanes are usable, and `link.transport` is known from here on (`OpenLink`). */
   linkOpen: { peerId: string; link: OpenLink<T> };
+  /** A link to another member closed. While both are still in the room it is tried again (`LobbyInit.linkRetry`; see `linkFailed`). */
   linkClose: { peerId: string; reason: CloseReason };
   /**
    * A link to a member failed `maxAttempts` times in a row (see `LobbyInit.linkRetry`) and is not
@@ -34,14 +38,23 @@ export interface RoomSessionEvents<T extends LinkTypes = LinkTypes> {
 
 /** What a room session is made with (by `createLobby`; a game does not make sessions itself). */
 export interface SessionDeps<T extends LinkTypes> {
+  /** How the session talks to the lobby server (Colyseus underneath). */
   connector: Connector;
+  /** Makes each link (see `LobbyInit.createLink`). */
   createLink: (init: LinkInit) => Link<T>;
+  /** See `LobbyInit.link`. */
   linkInit: Partial<LinkInit>;
+  /** See `LobbyInit.logger`. */
   logger: Logger;
+  /** See `LobbyInit.origin`. */
   origin: string;
+  /** The name sent with the join. */
   displayName: string;
+  /** See `LobbyInit.linkRetry`. */
   linkRetry: LinkRetryPolicy;
+  /** See `LobbyInit.random`. */
   random: () => number;
+  /** See `LobbyInit.turnFallbackMs`. */
   turnFallbackMs: number;
   /** See `LobbyInit.relay`. */
   relay: LobbyRelayMode;

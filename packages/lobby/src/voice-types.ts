@@ -16,11 +16,11 @@ export interface VoiceInit {
   getUserMedia?: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
   /** Plays a remote stream. @default a detached `<audio>` element */
   createPlayer?: (stream: MediaStream) => VoicePlayer;
-  /** How often levels are read from `getStats()`. @default 100 */
+  /** How often levels are read from `getStats()`, in ms (more than 0). @default 100 */
   levelIntervalMs?: number;
   /** RMS level (0..1) above which a player is speaking. @default 0.01 */
   speakingLevel?: number;
-  /** How long `speaking` stays on after the level falls (words have gaps). @default 500 */
+  /** How long `speaking` stays on after the level falls (words have gaps), in ms (0 or more). @default 500 */
   speakingHoldMs?: number;
 }
 
@@ -52,6 +52,8 @@ export interface VoiceEvents {
 export interface VoiceDeps<T extends LinkTypes> {
   links(): ReadonlyMap<string, Link<T>>;
   myId(): string;
+  /** See `LobbyInit.logger`. */
   logger: Logger;
+  /** See `LobbyInit.voice`. */
   init: VoiceInit;
 }

@@ -25,8 +25,11 @@ export const RELAY_MAX_ID_BYTES = 64;
 
 /** A relay frame, decoded: its lane, the member it is for (from a member) or from (from the server), and its bytes. */
 export interface RelayFrame {
+  /** Which lane (or the handshake, or `moved`) it belongs to. */
   lane: RelayLaneName;
+  /** From a member: the member it is for. From the server: the member it came from. */
   memberId: string;
+  /** The link's frame, as it would travel on a data channel; the server never reads it. */
   frame: Uint8Array;
 }
 
@@ -84,7 +87,9 @@ export interface RelayTerms {
   maxMessageBytes: number;
   /** One member's budget: bytes and messages a second, each bucket holding `burstSeconds` of it. */
   bytesPerSecond: number;
+  /** Relay messages one member may send a second (see `bytesPerSecond`). */
   messagesPerSecond: number;
+  /** How many seconds of either rate a member may spend at once after being quiet. */
   burstSeconds: number;
 }
 

@@ -67,9 +67,13 @@ export type RoomSettings = v.InferOutput<typeof RoomOptionsSchema>;
  * claim, never from whoever happens to be back first.
  */
 export const RestoredRoomSchema = v.object({
+  /** The settings it was made with. */
   settings: v.object({ mode, maxPlayers, private: v.boolean(), topology }),
+  /** Whether its host had closed it to new players. */
   locked: v.boolean(),
+  /** Its host's member id. */
   hostId: memberId,
+  /** Every member's id, the claimant's included. */
   members: v.pipe(v.array(memberId), v.maxLength(LobbyLimits.roomSizeMax)),
 });
 /** A room as a restore claim proves it. */
@@ -83,13 +87,17 @@ export type RestoredRoom = v.InferOutput<typeof RestoredRoomSchema>;
  * server's restore secret.
  */
 export const RestoreSchema = v.object({
+  /** The room's code, which the re-formed room keeps. */
   code: roomCode,
+  /** The member's id, which it keeps too. */
   memberId,
   /** The member's join order in the lost room, so the host and the order survive. */
   order: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(1e9)),
   /** When the claim stops being honoured, in ms since 1970 (`LobbyLimits.restoreClaimSeconds` after it was issued). */
   expiresAt: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  /** The room as it was when the claim was issued. */
   room: RestoredRoomSchema,
+  /** The server's HMAC over every other field: the claim cannot be changed, only sent back. */
   token: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16,128}$/, 'not a restore token')),
 });
 /** A claim to a place in a room that re-forms after a server restart. */
@@ -99,6 +107,7 @@ export type Restore = v.InferOutput<typeof RestoreSchema>;
 export const JoinOptionsSchema = v.object({
   /** The name the others see: trimmed, 1 to `LobbyLimits.displayNameMaxLength` (32) characters. @default 'Player' */
   name: v.optional(displayName, 'Player'),
+  /** A claim to a place in a room that re-forms after a server restart (the client sends it itself). @default none (a new member) */
   restore: v.optional(RestoreSchema),
 });
 /** Options sent with a join: display name, and a restore claim when re-forming a room. */
@@ -120,17 +129,25 @@ export type SignalData = v.InferOutput<typeof SignalDataSchema>;
 
 /** Payload schemas of every client message, by name. */
 export const ClientMessageSchemas = {
+  /** A link signal for another member of the room. */
   signal: v.object({ to: memberId, data: SignalDataSchema }),
+  /** This member is ready, or no longer. */
   ready: v.object({ ready: v.boolean() }),
+  /** A new display name. */
   profile: v.object({ name: displayName }),
+  /** The host closes the room to new players, or opens it again. */
   lock: v.object({ locked: v.boolean() }),
+  /** Ask for a fresh `welcome` (after a reconnection, once the client listens again). */
   sync: v.optional(v.object({})),
 } as const;
 /** The payload of each message a member sends, by message name, as validated. */
 export type ClientMessagePayloads = { [K in keyof typeof ClientMessageSchemas]: v.InferOutput<(typeof ClientMessageSchemas)[K]> };
 
 /** The listing filter (`filter` message and listing room join options). */
-export const ListingFilterSchema = v.object({ mode: v.optional(mode) });
+export const ListingFilterSchema = v.object({
+  /** Only rooms of this game mode. @default any mode */
+  mode: v.optional(mode),
+});
 /** Which public rooms a listing shows. */
 export type ListingFilter = v.InferOutput<typeof ListingFilterSchema>;
 

@@ -36,7 +36,9 @@ export interface SyncClientInit<F extends Record<string, FieldSpec>, I, S> {
 
 /** What a client has received. */
 export interface SyncClientStats {
+  /** Snapshots received and applied. */
   snapshots: number;
+  /** Messages from the host that did not decode or made no sense (each also an `onError`). */
   badMessages: number;
 }
 

@@ -10,23 +10,29 @@
  * are steps (`steps` counts them). Only small corrections are slewed at a bounded rate, so that
  * host time as drawn never jumps for jitter's sake.
  */
+import { checkRanges, COUNT, NOT_NEGATIVE, POSITIVE } from './ranges.js';
+
+/** Options of `ClockSync`: how many samples, which of them count, and how fast corrections go. */
 export interface ClockSyncInit {
-  /** Samples kept. @default 32 */
+  /** Samples kept; a whole number, 1 or more. @default 32 */
   windowSize?: number;
-  /** Of those, the fastest this share decides the offset. @default 0.25 */
+  /** Of those, the fastest this share (more than 0, at most 1) decides the offset. @default 0.25 */
   bestShare?: number;
-  /** Largest correction of `hostNow()` per second of local time, once synced. @default 50 */
+  /** Largest correction of `hostNow()` per second of local time, once synced, in ms (more than 0). @default 50 */
   maxSlewMsPerSecond?: number;
-  /** A correction larger than this is applied at once instead of slewed. @default 100 */
+  /** A correction larger than this many ms (0 or more) is applied at once instead of slewed. @default 100 */
   maxSlewedCorrectionMs?: number;
-  /** The first samples, each applied at once: the estimate settles in a few round trips. @default 4 */
+  /** The first samples (a whole number, 0 or more), each applied at once: the estimate settles in a few round trips. @default 4 */
   directSamples?: number;
 }
 
 /** One round trip of the clock exchange. */
 export interface ClockSample {
+  /** The round trip, in ms. */
   rttMs: number;
+  /** Host time minus local time, assuming the answer took half the round trip to come back. */
   offsetMs: number;
+  /** When the answer arrived, on the local clock (ms). */
   atMs: number;
 }
 
@@ -46,6 +52,13 @@ export class ClockSync {
   #rttMs: number | undefined;
 
   constructor(init: ClockSyncInit = {}) {
+    checkRanges('ClockSync', [
+      ['windowSize', init.windowSize, COUNT],
+      ['bestShare', init.bestShare, { min: 0, above: true, max: 1 }],
+      ['maxSlewMsPerSecond', init.maxSlewMsPerSecond, POSITIVE],
+      ['maxSlewedCorrectionMs', init.maxSlewedCorrectionMs, NOT_NEGATIVE],
+      ['directSamples', init.directSamples, { min: 0, whole: true }],
+    ]);
     this.#windowSize = init.windowSize ?? 32;
     this.#bestShare = init.bestShare ?? 0.25;
     this.#maxSlew = init.maxSlewMsPerSecond ?? 50;

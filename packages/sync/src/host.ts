@@ -10,14 +10,15 @@ import { warnOncePerKind } from './report.js';
 import type { EntityOf, FieldSpec, SnapshotSchema } from './schema.js';
 import { SnapshotEncoder, dequantizeWorld, quantizeWorld } from './snapshot-codec.js';
 import { Ticker } from './ticker.js';
+import { checkRanges, COUNT, POSITIVE } from './ranges.js';
 
 /** Options of a `SyncHost`. */
 export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
   /** What snapshots carry (`defineSchema`); the clients use the same. */
   schema: SnapshotSchema<F>;
-  /** Ticks of `step` a second. @default 60 */
+  /** Ticks of `step` a second (more than 0). @default 60 */
   tickRateHz?: number;
-  /** Snapshots per second to each peer. @default 30 */
+  /** Snapshots per second to each peer (more than 0; at most one a tick is sent). @default 30 */
   snapshotRateHz?: number;
   /** The game's world, as `step` gets it first. */
   world: W;
@@ -32,9 +33,9 @@ export interface SyncHostInit<F extends Record<string, FieldSpec>, I, W> {
   entities: (world: W) => ReadonlyMap<number, EntityOf<F>>;
   /** The clock, in ms (`performance.now`, or a test's). */
   now: () => number;
-  /** Inputs applied per peer per tick at most (lets a peer catch up after jitter). @default 2 */
+  /** Inputs applied per peer per tick at most (lets a peer catch up after jitter); a whole number, 1 or more. @default 2 */
   maxInputsPerTick?: number;
-  /** Inputs kept per peer, by sequence number past the last one applied; further ones are dropped and counted. @default 256 */
+  /** Inputs kept per peer, by sequence number past the last one applied (a whole number, 1 or more); further ones are dropped and counted. @default 256 */
   inputWindow?: number;
   /**
    * Checks each input from a peer before it reaches `step` (peers are not trusted: a modified
@@ -70,9 +71,13 @@ interface Peer<F extends Record<string, FieldSpec>, I> {
 
 /** What a host has done. */
 export interface SyncHostStats {
+  /** Ticks of `step` run. */
   ticks: number;
+  /** Snapshots sent, all peers together. */
   snapshotsSent: number;
+  /** Their bytes, all peers together. */
   snapshotBytes: number;
+  /** Messages from peers that did not decode or made no sense (each also an `onError`). */
   badMessages: number;
   /** Inputs `validateInput` refused. */
   badInputs: number;
@@ -102,6 +107,12 @@ export class SyncHost<F extends Record<string, FieldSpec>, I, W> {
   readonly stats: SyncHostStats = { ticks: 0, snapshotsSent: 0, snapshotBytes: 0, badMessages: 0, badInputs: 0, droppedInputs: 0, clampedViews: 0 };
 
   constructor(private readonly init: SyncHostInit<F, I, W>) {
+    checkRanges('SyncHost', [
+      ['tickRateHz', init.tickRateHz, POSITIVE],
+      ['snapshotRateHz', init.snapshotRateHz, POSITIVE],
+      ['maxInputsPerTick', init.maxInputsPerTick, COUNT],
+      ['inputWindow', init.inputWindow, COUNT],
+    ]);
     this.#world = init.world;
     const warn = warnOncePerKind(init.now);
     this.#onError = init.onError ?? ((peerId, error) => warn(error, peerId));

@@ -10,24 +10,27 @@
  * a jump, so it grows when the network gets worse and shrinks again when it calms. When
  * snapshots stop coming, entities are extrapolated for at most `maxExtrapolationMs`, then held.
  */
+import { checkRanges, NOT_NEGATIVE, POSITIVE, SHARE } from './ranges.js';
+
+/** How a field blends between two snapshots: straight, the short way round a circle, not at all, or the game's own rule. */
 export type FieldInterpolator<V> = 'linear' | 'angle' | 'step' | ((from: V, to: V, t: number) => V);
 
 /** Options of a `SnapshotInterpolator`. */
 export interface InterpolatorInit<E extends object> {
   /** How each field blends. @default numbers 'linear', everything else 'step' */
   fields?: { [K in keyof E]?: FieldInterpolator<E[K]> };
-  /** A full turn for 'angle' fields. @default 2π (radians) */
+  /** A full turn for 'angle' fields (more than 0: 360 for degrees). @default 2π (radians) */
   fullTurn?: number;
-  /** Never draw closer to the newest snapshot than this. @default 30 */
+  /** Never draw closer to the newest snapshot than this, in ms (0 or more). @default 30 */
   minDelayMs?: number;
-  /** Longest extrapolation past the newest snapshot when starved. @default 100 */
+  /** Longest extrapolation past the newest snapshot when starved, in ms (0 or more). @default 100 */
   maxExtrapolationMs?: number;
-  /** Snapshots kept. @default 64 */
+  /** Snapshots kept; a whole number, 2 or more. @default 64 */
   bufferSize?: number;
   /**
    * Share of frames that may find no newer snapshot to blend towards (they extrapolate, briefly):
    * the target delay is the smallest that keeps to it, measured over the last 5 s of frames.
-   * Lower is smoother, higher is closer to now. @default 0.01
+   * Lower is smoother, higher is closer to now. 0 to 1. @default 0.01
    */
   extrapolationShare?: number;
 }
@@ -84,6 +87,13 @@ export class SnapshotInterpolator<E extends object, Id = number> {
   #extrapolatedCount = 0;
 
   constructor(init: InterpolatorInit<E> = {}) {
+    checkRanges('SnapshotInterpolator', [
+      ['fullTurn', init.fullTurn, POSITIVE],
+      ['minDelayMs', init.minDelayMs, NOT_NEGATIVE],
+      ['maxExtrapolationMs', init.maxExtrapolationMs, NOT_NEGATIVE],
+      ['bufferSize', init.bufferSize, { min: 2, whole: true }],
+      ['extrapolationShare', init.extrapolationShare, SHARE],
+    ]);
     this.#fields = init.fields;
     this.#fullTurn = init.fullTurn ?? Math.PI * 2;
     this.#minDelayMs = init.minDelayMs ?? 30;

@@ -5,26 +5,31 @@
  * number of the last input it applied, the client rewinds to it, replays the rest, and the jump
  * between the old and new prediction is shown as an offset that decays, not as a snap.
  */
+import { checkRanges, COUNT, NOT_NEGATIVE, POSITIVE } from './ranges.js';
+
+/** Options of `Predictor`: the game's step, its fixed length, and how inputs are kept and corrections shown. */
 export interface PredictorInit<S, I> {
   /** One input applied to the state over one tick of `dtMs`: the same rule the host runs. */
   step: (state: S, input: I, dtMs: number) => S;
   /** The state before any input (where the host spawns the entity). */
   initial: S;
-  /** The fixed step `step` is called with. */
+  /** The fixed step `step` is called with, in ms (more than 0). */
   dtMs: number;
-  /** Unacknowledged inputs sent with every message. @default 8 */
+  /** Unacknowledged inputs sent with every message; a whole number, 1 or more. @default 8 */
   redundancy?: number;
   /** Numeric fields whose corrections are smoothed (others snap). @default [] */
   smooth?: readonly (keyof S & string)[];
-  /** Half-life of the visible correction. @default 100 */
+  /** Half-life of the visible correction, in ms; 0: corrections show at once. @default 100 */
   smoothingHalfLifeMs?: number;
-  /** Inputs kept for replay; older ones are dropped (a host that far behind resyncs us anyway). @default 256 */
+  /** Inputs kept for replay (a whole number, 1 or more); older ones are dropped (a host that far behind resyncs us anyway). @default 256 */
   maxPending?: number;
 }
 
 /** An input with its sequence number. */
 export interface SequencedInput<I> {
+  /** The input's number: one more for each input this player makes. */
   seq: number;
+  /** The input, as the game defines it. */
   input: I;
 }
 
@@ -37,6 +42,12 @@ export class Predictor<S, I> {
   #correctionTotal = 0;
 
   constructor(private readonly init: PredictorInit<S, I>) {
+    checkRanges('Predictor', [
+      ['dtMs', init.dtMs, POSITIVE],
+      ['redundancy', init.redundancy, COUNT],
+      ['smoothingHalfLifeMs', init.smoothingHalfLifeMs, NOT_NEGATIVE],
+      ['maxPending', init.maxPending, COUNT],
+    ]);
     this.#state = init.initial;
   }
 
@@ -78,7 +89,8 @@ export class Predictor<S, I> {
 
   /** What to draw: the prediction plus the decaying correction offset. Call once per frame. */
   visual(elapsedMs: number): S {
-    const decay = Math.pow(0.5, elapsedMs / (this.init.smoothingHalfLifeMs ?? 100));
+    const halfLifeMs = this.init.smoothingHalfLifeMs ?? 100;
+    const decay = halfLifeMs === 0 ? 0 : Math.pow(0.5, elapsedMs / halfLifeMs);
     const out = { ...this.#state };
     for (const [field, offset] of this.#offset) {
       const next = Math.abs(offset * decay) < 1e-6 ? 0 : offset * decay;

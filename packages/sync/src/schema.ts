@@ -22,7 +22,9 @@ export type QuantizedEntity = readonly number[];
 
 /** What a snapshot carries of each entity, and how precisely (from `defineSchema`). */
 export interface SnapshotSchema<F extends Record<string, FieldSpec>> {
+  /** The field specs, by name, as given to `defineSnapshot`. */
   readonly fields: F;
+  /** The field names, in the order they go on the wire. */
   readonly names: readonly (keyof F & string)[];
   /** The field specs, in `names` order (the order fields go on the wire). */
   readonly specs: readonly FieldSpec[];

@@ -14,34 +14,33 @@
  */
 import { BitReader, BitWriter } from './bits.js';
 import type { EntityOf, FieldSpec, QuantizedEntity, SnapshotSchema } from './schema.js';
+import { checkRanges } from './ranges.js';
+import { MalformedSnapshotError, MissingBaselineError } from './snapshot-errors.js';
+
+export { MalformedSnapshotError, MissingBaselineError };
 
 /** Quantized entities by id. */
 export type QuantizedWorld = ReadonlyMap<number, QuantizedEntity>;
 
-/** A delta snapshot against a baseline this decoder no longer has. */
-export class MissingBaselineError extends Error {
-  override name = 'MissingBaselineError';
-  constructor(readonly baselineId: number) {
-    super(`snapshot needs baseline ${baselineId}, which this side no longer has`);
-  }
-}
-
-/** Snapshot bytes that do not decode. */
-export class MalformedSnapshotError extends Error {
-  override name = 'MalformedSnapshotError';
-}
-
 /** One encoded snapshot and the id later ones are deltas against. */
 export interface EncodedSnapshot {
+  /** This snapshot's number (one more for each snapshot encoded for this receiver). */
   id: number;
+  /** The snapshot it is a delta against; 0: none, it is whole. */
   baselineId: number;
+  /** What goes on the state lane. */
   bytes: Uint8Array;
 }
 
 /** Options of the snapshot encoder and decoder. */
 export interface CodecOptions {
-  /** Snapshots each side remembers as possible baselines. @default 64 */
+  /** Snapshots each side remembers as possible baselines; a whole number, 2 or more. @default 64 */
   historySize?: number;
+}
+
+function historySizeOf(options: CodecOptions): number {
+  checkRanges('snapshot codec', [['historySize', options.historySize, { min: 2, whole: true }]]);
+  return options.historySize ?? 64;
 }
 
 /** A snapshot kept as a possible baseline: its world, and the baseline it was a delta against. */
@@ -82,7 +81,7 @@ export class SnapshotEncoder<F extends Record<string, FieldSpec>> {
     readonly schema: SnapshotSchema<F>,
     options: CodecOptions = {},
   ) {
-    this.#historySize = options.historySize ?? 64;
+    this.#historySize = historySizeOf(options);
   }
 
   /** The receiver says it has snapshot `id`. */
@@ -118,7 +117,7 @@ export class SnapshotDecoder<F extends Record<string, FieldSpec>> {
     readonly schema: SnapshotSchema<F>,
     options: CodecOptions = {},
   ) {
-    this.#historySize = options.historySize ?? 64;
+    this.#historySize = historySizeOf(options);
   }
 
   /** The id to acknowledge: the newest snapshot decoded. */

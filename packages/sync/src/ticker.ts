@@ -3,12 +3,15 @@
  * `maxCatchUpTicks`; the rest is dropped and counted, so a tab that slept does not spin), and
  * returns the render alpha: how far real time is between the last tick and the next.
  */
+import { checkRanges, COUNT, POSITIVE } from './ranges.js';
+
+/** Options of `Ticker`: the rate, what runs each tick, and how much catching up one call may do. */
 export interface TickerInit {
-  /** Simulation steps per second. */
+  /** Simulation steps per second (more than 0). */
   tickRateHz: number;
   /** Called once per step with the tick number and the fixed step length. */
   onTick: (tick: number, dtMs: number) => void;
-  /** Most ticks one `advance` may run. @default 5 */
+  /** Most ticks one `advance` may run; a whole number, 1 or more. @default 5 */
   maxCatchUpTicks?: number;
 }
 
@@ -30,7 +33,10 @@ export class Ticker {
   readonly #maxCatchUp: number;
 
   constructor(private readonly init: TickerInit) {
-    if (!(init.tickRateHz > 0)) throw new RangeError(`tickRateHz must be positive, got ${init.tickRateHz}`);
+    checkRanges('Ticker', [
+      ['tickRateHz', init.tickRateHz, POSITIVE],
+      ['maxCatchUpTicks', init.maxCatchUpTicks, COUNT],
+    ]);
     this.dtMs = 1000 / init.tickRateHz;
     this.#maxCatchUp = init.maxCatchUpTicks ?? 5;
   }

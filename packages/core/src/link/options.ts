@@ -3,6 +3,7 @@
  * with a TypeError that names it, before anything is made.
  */
 import { globalRtc } from '../paths/rtc.js';
+import { outOfRange, type NumberRange } from '../ranges.js';
 import type { RtcImplementation } from '../paths/types.js';
 import type { DecodeLimits, LinkInit, Logger } from '../types.js';
 import { consoleLogger } from '../unheard.js';
@@ -11,6 +12,22 @@ import { MAX_STRUCTURES, MAX_STRUCTURE_KEYS, isStructureList } from '../wire/fra
 
 /** `LinkInit.relayAfterMs` when not given (with `relayFirst: false`). */
 export const DEFAULT_RELAY_AFTER_MS = 5000;
+
+/** The numeric options and the range each must be in (documented with each on `LinkInit`). */
+const NUMBER_RULES: readonly (NumberRange & { name: keyof LinkInit })[] = [
+  { name: 'heartbeatIntervalMs', min: 0, above: true, unit: 'milliseconds' },
+  { name: 'heartbeatTimeoutMs', min: 0, above: true, unit: 'milliseconds' },
+  { name: 'connectTimeoutMs', min: 0, above: true, unit: 'milliseconds' },
+  { name: 'requestTimeoutMs', min: 0, above: true, unit: 'milliseconds' },
+  { name: 'relayAfterMs', min: 0, unit: 'milliseconds' },
+  { name: 'pathTimeoutMs', min: 0, unit: 'milliseconds' },
+  { name: 'maxEventBytes', min: 1, whole: true, unit: 'bytes' },
+  { name: 'maxQueuedBytes', min: 1, whole: true, unit: 'bytes' },
+  { name: 'maxPendingRequests', min: 1, whole: true, unit: 'requests' },
+  { name: 'eventsHighWaterMarkBytes', min: 0, unit: 'bytes' },
+  { name: 'stateHighWaterMarkBytes', min: 0, unit: 'bytes' },
+  { name: 'stateChannelId', min: 2, max: 255, whole: true, unit: 'a data channel id' },
+];
 
 export interface LinkSettings {
   /** Null for a link that makes no direct connections (`direct: false`). */
@@ -23,6 +40,10 @@ export interface LinkSettings {
 }
 
 export function readLinkInit(init: LinkInit): LinkSettings {
+  for (const rule of NUMBER_RULES) {
+    const problem = outOfRange(rule.name, init[rule.name], rule);
+    if (problem !== undefined) throw new TypeError(problem);
+  }
   const direct = init.direct ?? true;
   if (!direct && init.relay === undefined) throw new TypeError('direct: false needs a `relay` to travel on');
   const rtc = init.rtc ?? globalRtc();
@@ -48,9 +69,5 @@ export function readLinkInit(init: LinkInit): LinkSettings {
     relayAfterMs: direct && !relayFirst ? (init.relayAfterMs ?? DEFAULT_RELAY_AFTER_MS) : 0,
     pathTimeoutMs: init.pathTimeoutMs ?? 2000,
   };
-  for (const name of ['relayAfterMs', 'pathTimeoutMs'] as const) {
-    const value = timing[name];
-    if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a number of milliseconds, at least 0`);
-  }
   return { rtc: direct ? (rtc ?? null) : null, now: init.now ?? (() => performance.now()), logger: init.logger ?? consoleLogger, structures, decodeLimits, timing };
 }

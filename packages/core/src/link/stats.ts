@@ -2,7 +2,8 @@
 import type { RateMeter, LaneTotals } from '../lanes/totals.js';
 import type { RttEstimator, SequenceWindow } from '../lanes/sequence.js';
 import type { CandidateType } from '../paths/types.js';
-import type { LinkStats, LinkStatus, LinkTransport } from '../types.js';
+import type { LinkStats } from '../stats-types.js';
+import type { LinkStatus, LinkTransport } from '../types.js';
 
 /** What `link.stats()` reads from each part of the link. */
 export interface StatsSources {

@@ -26,13 +26,17 @@ export interface LinkMediaApi {
 
 /** One of the peer's tracks, with the stream the peer added it in. */
 export interface RemoteTrack {
+  /** The track: play it (an `<audio>` element, or Web Audio). */
   track: MediaStreamTrack;
+  /** The stream the peer added it in (tracks added together share one). */
   stream: MediaStream;
 }
 
 /** RTP figures of one link (`link.media.stats()`), from the connection's `getStats()`. */
 export interface MediaStats {
+  /** One per stream received from the peer. */
   inbound: InboundMediaStats[];
+  /** One per stream sent to the peer. */
   outbound: OutboundMediaStats[];
   /** Offers after the first, on every connection this link had (made here or received). */
   renegotiations: number;
@@ -40,28 +44,37 @@ export interface MediaStats {
 
 /** One `inbound-rtp` stream. Figures a browser does not report are left out. */
 export interface InboundMediaStats {
+  /** `audio` or `video`. */
   kind: string;
   /** The remote track's id, when the browser names it. */
   trackIdentifier?: string;
+  /** RTP payload bytes received. */
   bytesReceived: number;
+  /** RTP packets received. */
   packetsReceived: number;
+  /** RTP packets that never arrived (by sequence number; may dip when late ones do). */
   packetsLost: number;
   /** 0..1, the level just played out. */
   audioLevel?: number;
   /** Σ level² × duration: the difference over an interval, divided by its duration, is the mean power. */
   totalAudioEnergy?: number;
+  /** Seconds of audio played out (audio only). */
   totalSamplesDuration?: number;
+  /** Audio samples received (audio only). */
   totalSamplesReceived?: number;
+  /** RTP's interarrival jitter, in ms. */
   jitterMs?: number;
 }
 
 /** One `outbound-rtp` stream, with the level of its source where the browser reports it. */
 export interface OutboundMediaStats {
+  /** `audio` or `video`. */
   kind: string;
   /** RTP payload bytes. */
   bytesSent: number;
   /** RTP header bytes (header extensions included), where the browser reports them. */
   headerBytesSent?: number;
+  /** RTP packets sent. */
   packetsSent: number;
   /** 0..1, the level of the local source (`media-source` stats). */
   audioLevel?: number;

@@ -10,7 +10,9 @@ export type Lane = 'state' | 'events';
 
 /** What a lane sends through: an RTCDataChannel, or the lobby relay's stand-in for one. */
 export interface LaneChannel {
+  /** As RTCDataChannel's: `connecting`, `open`, `closing` or `closed`. */
   readonly readyState: string;
+  /** Bytes handed to `send()` and not yet sent, as RTCDataChannel's. */
   readonly bufferedAmount: number;
   send(data: Uint8Array<ArrayBuffer>): void;
 }
@@ -48,6 +50,7 @@ export interface Path {
 
 /** Opaque signaling data: pass it to the other side's `link.signal()` by any means (JSON-safe). */
 export interface LinkSignal {
+  /** What kind of signal: `offer`, `answer`, `candidate` and the link's own; pass it on whatever it says. */
   type: string;
   [key: string]: unknown;
 }
@@ -119,8 +122,11 @@ export interface LinkRelay {
 
 /** The platform's WebRTC (only `RTCPeerConnection` is used); the browser's by default. */
 export interface RtcImplementation {
+  /** The constructor the link makes its connections with. */
   RTCPeerConnection: new (configuration?: RTCConfiguration) => RTCPeerConnection;
+  /** The implementation's `RTCSessionDescription`. The link does not use it: it is here so one object fits simple-peer's `wrtc` option too. */
   RTCSessionDescription: unknown;
+  /** The implementation's `RTCIceCandidate`; unused by the link, as `RTCSessionDescription`. */
   RTCIceCandidate: unknown;
   /**
    * Set for implementations that fail DTLS when, as the offerer, they receive the answerer's
