@@ -44,7 +44,8 @@ export function gateRequests(server: Server, gate: RequestGate): void {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (gate.connections.refused(req.socket)) {
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1', connection: 'close', 'access-control-allow-origin': '*' });
+      const cors = gate.origins.allows(req) ? gate.origins.corsHeaders(req) : {};
+      res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
       return void res.end(tooManyConnectionsBody(gate.connections));
     }
     if (!gate.origins.allows(req) && matchmakeRoute(req.url ?? '') !== undefined) {
@@ -93,7 +94,7 @@ async function matchmake(req: IncomingMessage, res: ServerResponse, { method, ro
     gate.onBodyRefused();
     return refuseBody(req, res, gate.maxBodyBytes, gate.connections.linger, headers);
   }
-  if (!gate.available()) return unavailable(res);
+  if (!gate.available()) return unavailable(res, headers);
   const address = gate.limiter.address(req);
   const kinds: HttpLimitKind[] = method === 'create' ? ['matchmake', 'creates'] : ['matchmake'];
   for (const kind of kinds) {
@@ -103,7 +104,7 @@ async function matchmake(req: IncomingMessage, res: ServerResponse, { method, ro
     });
     if (waitMs === undefined) continue;
     gate.onLimited(kind);
-    return tooManyRequests(res, waitMs, kind === 'creates' ? 'rooms created' : 'matchmaking requests');
+    return tooManyRequests(res, waitMs, kind === 'creates' ? 'rooms created' : 'matchmaking requests', headers);
   }
   if (matchMaker.state === matchMaker.MatchMakerState.SHUTTING_DOWN) return void res.writeHead(503, headers).end();
   let answer: unknown;

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { LobbyErrorCode, LobbyLimits } from '@rallypoint/protocol';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
@@ -54,20 +54,24 @@ export class HttpLimiter {
   }
 }
 
-/** Answer a request over its budget: 429, `Retry-After` in whole seconds, the lobby's error body. */
-export function tooManyRequests(res: ServerResponse, waitMs: number, what: string): void {
+/**
+ * Answer a request over its budget: 429, `Retry-After` in whole seconds, the lobby's error body.
+ * `cors`: the headers the request's successful answer would carry, so a page that may read that
+ * one can read this too (colyseus.js asks with credentials, which a `*` does not admit).
+ */
+export function tooManyRequests(res: ServerResponse, waitMs: number, what: string, cors: OutgoingHttpHeaders = {}): void {
   const seconds = Math.ceil(waitMs / 1000);
-  retryLater(res, 429, seconds, { code: LobbyErrorCode.RateLimited, error: `too many ${what} from this address: try again in ${seconds} s`, retryAfterSeconds: seconds });
+  retryLater(res, 429, seconds, { code: LobbyErrorCode.RateLimited, error: `too many ${what} from this address: try again in ${seconds} s`, retryAfterSeconds: seconds }, cors);
 }
 
-/** Answer while the lobby's Redis is away: 503, `Retry-After: 1`, the lobby's error body. */
-export function unavailable(res: ServerResponse): void {
-  retryLater(res, 503, 1, { code: LobbyErrorCode.LobbyUnavailable, error: 'the lobby cannot match players right now (its Redis is not reachable): try again in a moment' });
+/** Answer while the lobby's Redis is away: 503, `Retry-After: 1`, the lobby's error body; `cors` as for `tooManyRequests`. */
+export function unavailable(res: ServerResponse, cors: OutgoingHttpHeaders = {}): void {
+  retryLater(res, 503, 1, { code: LobbyErrorCode.LobbyUnavailable, error: 'the lobby cannot match players right now (its Redis is not reachable): try again in a moment' }, cors);
 }
 
 /** A refusal in the shape colyseus.js reads (`{ code, error }`), with `Retry-After` in seconds. */
-function retryLater(res: ServerResponse, status: 429 | 503, seconds: number, body: { code: number; error: string; retryAfterSeconds?: number }): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'retry-after': String(seconds), 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+function retryLater(res: ServerResponse, status: 429 | 503, seconds: number, body: { code: number; error: string; retryAfterSeconds?: number }, cors: OutgoingHttpHeaders): void {
+  res.writeHead(status, { ...cors, 'content-type': 'application/json', 'retry-after': String(seconds), 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
 }
 

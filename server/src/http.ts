@@ -66,23 +66,24 @@ export function createHttpHandler(ctx: HttpContext) {
       const typed = decodePathSegment(roomMatch[1] ?? '');
       if (typed === undefined) return badRequest(req, res, 'bad room code');
       const code = normalizeRoomCode(typed);
+      const cors = ctx.corsOrigin === undefined ? {} : { 'access-control-allow-origin': ctx.corsOrigin, vary: 'Origin' };
       void (async () => {
         const waitMs = await ctx.limiter.take('probes', ctx.limiter.address(req));
         if (waitMs !== undefined) {
           ctx.metrics.httpLimited.inc({ kind: 'probes' });
-          return tooManyRequests(res, waitMs, 'room look-ups');
+          return tooManyRequests(res, waitMs, 'room look-ups', cors);
         }
-        if (!ctx.available()) return unavailable(res);
+        if (!ctx.available()) return unavailable(res, cors);
         let status: RoomStatus['status'] = 'not-found';
         try {
           if (code !== undefined) status = await ctx.roomStatus(code);
         } catch (error) {
           // The look-up needs Redis when clustered: it went away on the way.
           ctx.onFailed(req, error);
-          return unavailable(res);
+          return unavailable(res, cors);
         }
         const body: RoomStatus = { code: code ?? '', status };
-        send(res, 200, 'application/json', JSON.stringify(body), ctx.corsOrigin === undefined ? {} : { 'access-control-allow-origin': ctx.corsOrigin, vary: 'Origin' });
+        send(res, 200, 'application/json', JSON.stringify(body), cors);
       })().catch((error: unknown) => failed(req, res, error, ctx.onFailed));
       return;
     }
