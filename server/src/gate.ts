@@ -29,7 +29,8 @@ export interface RequestGate {
  * of our handler; this goes in front of both, so call it after Colyseus attached them):
  *
  * - a connection over its address's limit is answered 429, naming the flag, and closed;
- * - matchmaking (and its preflight) from a page origin `--allow-origins` does not list: 403;
+ * - matchmaking from a page origin `--allow-origins` does not list: 403, which the page can read
+ *   (its preflight passes, so the refusal is what it gets, not a failed request);
  * - a body over `maxBodyBytes` (or any chunked body, but to matchmaking) is answered 413 at once
  *   and never read;
  * - matchmaking takes from the per-address budgets (a `create` from both the matchmaking and the
@@ -48,8 +49,9 @@ export function gateRequests(server: Server, gate: RequestGate): void {
       res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
       return void res.end(tooManyConnectionsBody(gate.connections));
     }
-    if (!gate.origins.allows(req) && matchmakeRoute(req.url ?? '') !== undefined) {
-      return void res.writeHead(403, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(gate.origins.refusal(req));
+    // A refused page may still ask its preflight: the refusal that follows is then one it can read.
+    if (req.method !== 'OPTIONS' && !gate.origins.allows(req) && matchmakeRoute(req.url ?? '') !== undefined) {
+      return void res.writeHead(403, { ...gate.origins.corsHeaders(req), 'content-type': 'application/json', 'cache-control': 'no-store' }).end(gate.origins.refusal(req));
     }
     const route = req.method === 'POST' ? matchmakeRoute(req.url ?? '') : undefined;
     if (declaredTooLarge(req, gate.maxBodyBytes, route !== undefined)) {

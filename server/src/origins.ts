@@ -6,6 +6,7 @@
  * itself are always let in: the origin says which page asks, not who, so it is no password.
  */
 import type { IncomingMessage } from 'node:http';
+import { LobbyErrorCode } from '@rallypoint/protocol';
 
 /** `'*'`: any origin (the default); else the allowed origins, `scheme://host[:port]`, lower case. */
 export type AllowedOrigins = '*' | readonly string[];
@@ -36,16 +37,21 @@ export class OriginPolicy {
   }
 
   /**
-   * CORS for an allowed request: its own origin echoed (colyseus.js sends every request with
-   * credentials, which a `*` answer would fail; the lobby sets no cookies, so none are exposed).
+   * CORS for a request's answer: its own origin echoed, credentials allowed (colyseus.js sends
+   * every request with credentials, which a `*` answer would fail; the lobby sets no cookies, so
+   * none are exposed). Refusals carry it too, so the page can read why it was refused.
    */
   corsHeaders(req: IncomingMessage): Record<string, string> {
     const origin = OriginPolicy.of(req);
-    return { 'Access-Control-Allow-Origin': origin ?? '*', Vary: 'Origin' };
+    return { 'Access-Control-Allow-Origin': origin ?? '*', 'Access-Control-Allow-Credentials': 'true', Vary: 'Origin' };
   }
 
-  /** The answer to a refused page, for the lobby's log and a developer's network tab. */
+  /**
+   * The answer to a refused page, in the shape colyseus.js reads (`{ code, error }`), for the
+   * page itself (sent with CORS for it: the refusal is all it learns), the lobby's log and a
+   * developer's network tab.
+   */
   refusal(req: IncomingMessage): string {
-    return JSON.stringify({ error: `origin ${String(OriginPolicy.of(req)).slice(0, 128)} may not use this lobby (see its --allow-origins)` });
+    return JSON.stringify({ code: LobbyErrorCode.OriginRefused, error: `origin ${String(OriginPolicy.of(req)).slice(0, 128)} may not use this lobby: the server's --allow-origins does not list it` });
   }
 }

@@ -2,10 +2,12 @@
  * `--allow-origins`: which web pages may use the lobby. The real server; requests carry the
  * Origin header a browser would send. A listed origin matchmakes and opens its room's WebSocket;
  * any other page is answered 403 on both (CORS alone would leave the WebSocket open to any
- * site); Node players (no Origin) and the lobby's own pages are let in. Without the flag, any
+ * site), a 403 it can read, saying why; Node players (no Origin) and the lobby's own pages are
+ * let in. Without the flag, any
  * page may, as before.
  */
 import { createLobby } from '@rallypoint/lobby/node';
+import { LobbyErrorCode } from '@rallypoint/protocol';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type ServerProcess } from '../helpers/lobby-server.js';
@@ -56,14 +58,14 @@ test('a listed origin matchmakes with CORS for it and opens its room socket', as
   expect((await createFrom(server, 'http://localhost:8080')).create.status).toBe(200);
 });
 
-test('any other page gets 403 on matchmaking, its preflight and its room socket, with no CORS to read it by', async () => {
+test('any other page gets a 403 on matchmaking that it can read (code OriginRefused), and its room socket is refused', async () => {
   const { preflight, create, reservation } = await createFrom(server, 'https://elsewhere.example');
-  for (const answer of [preflight, create]) {
-    expect(answer.status).toBe(403);
-    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
-  }
+  // The preflight passes, so that what the page then reads is the refusal, not a failed request.
+  expect(preflight.status).toBe(204);
+  expect(create.status).toBe(403);
+  expect(create.headers.get('access-control-allow-origin')).toBe('https://elsewhere.example');
   expect(reservation).toBeUndefined();
-  expect(await create.text()).toContain('--allow-origins');
+  expect(await create.json()).toEqual({ code: LobbyErrorCode.OriginRefused, error: "origin https://elsewhere.example may not use this lobby: the server's --allow-origins does not list it" });
   // A seat reserved by an allowed page cannot be taken up from another origin.
   const allowed = await createFrom(server, GAME);
   expect(await socketFrom(server, allowed.reservation!, 'https://elsewhere.example')).toBe('refused 403');

@@ -121,6 +121,17 @@ export class WebRtcUnavailableError extends LobbyError {
   }
 }
 
+/**
+ * The lobby does not let pages from this page's origin use it: its `--allow-origins` does not
+ * list the origin. Add the game's origin there (a page the lobby serves itself is always let in).
+ */
+export class OriginRefusedError extends LobbyError {
+  override name = 'OriginRefusedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, LobbyErrorCode.OriginRefused, options);
+  }
+}
+
 /** The session was left; it sends nothing more. */
 export class SessionClosedError extends LobbyError {
   override name = 'SessionClosedError';
@@ -133,6 +144,8 @@ export class SessionClosedError extends LobbyError {
 export const HTTP_TOO_MANY_REQUESTS = 429;
 /** HTTP's "Service Unavailable": the lobby process is shutting down, or its Redis is away. */
 export const HTTP_UNAVAILABLE = 503;
+/** HTTP's "Forbidden": on matchmaking, the lobby's `--allow-origins` does not list the page's origin. */
+export const HTTP_FORBIDDEN = 403;
 
 /**
  * A 429 from the lobby as a named error: too many connections from this address (the server says
@@ -168,6 +181,8 @@ export function errorFromCode(code: number, message: string, roomCode = '?'): Lo
       return new RelayRefusedError(message, code);
     case LobbyErrorCode.LobbyUnavailable:
       return new LobbyUnavailableError(message, code);
+    case LobbyErrorCode.OriginRefused:
+      return new OriginRefusedError(message);
     case LobbyErrorCode.TooManyConnections:
     case LobbyCloseCode.TooManyConnections:
       return new TooManyConnectionsError(message);

@@ -24,6 +24,7 @@ export {
   LobbyUnavailableError,
   MessageRefusedError,
   NotHostError,
+  OriginRefusedError,
   RelayRefusedError,
   RestoreRefusedError,
   RoomClosedError,

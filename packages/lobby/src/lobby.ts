@@ -14,7 +14,7 @@ import {
   type RoomStatus,
 } from '@rallypoint/protocol';
 import { Client, type Room as ColyseusRoom } from 'colyseus.js';
-import { InvalidOptionsError, LobbyUnavailableError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, describeCause, errorFromCode, tooManyRequests, HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE, type LobbyError } from './errors.js';
+import { InvalidOptionsError, LobbyUnavailableError, OriginRefusedError, RoomClosedError, RoomFullError, RoomNotFoundError, WebRtcUnavailableError, describeCause, errorFromCode, tooManyRequests, HTTP_FORBIDDEN, HTTP_TOO_MANY_REQUESTS, HTTP_UNAVAILABLE, type LobbyError } from './errors.js';
 import { RoomList } from './listing.js';
 import { DEFAULT_LINK_RETRY, type LinkRetryPolicy } from './peer-links.js';
 import { serverErrorCode, type Connector } from './reconnect.js';
@@ -214,6 +214,7 @@ export function createLobby<T extends LinkTypes = LinkTypes>(init: LobbyInit<T>)
     const code = serverErrorCode(error);
     if (code === undefined) return new LobbyUnavailableError(`lobby server ${httpOrigin} not reachable: ${describeCause(error)}`, undefined, { cause: error });
     if (code === HTTP_TOO_MANY_REQUESTS) return tooManyRequests(describeCause(error), { cause: error });
+    if (code === HTTP_FORBIDDEN) return new OriginRefusedError(`lobby server ${httpOrigin}: ${describeCause(error)}`, { cause: error });
     if (code === HTTP_UNAVAILABLE) return new LobbyUnavailableError(`lobby server ${httpOrigin}: ${describeCause(error)}`, LobbyErrorCode.LobbyUnavailable, { cause: error });
     if (code < 128 || code === LobbyCloseCode.TooManyConnections || roomCode === undefined) return errorFromCode(code, describeCause(error), roomCode);
     // Colyseus says "not found" for a full or locked room too: ask the server which it is.

@@ -99,6 +99,11 @@ export const LobbyErrorCode = {
   NotHost: 21,
   /** A relay frame the server did not forward: relaying is off, over the member's budget, or to no one. */
   RelayRefused: 22,
+  /**
+   * The page's origin is not among those the server lets use it (`--allow-origins`): HTTP 403 on
+   * matchmaking, readable by the page, or a refused room socket.
+   */
+  OriginRefused: 23,
   ServerShuttingDown: 30,
   /**
    * The lobby cannot match players right now: a clustered lobby's Redis is not reachable (HTTP
