@@ -53,6 +53,8 @@ export function guideConfig(secret: string, tls: { certFile: string; keyFile: st
   swap('realm=turn.example.org', `realm=${TURN_REALM}`);
   swap('cert=/etc/coturn/tls/fullchain.pem', `cert=${tls.certFile}`);
   swap('pkey=/etc/coturn/tls/privkey.pem', `pkey=${tls.keyFile}`);
+  // The lab reads coturn's log on its stdout, not from a journal.
+  swap('syslog', '');
   return text;
 }
 
