@@ -309,5 +309,7 @@ test('createLobby refuses numeric options out of their documented range, by name
   expect(refused({ linkRetry: { baseDelayMs: Number.POSITIVE_INFINITY } })).toThrow(/linkRetry.baseDelayMs/);
   expect(refused({ voice: { speakingLevel: 2 } })).toThrow(/voice.speakingLevel .* 0 to 1; got 2/);
   expect(refused({ voice: { levelIntervalMs: 0 } })).toThrow(/voice.levelIntervalMs/);
+  // The links' options too, when the lobby is made: not later, from inside a message handler.
+  expect(refused({ link: { heartbeatIntervalMs: 0 } })).toThrow(new InvalidOptionsError('link.heartbeatIntervalMs must be a number (milliseconds), more than 0; got 0'));
   for (const init of [{ turnFallbackMs: 0 }, { linkRetry: { maxAttempts: 1, baseDelayMs: 0 } }, { voice: { speakingLevel: 0, speakingHoldMs: 0 } }, { voice: { speakingLevel: 1 } }]) expect(refused(init)).not.toThrow();
 });

@@ -47,6 +47,7 @@ export {
 } from './errors.js';
 export { silentLogger } from './types.js';
 export { outOfRange, type NumberRange } from './ranges.js';
+export { linkInitProblem } from './link/options.js';
 export { UnheardErrors, consoleLogger } from './unheard.js';
 export { Emitter } from './emitter.js';
 

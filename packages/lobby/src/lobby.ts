@@ -1,4 +1,4 @@
-import { consoleLogger, createLink as createBrowserLink, globalRtc, outOfRange, type Link, type LinkInit, type LinkTypes, type Logger, type NumberRange } from '@rallypoint/core';
+import { consoleLogger, createLink as createBrowserLink, globalRtc, linkInitProblem, outOfRange, type Link, type LinkInit, type LinkTypes, type Logger, type NumberRange } from '@rallypoint/core';
 import {
   CreateOptionsSchema,
   JoinOptionsSchema,
@@ -154,8 +154,11 @@ const MS_AT_LEAST_0: NumberRange = { min: 0, unit: 'milliseconds' };
 const MS_ABOVE_0: NumberRange = { min: 0, above: true, unit: 'milliseconds' };
 
 /** The numeric options, each in the range its doc gives, or an `InvalidOptionsError` naming it. */
-function checkNumbers(init: Pick<LobbyInit, 'turnFallbackMs' | 'joinTimeoutMs' | 'linkRetry' | 'voice'>): void {
-  const { linkRetry = {}, voice = {} } = init;
+function checkNumbers(init: Pick<LobbyInit, 'turnFallbackMs' | 'joinTimeoutMs' | 'linkRetry' | 'voice' | 'link'>): void {
+  const { linkRetry = {}, voice = {}, link = {} } = init;
+  // The links' own, now: a link made later, from a message handler, would throw where no one catches.
+  const linkProblem = linkInitProblem(link);
+  if (linkProblem !== undefined) throw new InvalidOptionsError(`link.${linkProblem}`);
   const checks: [string, unknown, NumberRange][] = [
     ['turnFallbackMs', init.turnFallbackMs, MS_AT_LEAST_0],
     ['joinTimeoutMs', init.joinTimeoutMs, MS_ABOVE_0],

@@ -29,6 +29,19 @@ const NUMBER_RULES: readonly (NumberRange & { name: keyof LinkInit })[] = [
   { name: 'stateChannelId', min: 2, max: 255, whole: true, unit: 'a data channel id' },
 ];
 
+/**
+ * The first numeric option of `init` out of the range its doc gives, as a sentence naming it;
+ * undefined when all are in range. `createLink` throws it as a TypeError; the lobby checks its
+ * `link` options with it when it is made, before any link is.
+ */
+export function linkInitProblem(init: Partial<LinkInit>): string | undefined {
+  for (const rule of NUMBER_RULES) {
+    const problem = outOfRange(rule.name, init[rule.name], rule);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
 export interface LinkSettings {
   /** Null for a link that makes no direct connections (`direct: false`). */
   rtc: RtcImplementation | null;
@@ -40,10 +53,8 @@ export interface LinkSettings {
 }
 
 export function readLinkInit(init: LinkInit): LinkSettings {
-  for (const rule of NUMBER_RULES) {
-    const problem = outOfRange(rule.name, init[rule.name], rule);
-    if (problem !== undefined) throw new TypeError(problem);
-  }
+  const problem = linkInitProblem(init);
+  if (problem !== undefined) throw new TypeError(problem);
   const direct = init.direct ?? true;
   if (!direct && init.relay === undefined) throw new TypeError('direct: false needs a `relay` to travel on');
   const rtc = init.rtc ?? globalRtc();
