@@ -205,5 +205,5 @@ curl -sS -o /dev/null -w 'http://lobby.example.org/ → %{http_code} %{redirect_
 if curl -s -m 3 -o /dev/null "http://$VPS_IP:9464/metrics"; then echo 'metrics reachable from outside: they should not be' >&2; exit 1; else echo 'metrics: not reachable from outside (loopback only, and the firewall)'; fi
 
 say 'Players: two Chromium pages through it'
-node "$REPO/scripts/deploy-rehearsal-players.mjs" "$VPS_IP" "$WORK/ca.pem" "$PID1"
+node "$REPO/scripts/deploy-rehearsal-players.mjs" "$VPS_IP" "$PID1"
 say 'The rehearsal passed'

@@ -45,8 +45,7 @@ export function gateRequests(server: Server, gate: RequestGate): void {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (gate.connections.refused(req.socket)) {
-      const cors = gate.origins.allows(req) ? gate.origins.corsHeaders(req) : {};
-      res.writeHead(429, { ...cors, 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
+      res.writeHead(429, { ...gate.origins.corsHeaders(req), 'content-type': 'application/json', 'retry-after': '1', connection: 'close' });
       return void res.end(tooManyConnectionsBody(gate.connections));
     }
     // A refused page may still ask its preflight: the refusal that follows is then one it can read.

@@ -125,7 +125,7 @@ describe('numeric options', () => {
   test('out of their documented range, each is refused by a RangeError naming the class, the option, its range and the value', () => {
     expect(() => new Ticker({ tickRateHz: 0, onTick: () => undefined })).toThrow(new RangeError('Ticker: tickRateHz must be a number, more than 0; got 0'));
     expect(() => new Ticker({ tickRateHz: 60, maxCatchUpTicks: 0.5, onTick: () => undefined })).toThrow(/maxCatchUpTicks must be a whole number, at least 1/);
-    expect(() => new ClockSync({ bestShare: 0 })).toThrow('ClockSync: bestShare must be a number, 0 to 1; got 0');
+    expect(() => new ClockSync({ bestShare: 0 })).toThrow('ClockSync: bestShare must be a number, more than 0, at most 1; got 0');
     expect(() => new ClockSync({ windowSize: Number.NaN })).toThrow(/windowSize .* got NaN/);
     expect(() => new SnapshotInterpolator({ extrapolationShare: 1.5 })).toThrow('SnapshotInterpolator: extrapolationShare must be a number, 0 to 1; got 1.5');
     expect(() => new SnapshotInterpolator({ bufferSize: 1 })).toThrow(/bufferSize must be a whole number, at least 2/);

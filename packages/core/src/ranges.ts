@@ -22,6 +22,7 @@ export function outOfRange(name: string, value: unknown, range: NumberRange): st
   if (value === undefined) return undefined;
   const { min, above, max, whole, unit } = range;
   if (typeof value === 'number' && Number.isFinite(value) && (above ? value > min : value >= min) && value <= (max ?? Infinity) && (!whole || Number.isInteger(value))) return undefined;
-  const span = max !== undefined ? `${min} to ${max}` : above ? `more than ${min}` : `at least ${min}`;
+  const low = above ? `more than ${min}` : max === undefined ? `at least ${min}` : `${min}`;
+  const span = max === undefined ? low : above ? `${low}, at most ${max}` : `${low} to ${max}`;
   return `${name} must be ${whole ? 'a whole number' : 'a number'} (${unit}), ${span}; got ${String(value).slice(0, 40)}`;
 }

@@ -22,7 +22,8 @@ export function checkRanges(owner: string, checks: readonly (readonly [string, n
   for (const [name, value, { min, above, max, whole }] of checks) {
     if (value === undefined) continue;
     if (typeof value === 'number' && Number.isFinite(value) && (above ? value > min : value >= min) && value <= (max ?? Infinity) && (!whole || Number.isInteger(value))) continue;
-    const span = max !== undefined ? `${min} to ${max}` : above ? `more than ${min}` : `at least ${min}`;
+    const low = above ? `more than ${min}` : max === undefined ? `at least ${min}` : `${min}`;
+    const span = max === undefined ? low : above ? `${low}, at most ${max}` : `${low} to ${max}`;
     throw new RangeError(`${owner}: ${name} must be ${whole ? 'a whole number' : 'a number'}, ${span}; got ${String(value).slice(0, 40)}`);
   }
 }
